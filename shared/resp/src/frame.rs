@@ -149,6 +149,11 @@ impl<'a> Parser<'a> {
             }
             return Ok(None);
         };
+        // A line that could have been refused above, had its CRLF not arrived yet, is refused
+        // now too, so that the outcome does not depend on how the bytes were split into reads.
+        if end >= self.limits.max_inline_len {
+            return Err(ProtocolError::BulkHeaderTooBig);
+        }
         self.pos += end + 2;
         Ok(Some(&rest[..end]))
     }
@@ -268,5 +273,33 @@ mod tests {
     fn hostile_nesting_is_refused() {
         let input = "*1\r\n".repeat(100);
         assert_eq!(parse(input.as_bytes()), Err(ProtocolError::TooDeep));
+    }
+
+    /// Found by fuzzing: a line of `max_inline_len` bytes or more was refused while its CRLF
+    /// had not arrived, but accepted (or refused for another reason) once it had, so a reply
+    /// parsed or not depending on how it was split into reads.
+    #[test]
+    fn an_overlong_line_is_refused_however_it_arrives() {
+        let limits = Limits {
+            max_inline_len: 16,
+            ..Limits::default()
+        };
+        let ok = format!("+{}\r\n", "a".repeat(15));
+        for input in [format!("+{}\r\n", "a".repeat(16)), format!("S{}\r\n", "a".repeat(20))] {
+            let input = input.as_bytes();
+            for end in 0..input.len() {
+                let got = Frame::parse(&input[..end], &limits);
+                assert!(
+                    matches!(got, Ok(None) | Err(ProtocolError::BulkHeaderTooBig)),
+                    "prefix {end}: {got:?}"
+                );
+            }
+            assert_eq!(Frame::parse(input, &limits), Err(ProtocolError::BulkHeaderTooBig));
+        }
+        for end in 0..ok.len() {
+            assert_eq!(Frame::parse(&ok.as_bytes()[..end], &limits), Ok(None));
+        }
+        let (frame, _) = Frame::parse(ok.as_bytes(), &limits).unwrap().unwrap();
+        assert_eq!(frame, Frame::Simple("a".repeat(15).into()));
     }
 }

@@ -69,6 +69,11 @@ impl RequestDecoder {
             }
             return Ok(false);
         };
+        // Refused above while incomplete, so refused complete too: the same error whatever the
+        // reads were.
+        if end >= self.limits.max_inline_len {
+            return Err(ProtocolError::MultibulkHeaderTooBig);
+        }
         let count = parse_i64(&buf[1..end]).ok_or(ProtocolError::InvalidMultibulkLength)?;
         if count > self.limits.max_multibulk_len as i64 {
             return Err(ProtocolError::InvalidMultibulkLength);
@@ -133,6 +138,10 @@ fn bulk_header(buf: &mut BytesMut, limits: &Limits) -> Result<Option<usize>, Pro
         }
         return Ok(None);
     };
+    // Refused above while incomplete, so refused complete too.
+    if end >= limits.max_inline_len {
+        return Err(ProtocolError::BulkHeaderTooBig);
+    }
     let len = parse_i64(&buf[1..end]).ok_or(ProtocolError::InvalidBulkLength)?;
     if len < 0 || len as u64 > limits.max_bulk_len as u64 {
         return Err(ProtocolError::InvalidBulkLength);
@@ -329,6 +338,35 @@ mod tests {
         let mut decoder = RequestDecoder::new(limits);
         let mut buf = BytesMut::from(&[b'a'; 17][..]);
         assert_eq!(decoder.decode(&mut buf), Err(ProtocolError::InlineTooBig));
+    }
+
+    /// The defect fuzzing found in `Frame::parse`, here too: a multibulk or bulk header line of
+    /// `max_inline_len` bytes or more was "too big" while its CRLF had not arrived but an
+    /// "invalid length" once it had, so the error depended on how the request was split.
+    #[test]
+    fn an_overlong_header_fails_the_same_however_it_arrives() {
+        let limits = Limits {
+            max_inline_len: 16,
+            ..Limits::default()
+        };
+        let digits = "1".repeat(20);
+        let cases = [
+            (format!("*{digits}\r\n"), ProtocolError::MultibulkHeaderTooBig),
+            (format!("*1\r\n${digits}\r\n"), ProtocolError::BulkHeaderTooBig),
+        ];
+        for (input, error) in cases {
+            let input = input.as_bytes();
+            for split in 0..=input.len() {
+                let mut decoder = RequestDecoder::new(limits);
+                let mut buf = BytesMut::from(&input[..split]);
+                let got = decoder.decode(&mut buf).and_then(|first| {
+                    assert_eq!(first, None);
+                    buf.extend_from_slice(&input[split..]);
+                    decoder.decode(&mut buf)
+                });
+                assert_eq!(got, Err(error.clone()), "split {split}");
+            }
+        }
     }
 
     #[test]
