@@ -1,0 +1,238 @@
+//! What a command runs against: the engine, the calling connection's session, and the time.
+
+use bytes::Bytes;
+use hashbrown::HashSet;
+use rg_resp::Protocol;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::engine::blocking::WaiterId;
+use crate::engine::clients::ClientId;
+use crate::engine::error::CmdError;
+use crate::engine::evict;
+use crate::engine::keyspace::{Keyspace, Millis, PERSISTENT};
+use crate::engine::pubsub::PushMessage;
+use crate::engine::reply::Reply;
+use crate::engine::small_bytes::SmallBytes;
+use crate::engine::value::Value;
+use crate::engine::Engine;
+
+/// A transaction being queued between MULTI and EXEC.
+#[derive(Debug, Default)]
+pub struct Transaction {
+    pub queued: Vec<Vec<Bytes>>,
+    /// A command failed to queue (unknown, wrong arity): EXEC aborts.
+    pub failed: bool,
+}
+
+/// The state a connection carries between commands.
+#[derive(Debug)]
+pub struct Session {
+    pub id: ClientId,
+    pub db: usize,
+    pub protocol: Protocol,
+    pub authenticated: bool,
+    pub transaction: Option<Transaction>,
+    pub watching: Vec<(usize, SmallBytes)>,
+    pub channels: HashSet<Bytes>,
+    pub patterns: HashSet<Bytes>,
+    pub push: mpsc::Sender<PushMessage>,
+}
+
+impl Session {
+    pub fn new(id: ClientId, authenticated: bool, push: mpsc::Sender<PushMessage>) -> Self {
+        Session {
+            id,
+            db: 0,
+            protocol: Protocol::Resp2,
+            authenticated,
+            transaction: None,
+            watching: Vec::new(),
+            channels: HashSet::new(),
+            patterns: HashSet::new(),
+            push,
+        }
+    }
+
+    pub fn subscription_count(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
+
+    /// RESP2 connections with subscriptions accept only pub/sub commands.
+    pub fn in_subscribe_mode(&self) -> bool {
+        self.protocol == Protocol::Resp2 && self.subscription_count() > 0
+    }
+}
+
+/// A command's outcome, as the connection must act on it.
+#[derive(Debug)]
+pub enum Response {
+    Reply(Reply),
+    /// The client waits until the waiter is served or `deadline` passes (None: forever).
+    Block {
+        waiter: WaiterId,
+        rx: oneshot::Receiver<Reply>,
+        deadline: Option<Millis>,
+    },
+    /// Answer, then close the connection (QUIT).
+    Close(Reply),
+    /// Answer nothing; stop the server (SHUTDOWN).
+    Shutdown,
+}
+
+impl From<Reply> for Response {
+    fn from(reply: Reply) -> Self {
+        Response::Reply(reply)
+    }
+}
+
+pub struct Ctx<'a> {
+    pub engine: &'a mut Engine,
+    pub session: &'a mut Session,
+    pub now: Millis,
+    /// Executing inside EXEC: blocking commands do not block.
+    pub in_exec: bool,
+}
+
+impl Ctx<'_> {
+    pub fn db(&self) -> usize {
+        self.session.db
+    }
+
+    pub fn keys(&mut self) -> &mut Keyspace {
+        &mut self.engine.dbs[self.session.db].keys
+    }
+
+    /// The slot of a live key: an expired key is deleted first.
+    pub fn find(&mut self, key: &[u8]) -> Option<u32> {
+        let db = self.session.db;
+        let slot = self.engine.dbs[db].keys.find(key)?;
+        let expires_at = self.engine.dbs[db].keys.entry(slot).expires_at;
+        if expires_at != PERSISTENT && expires_at <= self.now {
+            self.engine.delete_expired(db, key);
+            return None;
+        }
+        Some(slot)
+    }
+
+    /// Reads a key's value, counting hits and misses and stamping the access.
+    pub fn read(&mut self, key: &[u8]) -> Option<&Value> {
+        let Some(slot) = self.find(key) else {
+            self.engine.stats.keyspace_misses += 1;
+            return None;
+        };
+        self.engine.stats.keyspace_hits += 1;
+        let Engine {
+            dbs, settings, rng, ..
+        } = &mut *self.engine;
+        let entry = dbs[self.session.db].keys.entry_mut(slot);
+        entry.access = evict::on_access(entry.access, self.now, settings, rng);
+        Some(&entry.value)
+    }
+
+    /// Reads a value of one type: `Ok(None)` if missing, WRONGTYPE if of another type.
+    pub fn read_as<T>(
+        &mut self,
+        key: &[u8],
+        pick: fn(&Value) -> Option<&T>,
+    ) -> Result<Option<&T>, CmdError> {
+        match self.read(key) {
+            None => Ok(None),
+            Some(value) => pick(value).map(Some).ok_or(CmdError::WrongType),
+        }
+    }
+
+    /// The value of a live key, for modification.
+    pub fn write(&mut self, key: &[u8]) -> Option<&mut Value> {
+        let slot = self.find(key)?;
+        let access = self.engine.access_stamp(self.now);
+        let entry = self.keys().entry_mut(slot);
+        entry.access = access;
+        Some(&mut entry.value)
+    }
+
+    pub fn write_as<T>(
+        &mut self,
+        key: &[u8],
+        pick: fn(&mut Value) -> Option<&mut T>,
+    ) -> Result<Option<&mut T>, CmdError> {
+        match self.write(key) {
+            None => Ok(None),
+            Some(value) => pick(value).map(Some).ok_or(CmdError::WrongType),
+        }
+    }
+
+    /// The value of one type for modification, created empty with `make` if missing.
+    pub fn write_or_create<T>(
+        &mut self,
+        key: &[u8],
+        make: fn() -> Value,
+        pick: fn(&mut Value) -> Option<&mut T>,
+    ) -> Result<&mut T, CmdError> {
+        if self.find(key).is_none() {
+            let access = self.engine.access_stamp(self.now);
+            self.keys().insert(key, make(), access);
+        }
+        let value = self.write(key).ok_or(CmdError::NoSuchKey)?;
+        pick(value).ok_or(CmdError::WrongType)
+    }
+
+    /// Sets a key's value, keeping its expiry if it has one.
+    pub fn set(&mut self, key: &[u8], value: Value) -> u32 {
+        self.find(key);
+        let access = self.engine.access_stamp(self.now);
+        self.keys().insert(key, value, access)
+    }
+
+    /// Sets a key's value and clears any expiry (what SET does without KEEPTTL).
+    pub fn set_persistent(&mut self, key: &[u8], value: Value) -> u32 {
+        let slot = self.set(key, value);
+        self.keys().set_expiry(slot, PERSISTENT);
+        slot
+    }
+
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        self.find(key).is_some() && self.keys().remove(key).is_some()
+    }
+
+    /// Deletes `key` if a command left its container empty.
+    pub fn drop_if_empty(&mut self, key: &[u8]) {
+        let empty = matches!(self.keys().get(key), Some(e) if e.value.is_empty_container());
+        if empty {
+            self.keys().remove(key);
+        }
+    }
+
+    /// Signals that `key` was modified (WATCH, blocked clients, dirty count).
+    pub fn changed(&mut self, key: &[u8]) {
+        self.engine.touch(self.session.db, key);
+    }
+
+    /// Whether replication records are wanted, so commands skip building them otherwise.
+    pub fn recording(&self) -> bool {
+        self.engine.records.is_some()
+    }
+
+    /// Records `args` as this write's effect, in this session's database.
+    pub fn propagate(&mut self, args: Vec<Bytes>) {
+        self.engine.propagate(self.session.db, args);
+    }
+
+    /// Records the command exactly as the client sent it.
+    pub fn propagate_verbatim(&mut self, args: &[Bytes]) {
+        if self.recording() {
+            self.propagate(args.to_vec());
+        }
+    }
+
+    /// Records a command built from parts.
+    pub fn propagate_parts(&mut self, parts: &[&[u8]]) {
+        if self.recording() {
+            self.propagate(parts.iter().map(|p| Bytes::copy_from_slice(p)).collect());
+        }
+    }
+}
+
+/// An absolute expiry, as the text of a PEXPIREAT argument.
+pub fn millis_text(at: Millis) -> Bytes {
+    Bytes::copy_from_slice(itoa::Buffer::new().format(at).as_bytes())
+}

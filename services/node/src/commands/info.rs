@@ -1,0 +1,151 @@
+//! INFO: sections and field names as Redis 7 writes them, so tools that parse INFO work.
+
+use std::fmt::Write;
+
+use bytes::Bytes;
+
+use super::connection::REDIS_VERSION;
+use crate::engine::keyspace::{Entry, Millis};
+use crate::engine::memory;
+use crate::engine::value::Value;
+use crate::engine::Engine;
+
+const SECTIONS: [&str; 6] = ["server", "clients", "memory", "stats", "replication", "keyspace"];
+
+pub fn render(engine: &Engine, requested: &[Bytes], now: Millis) -> String {
+    let wanted: Vec<String> = requested.iter().map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
+    let all = wanted.is_empty() || wanted.iter().any(|w| matches!(w.as_str(), "all" | "default" | "everything"));
+    let mut out = String::new();
+    for section in SECTIONS.iter().filter(|s| all || wanted.iter().any(|w| w == *s)) {
+        if !out.is_empty() {
+            out.push_str("\r\n");
+        }
+        let title = format!("{}{}", section[..1].to_ascii_uppercase(), &section[1..]);
+        out.push_str(&format!("# {title}\r\n"));
+        for (name, value) in fields(engine, section, now) {
+            let _ = write!(out, "{name}:{value}\r\n");
+        }
+    }
+    out
+}
+
+fn fields(engine: &Engine, section: &str, now: Millis) -> Vec<(String, String)> {
+    let pairs: Vec<(&str, String)> = match section {
+        "server" => server(engine, now),
+        "clients" => clients(engine),
+        "memory" => memory_fields(engine),
+        "stats" => stats(engine),
+        "replication" => replication(),
+        "keyspace" => return keyspace(engine, now),
+        _ => Vec::new(),
+    };
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn server(engine: &Engine, now: Millis) -> Vec<(&'static str, String)> {
+    let uptime = now.saturating_sub(engine.started_at) / 1000;
+    vec![
+        ("redis_version", REDIS_VERSION.into()),
+        ("rgroup_version", env!("CARGO_PKG_VERSION").into()),
+        ("redis_mode", "standalone".into()),
+        ("os", std::env::consts::OS.into()),
+        ("arch_bits", "64".into()),
+        ("process_id", std::process::id().to_string()),
+        ("tcp_port", engine.settings.port.to_string()),
+        ("uptime_in_seconds", uptime.to_string()),
+        ("uptime_in_days", (uptime / 86_400).to_string()),
+        ("hz", engine.settings.hz.to_string()),
+    ]
+}
+
+fn clients(engine: &Engine) -> Vec<(&'static str, String)> {
+    vec![
+        ("connected_clients", engine.clients.len().to_string()),
+        ("maxclients", engine.settings.maxclients.to_string()),
+        ("blocked_clients", engine.clients.blocked_count().to_string()),
+        ("pubsub_clients", engine.clients.pubsub_count().to_string()),
+        ("tracking_clients", "0".into()),
+    ]
+}
+
+fn memory_fields(engine: &Engine) -> Vec<(&'static str, String)> {
+    let (used, rss) = (memory::used(), memory::rss());
+    let ratio = if used > 0 { rss as f64 / used as f64 } else { 0.0 };
+    vec![
+        ("used_memory", used.to_string()),
+        ("used_memory_human", human(used as u64)),
+        ("used_memory_rss", rss.to_string()),
+        ("used_memory_rss_human", human(rss as u64)),
+        ("maxmemory", engine.settings.maxmemory.to_string()),
+        ("maxmemory_human", human(engine.settings.maxmemory)),
+        ("maxmemory_policy", engine.settings.maxmemory_policy.to_string()),
+        ("mem_fragmentation_ratio", format!("{ratio:.2}")),
+        ("mem_allocator", "mimalloc".into()),
+    ]
+}
+
+fn stats(engine: &Engine) -> Vec<(&'static str, String)> {
+    let s = &engine.stats;
+    vec![
+        ("total_connections_received", s.connections_received.to_string()),
+        ("total_commands_processed", s.commands_processed.to_string()),
+        ("total_net_input_bytes", s.net_input_bytes.to_string()),
+        ("total_net_output_bytes", s.net_output_bytes.to_string()),
+        ("rejected_connections", s.rejected_connections.to_string()),
+        ("expired_keys", s.expired_keys.to_string()),
+        ("evicted_keys", s.evicted_keys.to_string()),
+        ("keyspace_hits", s.keyspace_hits.to_string()),
+        ("keyspace_misses", s.keyspace_misses.to_string()),
+        ("pubsub_channels", engine.pubsub.channel_count().to_string()),
+        ("pubsub_patterns", engine.pubsub.pattern_count().to_string()),
+        ("total_pubsub_messages", s.pubsub_messages.to_string()),
+        ("rdb_changes_since_last_save", s.dirty.to_string()),
+    ]
+}
+
+fn replication() -> Vec<(&'static str, String)> {
+    vec![
+        ("role", "master".into()),
+        ("connected_slaves", "0".into()),
+        ("master_repl_offset", "0".into()),
+    ]
+}
+
+fn keyspace(engine: &Engine, now: Millis) -> Vec<(String, String)> {
+    let mut lines = Vec::new();
+    for (index, db) in engine.dbs.iter().enumerate().filter(|(_, db)| !db.keys.is_empty()) {
+        let ttls: Vec<u64> = db.keys.iter().filter(|e| e.expires_at != 0).map(|e| e.expires_at.saturating_sub(now)).collect();
+        let avg = if ttls.is_empty() { 0 } else { ttls.iter().sum::<u64>() / ttls.len() as u64 };
+        let value = format!("keys={},expires={},avg_ttl={avg}", db.keys.len(), ttls.len());
+        lines.push((format!("db{index}"), value));
+    }
+    lines
+}
+
+fn human(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    match unit {
+        0 => format!("{bytes}B"),
+        _ => format!("{value:.2}{}", UNITS[unit]),
+    }
+}
+
+/// An estimate of the memory a key takes (MEMORY USAGE).
+pub fn entry_size(entry: &Entry) -> usize {
+    const SLOT: usize = 64;
+    const ELEMENT: usize = 32;
+    let value = match &entry.value {
+        Value::Str(s) => s.heap_size(),
+        Value::List(l) => l.iter().map(|e| ELEMENT + e.heap_size()).sum(),
+        Value::Hash(h) => h.iter().map(|(f, v)| 2 * ELEMENT + f.heap_size() + v.heap_size()).sum(),
+        Value::Set(s) => s.iter().map(|m| ELEMENT + m.heap_size()).sum(),
+        Value::ZSet(z) => z.iter().map(|(m, _)| 3 * ELEMENT + 2 * m.heap_size()).sum(),
+    };
+    SLOT + entry.key.heap_size() + value
+}

@@ -1,0 +1,362 @@
+//! Command execution: the checks every command goes through (arity, auth, MULTI queueing,
+//! subscribe mode, memory), then dispatch by the command table's id to one family's module.
+//!
+//! A handler takes `(ctx, args)` where `args[0]` is the command name, returns a [`Reply`] or
+//! a [`CmdError`], and records its deterministic effect with `ctx.propagate*`.
+
+pub mod args;
+pub mod ctx;
+
+mod connection;
+mod expiry;
+mod info;
+mod hashes;
+mod keys;
+mod lists;
+mod pubsub;
+mod scan_args;
+mod server;
+mod sets;
+mod strings;
+mod transaction;
+mod zsets;
+
+use bytes::Bytes;
+use rg_commands::{CommandId, CommandSpec, Flags};
+
+pub use self::ctx::{Ctx, Response, Session};
+pub use self::lists::serve_blocked;
+pub use self::pubsub::unsubscribe_all;
+pub use self::transaction::unwatch_all;
+use crate::engine::error::{unknown_command, CmdError};
+use crate::engine::evict;
+use crate::engine::reply::Reply;
+
+/// Runs one client command with all of Redis's checks around it.
+pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
+    let spec = match check(ctx, args) {
+        Ok(spec) => spec,
+        Err(error) => {
+            if let Some(tx) = ctx.session.transaction.as_mut() {
+                tx.failed = true;
+            }
+            return Response::Reply(Reply::Error(error));
+        }
+    };
+    if let Some(tx) = ctx.session.transaction.as_mut() {
+        use CommandId::*;
+        if !matches!(spec.id, Exec | Discard | Multi | Watch | Quit | Reset) {
+            tx.queued.push(args.to_vec());
+            return Response::Reply(Reply::Simple("QUEUED"));
+        }
+    }
+    if let Some(reply) = refuse_in_subscribe_mode(ctx, spec) {
+        return reply.into();
+    }
+    if ctx.engine.settings.maxmemory > 0 {
+        if let Err(error) = evict::make_room(ctx.engine, ctx.now) {
+            if spec.flags.contains(Flags::DENYOOM) {
+                return Reply::Error(error).into();
+            }
+        }
+    }
+    run(ctx, spec, args)
+}
+
+/// Runs a command that passed its checks (directly, or from EXEC's queue).
+pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Response {
+    ctx.engine.stats.commands_processed += 1;
+    if let Some(client) = ctx.engine.clients.get_mut(ctx.session.id) {
+        client.last_command = spec.name;
+        client.last_active = ctx.now;
+    }
+    let response = dispatch(ctx, spec, args);
+    if ctx.engine.blocking.has_ready() {
+        serve_blocked(ctx.engine, ctx.now);
+    }
+    response
+}
+
+fn check(ctx: &mut Ctx, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError> {
+    let name = &args[0];
+    let spec = rg_commands::lookup(name).ok_or_else(|| unknown_command(name, &args[1..]))?;
+    if !spec.arity_ok(args.len()) {
+        return Err(CmdError::WrongArity(spec.name.to_string()));
+    }
+    let needs_auth = ctx.engine.settings.requirepass.is_some() && !ctx.session.authenticated;
+    if needs_auth && !spec.flags.contains(Flags::NO_AUTH) {
+        return Err(CmdError::NoAuth);
+    }
+    Ok(spec)
+}
+
+fn refuse_in_subscribe_mode(ctx: &Ctx, spec: &CommandSpec) -> Option<Reply> {
+    use CommandId::*;
+    if !ctx.session.in_subscribe_mode() {
+        return None;
+    }
+    if matches!(spec.id, Subscribe | Psubscribe | Unsubscribe | Punsubscribe | Ping | Quit | Reset) {
+        return None;
+    }
+    Some(Reply::Error(CmdError::err(format!(
+        "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are \
+         allowed in this context",
+        spec.name
+    ))))
+}
+
+fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Response {
+    use CommandId::*;
+    let result = match spec.id {
+        // strings
+        Get => strings::get(ctx, args),
+        Set => strings::set(ctx, args),
+        Setnx => strings::setnx(ctx, args),
+        Setex => strings::setex(ctx, args),
+        Psetex => strings::psetex(ctx, args),
+        Getset => strings::getset(ctx, args),
+        Getdel => strings::getdel(ctx, args),
+        Getex => strings::getex(ctx, args),
+        Mget => strings::mget(ctx, args),
+        Mset => strings::mset(ctx, args),
+        Msetnx => strings::msetnx(ctx, args),
+        Incr => strings::incr(ctx, args),
+        Decr => strings::decr(ctx, args),
+        Incrby => strings::incrby(ctx, args),
+        Decrby => strings::decrby(ctx, args),
+        Incrbyfloat => strings::incrbyfloat(ctx, args),
+        Append => strings::append(ctx, args),
+        Strlen => strings::strlen(ctx, args),
+        Getrange => strings::getrange(ctx, args),
+        Setrange => strings::setrange(ctx, args),
+        // keys
+        Del | Unlink => keys::del(ctx, args),
+        Exists => keys::exists(ctx, args),
+        Type => keys::type_(ctx, args),
+        Rename => keys::rename(ctx, args),
+        Renamenx => keys::renamenx(ctx, args),
+        Expire => expiry::expire(ctx, args),
+        Pexpire => expiry::pexpire(ctx, args),
+        Expireat => expiry::expireat(ctx, args),
+        Pexpireat => expiry::pexpireat(ctx, args),
+        Ttl => expiry::ttl(ctx, args),
+        Pttl => expiry::pttl(ctx, args),
+        Expiretime => expiry::expiretime(ctx, args),
+        Pexpiretime => expiry::pexpiretime(ctx, args),
+        Persist => expiry::persist(ctx, args),
+        Keys => keys::keys(ctx, args),
+        Scan => keys::scan(ctx, args),
+        Randomkey => keys::randomkey(ctx, args),
+        Dbsize => keys::dbsize(ctx, args),
+        Flushdb => keys::flushdb(ctx, args),
+        Flushall => keys::flushall(ctx, args),
+        Copy => keys::copy(ctx, args),
+        Touch => keys::touch(ctx, args),
+        Select => keys::select(ctx, args),
+        Swapdb => keys::swapdb(ctx, args),
+        Object => keys::object(ctx, args),
+        // hashes
+        Hset | Hmset => hashes::hset(ctx, args),
+        Hsetnx => hashes::hsetnx(ctx, args),
+        Hget => hashes::hget(ctx, args),
+        Hmget => hashes::hmget(ctx, args),
+        Hdel => hashes::hdel(ctx, args),
+        Hgetall => hashes::hgetall(ctx, args),
+        Hkeys => hashes::hkeys(ctx, args),
+        Hvals => hashes::hvals(ctx, args),
+        Hlen => hashes::hlen(ctx, args),
+        Hexists => hashes::hexists(ctx, args),
+        Hincrby => hashes::hincrby(ctx, args),
+        Hincrbyfloat => hashes::hincrbyfloat(ctx, args),
+        Hstrlen => hashes::hstrlen(ctx, args),
+        Hrandfield => hashes::hrandfield(ctx, args),
+        Hscan => hashes::hscan(ctx, args),
+        // lists
+        Lpush => lists::lpush(ctx, args),
+        Rpush => lists::rpush(ctx, args),
+        Lpushx => lists::lpushx(ctx, args),
+        Rpushx => lists::rpushx(ctx, args),
+        Lpop => lists::lpop(ctx, args),
+        Rpop => lists::rpop(ctx, args),
+        Lrange => lists::lrange(ctx, args),
+        Llen => lists::llen(ctx, args),
+        Lindex => lists::lindex(ctx, args),
+        Lset => lists::lset(ctx, args),
+        Lrem => lists::lrem(ctx, args),
+        Ltrim => lists::ltrim(ctx, args),
+        Linsert => lists::linsert(ctx, args),
+        Lpos => lists::lpos(ctx, args),
+        Lmove => lists::lmove(ctx, args),
+        Rpoplpush => lists::rpoplpush(ctx, args),
+        Blpop => return into_response(lists::blpop(ctx, args)),
+        Brpop => return into_response(lists::brpop(ctx, args)),
+        Blmove => return into_response(lists::blmove(ctx, args)),
+        // sets
+        Sadd => sets::sadd(ctx, args),
+        Srem => sets::srem(ctx, args),
+        Smembers => sets::smembers(ctx, args),
+        Sismember => sets::sismember(ctx, args),
+        Smismember => sets::smismember(ctx, args),
+        Scard => sets::scard(ctx, args),
+        Spop => sets::spop(ctx, args),
+        Srandmember => sets::srandmember(ctx, args),
+        Smove => sets::smove(ctx, args),
+        Sinter => sets::sinter(ctx, args),
+        Sunion => sets::sunion(ctx, args),
+        Sdiff => sets::sdiff(ctx, args),
+        Sinterstore => sets::sinterstore(ctx, args),
+        Sunionstore => sets::sunionstore(ctx, args),
+        Sdiffstore => sets::sdiffstore(ctx, args),
+        Sintercard => sets::sintercard(ctx, args),
+        Sscan => sets::sscan(ctx, args),
+        // sorted sets
+        Zadd => zsets::zadd(ctx, args),
+        Zrem => zsets::zrem(ctx, args),
+        Zscore => zsets::zscore(ctx, args),
+        Zmscore => zsets::zmscore(ctx, args),
+        Zincrby => zsets::zincrby(ctx, args),
+        Zcard => zsets::zcard(ctx, args),
+        Zcount => zsets::zcount(ctx, args),
+        Zlexcount => zsets::zlexcount(ctx, args),
+        Zrange => zsets::zrange(ctx, args),
+        Zrangebyscore => zsets::zrangebyscore(ctx, args),
+        Zrevrangebyscore => zsets::zrevrangebyscore(ctx, args),
+        Zrangebylex => zsets::zrangebylex(ctx, args),
+        Zrevrangebylex => zsets::zrevrangebylex(ctx, args),
+        Zrevrange => zsets::zrevrange(ctx, args),
+        Zrank => zsets::zrank(ctx, args),
+        Zrevrank => zsets::zrevrank(ctx, args),
+        Zpopmin => zsets::zpopmin(ctx, args),
+        Zpopmax => zsets::zpopmax(ctx, args),
+        Zrangestore => zsets::zrangestore(ctx, args),
+        Zunionstore => zsets::zunionstore(ctx, args),
+        Zinterstore => zsets::zinterstore(ctx, args),
+        Zremrangebyscore => zsets::zremrangebyscore(ctx, args),
+        Zremrangebyrank => zsets::zremrangebyrank(ctx, args),
+        Zremrangebylex => zsets::zremrangebylex(ctx, args),
+        Zscan => zsets::zscan(ctx, args),
+        // transactions
+        Multi => transaction::multi(ctx, args),
+        Exec => return transaction::exec(ctx, args),
+        Discard => transaction::discard(ctx, args),
+        Watch => transaction::watch(ctx, args),
+        Unwatch => transaction::unwatch(ctx, args),
+        // pub/sub
+        Subscribe => pubsub::subscribe(ctx, args),
+        Psubscribe => pubsub::psubscribe(ctx, args),
+        Unsubscribe => pubsub::unsubscribe(ctx, args),
+        Punsubscribe => pubsub::punsubscribe(ctx, args),
+        Publish => pubsub::publish(ctx, args),
+        Pubsub => pubsub::pubsub(ctx, args),
+        // connection
+        Ping => connection::ping(ctx, args),
+        Echo => connection::echo(ctx, args),
+        Quit => return Response::Close(Reply::Ok),
+        Reset => connection::reset(ctx, args),
+        Hello => connection::hello(ctx, args),
+        Auth => connection::auth(ctx, args),
+        Client => connection::client(ctx, args),
+        Readonly | Readwrite => Err(CmdError::err(
+            "This instance has cluster support disabled",
+        )),
+        // server
+        Command => server::command(ctx, args),
+        Config => server::config(ctx, args),
+        Info => server::info(ctx, args),
+        Time => server::time(ctx, args),
+        Debug => server::debug(ctx, args),
+        Memory => server::memory(ctx, args),
+        Lastsave => server::lastsave(ctx, args),
+        Save | Bgsave => Err(CmdError::err(
+            "rgroup keeps no snapshots on disk: durability comes from replication",
+        )),
+        Role => server::role(ctx, args),
+        Wait => server::wait(ctx, args),
+        Replicaof | Slaveof => Err(CmdError::err(
+            "replication needs the bus: start rg-node with --nats-url",
+        )),
+        Monitor => Err(CmdError::err("MONITOR is not supported by rg-node")),
+        Shutdown => return server::shutdown(ctx, args),
+    };
+    Response::Reply(result.into())
+}
+
+fn into_response(result: Result<Response, CmdError>) -> Response {
+    result.unwrap_or_else(|error| Response::Reply(Reply::Error(error)))
+}
+
+/// Runs commands against an engine with no network, for the command families' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use bytes::Bytes;
+    use tokio::sync::mpsc;
+
+    use super::{process, Ctx, Response, Session};
+    use crate::engine::reply::Reply;
+    use crate::engine::settings::Settings;
+    use crate::engine::Engine;
+
+    pub struct TestNode {
+        pub engine: Engine,
+        pub session: Session,
+        pub now: u64,
+        _push: mpsc::Receiver<crate::engine::pubsub::PushMessage>,
+    }
+
+    impl TestNode {
+        /// A node whose clock starts at a fixed time and that keeps replication records.
+        pub fn new() -> Self {
+            let now = 1_700_000_000_000;
+            let mut engine = Engine::new(Settings::default(), now);
+            engine.record_writes();
+            let (tx, rx) = mpsc::channel(64);
+            let id = engine.clients.register(
+                "127.0.0.1:1".parse().unwrap(),
+                "127.0.0.1:2".parse().unwrap(),
+                now,
+            );
+            TestNode {
+                engine,
+                session: Session::new(id, true, tx),
+                now,
+                _push: rx,
+            }
+        }
+
+        pub fn response(&mut self, args: &[&str]) -> Response {
+            let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a.as_bytes())).collect();
+            let mut ctx = Ctx {
+                engine: &mut self.engine,
+                session: &mut self.session,
+                now: self.now,
+                in_exec: false,
+            };
+            process(&mut ctx, &args)
+        }
+
+        /// Runs a command that answers at once.
+        pub fn run(&mut self, args: &[&str]) -> Reply {
+            match self.response(args) {
+                Response::Reply(reply) | Response::Close(reply) => reply,
+                other => panic!("{args:?} did not answer at once: {other:?}"),
+            }
+        }
+
+        /// The replication records written since the last call, as text.
+        pub fn records(&mut self) -> Vec<Vec<String>> {
+            self.engine
+                .take_records()
+                .into_iter()
+                .map(|r| r.args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect())
+                .collect()
+        }
+    }
+
+    pub fn bulk(text: &str) -> Reply {
+        Reply::Bulk(Bytes::copy_from_slice(text.as_bytes()))
+    }
+
+    pub fn bulks(items: &[&str]) -> Reply {
+        Reply::Array(items.iter().map(|s| bulk(s)).collect())
+    }
+}

@@ -1,0 +1,225 @@
+//! Server commands: https://redis.io/commands/?group=server
+
+use bytes::Bytes;
+use rg_commands::{CommandSpec, COMMANDS};
+
+use super::args::{self, is};
+use super::ctx::{Ctx, Response};
+use super::info;
+use crate::engine::error::{unknown_subcommand, CmdError};
+use crate::engine::reply::Reply;
+use crate::engine::settings::NAMES;
+use crate::engine::{digest, expire, glob, memory};
+
+/// COMMAND [COUNT | INFO name... | DOCS name... | LIST | GETKEYS cmd args...]
+pub fn command(_ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
+    let Some(sub) = args.get(1) else {
+        return Ok(Reply::Array(COMMANDS.iter().map(command_info).collect()));
+    };
+    let selected = |names: &[Bytes]| -> Vec<Option<&'static CommandSpec>> {
+        match names {
+            [] => COMMANDS.iter().map(Some).collect(),
+            names => names.iter().map(|n| rg_commands::lookup(n)).collect(),
+        }
+    };
+    if is(sub, "COUNT") {
+        return Ok(Reply::Int(COMMANDS.len() as i64));
+    }
+    if is(sub, "INFO") {
+        let specs = selected(&args[2..]);
+        return Ok(Reply::Array(specs.into_iter().map(|s| s.map_or(Reply::NilArray, command_info)).collect()));
+    }
+    if is(sub, "DOCS") {
+        let specs = selected(&args[2..]).into_iter().flatten();
+        return Ok(Reply::Map(specs.map(|s| (Reply::bulk(s.name.as_bytes()), command_docs(s))).collect()));
+    }
+    if is(sub, "LIST") {
+        return Ok(Reply::bulks(COMMANDS.iter().map(|c| c.name.as_bytes())));
+    }
+    if is(sub, "GETKEYS") && args.len() > 2 {
+        return getkeys(&args[2..]);
+    }
+    Err(unknown_subcommand(sub, "command"))
+}
+
+/// One entry of COMMAND INFO, in Redis 7's ten-field shape.
+fn command_info(spec: &CommandSpec) -> Reply {
+    let flags = spec.flags.names().map(Reply::Simple).collect();
+    let categories = spec.acl_categories.iter().map(|c| Reply::Status(c.to_string())).collect();
+    Reply::Array(vec![
+        Reply::bulk(spec.name.as_bytes()),
+        Reply::Int(i64::from(spec.arity)),
+        Reply::Set(flags),
+        Reply::Int(i64::from(spec.first_key)),
+        Reply::Int(i64::from(spec.last_key)),
+        Reply::Int(i64::from(spec.key_step)),
+        Reply::Set(categories),
+        Reply::Array(Vec::new()),
+        Reply::Array(Vec::new()),
+        Reply::Array(Vec::new()),
+    ])
+}
+
+fn command_docs(spec: &CommandSpec) -> Reply {
+    let group = spec
+        .acl_categories
+        .iter()
+        .find(|c| !matches!(**c, "@read" | "@write" | "@fast" | "@slow" | "@admin" | "@dangerous"))
+        .map_or("generic", |c| c.trim_start_matches('@'));
+    let text = |s: &str| Reply::bulk(s.as_bytes());
+    Reply::Map(vec![
+        (text("summary"), text(&format!("the {} command", spec.name.to_ascii_uppercase()))),
+        (text("since"), text("1.0.0")),
+        (text("group"), text(group)),
+    ])
+}
+
+fn getkeys(command: &[Bytes]) -> Result<Reply, CmdError> {
+    let spec = rg_commands::lookup(&command[0]).ok_or_else(|| CmdError::err("Invalid command specified"))?;
+    if !spec.arity_ok(command.len()) {
+        return Err(CmdError::err("Invalid number of arguments specified for command"));
+    }
+    let keys: Vec<Reply> = spec.key_positions(command.len()).map(|i| Reply::Bulk(command[i].clone())).collect();
+    if keys.is_empty() {
+        return Err(CmdError::err("The command has no key arguments"));
+    }
+    Ok(Reply::Array(keys))
+}
+
+/// CONFIG GET pattern... | SET name value... | RESETSTAT | REWRITE | HELP
+pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
+    let sub = &args[1];
+    if is(sub, "GET") && args.len() >= 3 {
+        let settings = &ctx.engine.settings;
+        let pairs = NAMES
+            .iter()
+            .filter(|name| args[2..].iter().any(|p| glob::matches(&p.to_ascii_lowercase(), name.as_bytes())))
+            .filter_map(|name| settings.get(name).map(|v| (Reply::bulk(name.as_bytes()), Reply::bulk(v.as_bytes()))))
+            .collect();
+        return Ok(Reply::Map(pairs));
+    }
+    if is(sub, "SET") && args.len() >= 4 && args.len() % 2 == 0 {
+        return config_set(ctx, &args[2..]);
+    }
+    if is(sub, "RESETSTAT") && args.len() == 2 {
+        ctx.engine.stats = Default::default();
+        return Ok(Reply::Ok);
+    }
+    if is(sub, "REWRITE") {
+        return Err(CmdError::err("rg-node takes its configuration from file, environment and flags; CONFIG REWRITE is not supported"));
+    }
+    if is(sub, "HELP") {
+        let lines = ["CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "GET <pattern>", "SET <directive> <value>", "RESETSTAT"];
+        return Ok(Reply::Array(lines.iter().map(|l| Reply::Status(l.to_string())).collect()));
+    }
+    Err(unknown_subcommand(sub, "config"))
+}
+
+/// Applies every pair or none, as Redis 7 does.
+fn config_set(ctx: &mut Ctx, pairs: &[Bytes]) -> Result<Reply, CmdError> {
+    let mut updated = ctx.engine.settings.clone();
+    for pair in pairs.chunks_exact(2) {
+        let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
+        let value = String::from_utf8_lossy(&pair[1]);
+        updated.set(&name, &value).map_err(|reason| {
+            CmdError::err(format!("CONFIG SET failed (possibly related to argument '{name}') - {reason}"))
+        })?;
+    }
+    ctx.engine.settings = updated;
+    if ctx.engine.settings.requirepass.is_none() {
+        ctx.session.authenticated = true;
+    }
+    Ok(Reply::Ok)
+}
+
+pub fn info(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
+    Ok(Reply::Text(info::render(ctx.engine, &args[1..], ctx.now)))
+}
+
+pub fn time(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let _ = ctx;
+    Ok(Reply::Array(vec![
+        Reply::Bulk(Bytes::from(now.as_secs().to_string())),
+        Reply::Bulk(Bytes::from(now.subsec_micros().to_string())),
+    ]))
+}
+
+/// DEBUG DIGEST | DIGEST-VALUE key... | SET-ACTIVE-EXPIRE 0|1 | SLEEP seconds | HELP
+pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
+    let sub = &args[1];
+    if is(sub, "DIGEST") && args.len() == 2 {
+        return Ok(Reply::Status(digest::dataset(ctx.engine)));
+    }
+    if is(sub, "DIGEST-VALUE") {
+        let digests = args[2..]
+            .iter()
+            .map(|key| {
+                let entry = ctx.find(key).map(|slot| ctx.keys().entry(slot));
+                Reply::Status(digest::value(entry))
+            })
+            .collect();
+        return Ok(Reply::Array(digests));
+    }
+    if is(sub, "ACTIVE-EXPIRE-CYCLE") {
+        let deleted = expire::active_cycle(ctx.engine, ctx.now, std::time::Duration::from_millis(25));
+        return Ok(Reply::Int(deleted as i64));
+    }
+    if is(sub, "HELP") {
+        let lines = ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "DIGEST", "DIGEST-VALUE <key> [<key> ...]", "ACTIVE-EXPIRE-CYCLE"];
+        return Ok(Reply::Array(lines.iter().map(|l| Reply::Status(l.to_string())).collect()));
+    }
+    Err(unknown_subcommand(sub, "debug"))
+}
+
+/// MEMORY USAGE key | STATS | HELP
+pub fn memory(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
+    let sub = &args[1];
+    if is(sub, "USAGE") && args.len() >= 3 {
+        let Some(slot) = ctx.find(&args[2]) else {
+            return Ok(Reply::Nil);
+        };
+        let entry = ctx.keys().entry(slot);
+        return Ok(Reply::Int(info::entry_size(entry) as i64));
+    }
+    if is(sub, "STATS") {
+        let text = |s: &str| Reply::bulk(s.as_bytes());
+        return Ok(Reply::Map(vec![
+            (text("total.allocated"), Reply::Int(memory::used() as i64)),
+            (text("keys.count"), Reply::Int(ctx.engine.key_count() as i64)),
+        ]));
+    }
+    if is(sub, "HELP") {
+        let lines = ["MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "STATS", "USAGE <key>"];
+        return Ok(Reply::Array(lines.iter().map(|l| Reply::Status(l.to_string())).collect()));
+    }
+    Err(unknown_subcommand(sub, "memory"))
+}
+
+pub fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
+    Ok(Reply::Int((ctx.engine.started_at / 1000) as i64))
+}
+
+/// A standalone node is a primary with no replicas.
+pub fn role(_ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
+    Ok(Reply::Array(vec![Reply::bulk(b"master"), Reply::Int(0), Reply::Array(Vec::new())]))
+}
+
+/// WAIT numreplicas timeout: a standalone node has no replica to wait for.
+pub fn wait(_ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
+    args::int(&args[1])?;
+    args::non_negative(&args[2], "timeout is negative")?;
+    Ok(Reply::Int(0))
+}
+
+/// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
+pub fn shutdown(_ctx: &mut Ctx, args: &[Bytes]) -> Response {
+    let known = ["NOSAVE", "SAVE", "NOW", "FORCE"];
+    if args[1..].iter().any(|a| is(a, "ABORT")) {
+        return Reply::Error(CmdError::err("No shutdown in progress.")).into();
+    }
+    if args[1..].iter().any(|a| !known.iter().any(|k| is(a, k))) {
+        return Reply::Error(CmdError::Syntax).into();
+    }
+    Response::Shutdown
+}

@@ -1,0 +1,162 @@
+//! rg-node's configuration: defaults, then `--config file.toml`, then `RG_` environment
+//! variables, then flags. Names follow Redis's (`maxmemory-policy`, `requirepass`...).
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use rg_config::{ConfigError, LogFormat};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::settings::{deserialize_memory, Settings};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Address to listen on.
+    pub bind: String,
+    /// Client port.
+    pub port: u16,
+    /// Memory limit in bytes (units like `100mb` accepted); 0 means no limit.
+    #[serde(deserialize_with = "deserialize_memory")]
+    pub maxmemory: u64,
+    pub maxmemory_policy: String,
+    pub maxmemory_samples: u32,
+    pub maxclients: usize,
+    /// Password of the `default` user; empty means no authentication.
+    pub requirepass: String,
+    /// Background task frequency (active expiry), per second.
+    pub hz: u32,
+    /// Seconds of idleness after which a client is closed; 0 never.
+    pub timeout: u64,
+    /// Largest bulk string a client may send.
+    #[serde(deserialize_with = "deserialize_memory")]
+    pub proto_max_bulk_len: u64,
+    pub log_format: LogFormat,
+    pub log_level: String,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        let settings = Settings::default();
+        NodeConfig {
+            bind: settings.bind,
+            port: settings.port,
+            maxmemory: settings.maxmemory,
+            maxmemory_policy: settings.maxmemory_policy.to_string(),
+            maxmemory_samples: settings.maxmemory_samples,
+            maxclients: settings.maxclients,
+            requirepass: String::new(),
+            hz: settings.hz,
+            timeout: settings.timeout,
+            proto_max_bulk_len: settings.proto_max_bulk_len,
+            log_format: LogFormat::Human,
+            log_level: "info".into(),
+        }
+    }
+}
+
+/// Command-line flags; each overrides the setting of the same name when given.
+#[derive(Debug, Parser, Serialize)]
+#[command(name = "rg-node", version, about = "rgroup's data node: a Redis-compatible in-memory engine")]
+#[serde(rename_all = "kebab-case")]
+pub struct Flags {
+    /// A TOML file of settings (kebab-case names, as below).
+    #[arg(long)]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maxmemory: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maxmemory_policy: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maxmemory_samples: Option<u32>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maxclients: Option<usize>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requirepass: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hz: Option<u32>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proto_max_bulk_len: Option<String>,
+    /// `human` or `json`.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
+}
+
+impl NodeConfig {
+    /// Loads and validates the configuration the flags point at.
+    pub fn load(flags: &Flags) -> Result<NodeConfig, ConfigError> {
+        let config: NodeConfig = rg_config::load(&NodeConfig::default(), flags.config.as_deref(), flags)?;
+        config.settings()?;
+        Ok(config)
+    }
+
+    /// The engine's settings, each value checked with the same rules CONFIG SET applies.
+    pub fn settings(&self) -> Result<Settings, ConfigError> {
+        let mut settings = Settings {
+            bind: self.bind.clone(),
+            port: self.port,
+            ..Settings::default()
+        };
+        let pairs = [
+            ("maxmemory", self.maxmemory.to_string()),
+            ("maxmemory-policy", self.maxmemory_policy.clone()),
+            ("maxmemory-samples", self.maxmemory_samples.to_string()),
+            ("maxclients", self.maxclients.to_string()),
+            ("requirepass", self.requirepass.clone()),
+            ("hz", self.hz.to_string()),
+            ("timeout", self.timeout.to_string()),
+            ("proto-max-bulk-len", self.proto_max_bulk_len.to_string()),
+        ];
+        for (setting, value) in pairs {
+            settings
+                .set(setting, &value)
+                .map_err(|reason| ConfigError::Rejected { setting, reason })?;
+        }
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_values_name_their_setting() {
+        let config = NodeConfig {
+            maxmemory_policy: "sometimes".into(),
+            ..NodeConfig::default()
+        };
+        let error = config.settings().unwrap_err().to_string();
+        assert!(error.starts_with("invalid value for 'maxmemory-policy'"), "{error}");
+        let config = NodeConfig { hz: 0, ..NodeConfig::default() };
+        assert!(config.settings().unwrap_err().to_string().contains("'hz'"));
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let settings = NodeConfig::default().settings().unwrap();
+        assert_eq!(settings.maxclients, 10000);
+        assert_eq!(settings.port, 6379);
+    }
+}

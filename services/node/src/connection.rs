@@ -1,0 +1,279 @@
+//! One client connection: read requests, execute them in batches under the engine lock,
+//! write the replies, and deliver pub/sub messages and blocked-command results.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use rg_resp::{ProtocolError, RequestDecoder};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use crate::commands::{self, Ctx, Response, Session};
+use crate::engine::blocking::WaiterId;
+use crate::engine::keyspace::Millis;
+use crate::engine::pubsub::PushMessage;
+use crate::engine::reply::Reply;
+use crate::server::{now_ms, Shared};
+
+/// Messages a subscriber may have waiting before it counts as too slow and is disconnected.
+const PUSH_BACKLOG: usize = 64 * 1024;
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Why a connection stops.
+enum Close {
+    /// The client went away, QUIT, or was killed.
+    Done,
+    /// SHUTDOWN: stop the whole node.
+    Shutdown,
+}
+
+struct Connection {
+    shared: Arc<Shared>,
+    socket: TcpStream,
+    input: BytesMut,
+    output: BytesMut,
+    decoder: RequestDecoder,
+    session: Session,
+    push: mpsc::Receiver<PushMessage>,
+    kill: Arc<Notify>,
+    /// Requests read but not yet executed (behind a blocked command).
+    pending: VecDeque<Vec<Bytes>>,
+    /// A protocol error met after the pending requests; sent once they are answered.
+    protocol_error: Option<ProtocolError>,
+}
+
+pub async fn serve(shared: Arc<Shared>, socket: TcpStream) {
+    let peer = socket.peer_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let local = socket.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let (tx, push) = mpsc::channel(PUSH_BACKLOG);
+    let (session, kill) = {
+        let mut engine = shared.engine.lock();
+        let id = engine.clients.register(peer, local, now_ms());
+        let kill = engine.clients.get(id).map(|c| c.kill.clone()).unwrap_or_default();
+        let authenticated = engine.settings.requirepass.is_none();
+        (Session::new(id, authenticated, tx), kill)
+    };
+    let limits = shared.limits();
+    let mut connection = Connection {
+        shared,
+        socket,
+        input: BytesMut::with_capacity(READ_CHUNK),
+        output: BytesMut::with_capacity(READ_CHUNK),
+        decoder: RequestDecoder::new(limits),
+        session,
+        push,
+        kill,
+        pending: VecDeque::new(),
+        protocol_error: None,
+    };
+    let close = connection.run().await;
+    connection.cleanup();
+    if let Close::Shutdown = close {
+        let _ = connection.shared.stop.send(true);
+    }
+}
+
+impl Connection {
+    async fn run(&mut self) -> Close {
+        let mut stopping = self.shared.stopping.clone();
+        loop {
+            tokio::select! {
+                biased;
+                _ = self.kill.notified() => return Close::Done,
+                _ = stopping.changed() => return Close::Done,
+                Some(message) = self.push.recv() => {
+                    if self.deliver(message).await.is_err() {
+                        return Close::Done;
+                    }
+                }
+                read = self.socket.read_buf(&mut self.input) => {
+                    match read {
+                        Ok(0) | Err(_) => return Close::Done,
+                        Ok(n) => self.note_input(n),
+                    }
+                    if let Some(close) = self.handle_input().await {
+                        return close;
+                    }
+                }
+            }
+        }
+    }
+
+    fn note_input(&mut self, bytes: usize) {
+        self.shared.engine.lock().stats.net_input_bytes += bytes as u64;
+        if self.input.capacity() - self.input.len() < READ_CHUNK / 4 {
+            self.input.reserve(READ_CHUNK);
+        }
+    }
+
+    /// Decodes what has arrived and executes it; Some when the connection must close.
+    async fn handle_input(&mut self) -> Option<Close> {
+        loop {
+            match self.decoder.decode(&mut self.input) {
+                Ok(Some(args)) => self.pending.push_back(args),
+                Ok(None) => break,
+                Err(error) => {
+                    self.protocol_error = Some(error);
+                    break;
+                }
+            }
+        }
+        while !self.pending.is_empty() {
+            let (close, blocked) = self.execute_pending();
+            if let Some(close) = close {
+                let _ = self.flush().await;
+                return Some(close);
+            }
+            if let Some((waiter, rx, deadline)) = blocked {
+                if self.flush().await.is_err() {
+                    return Some(Close::Done);
+                }
+                if let Some(close) = self.wait_blocked(waiter, rx, deadline).await {
+                    return Some(close);
+                }
+            }
+        }
+        if let Some(error) = self.protocol_error.take() {
+            let line = format!("-ERR Protocol error: {error}\r\n");
+            self.output.extend_from_slice(line.as_bytes());
+            let _ = self.flush().await;
+            return Some(Close::Done);
+        }
+        self.flush().await.err().map(|_| Close::Done)
+    }
+
+    /// Executes pending requests under one lock until they run out or one blocks.
+    fn execute_pending(&mut self) -> (Option<Close>, Option<(WaiterId, oneshot::Receiver<Reply>, Option<Millis>)>) {
+        let mut engine = self.shared.engine.lock();
+        let mut ctx = Ctx {
+            engine: &mut engine,
+            session: &mut self.session,
+            now: now_ms(),
+            in_exec: false,
+        };
+        while let Some(args) = self.pending.pop_front() {
+            match commands::process(&mut ctx, &args) {
+                Response::Reply(reply) => reply.encode(&mut self.output, ctx.session.protocol),
+                Response::Close(reply) => {
+                    reply.encode(&mut self.output, ctx.session.protocol);
+                    return (Some(Close::Done), None);
+                }
+                Response::Shutdown => return (Some(Close::Shutdown), None),
+                Response::Block { waiter, rx, deadline } => return (None, Some((waiter, rx, deadline))),
+            }
+        }
+        (None, None)
+    }
+
+    /// Waits for a blocked command's result, its timeout, or the client going away.
+    async fn wait_blocked(
+        &mut self,
+        waiter: WaiterId,
+        mut rx: oneshot::Receiver<Reply>,
+        deadline: Option<Millis>,
+    ) -> Option<Close> {
+        let timeout = deadline.map(|d| Duration::from_millis(d.saturating_sub(now_ms())));
+        let sleep = tokio::time::sleep(timeout.unwrap_or(Duration::MAX));
+        tokio::pin!(sleep);
+        let mut stopping = self.shared.stopping.clone();
+        let reply = loop {
+            tokio::select! {
+                biased;
+                reply = &mut rx => break reply.ok(),
+                _ = self.kill.notified() => return Some(self.abandon(waiter)),
+                _ = stopping.changed() => return Some(self.abandon(waiter)),
+                _ = &mut sleep, if timeout.is_some() => break self.time_out(waiter, &mut rx),
+                read = self.socket.read_buf(&mut self.input) => match read {
+                    // Bytes sent while blocked wait their turn; a close ends the wait.
+                    Ok(0) | Err(_) => return Some(self.abandon(waiter)),
+                    Ok(_) => {}
+                },
+            }
+        };
+        let protocol = self.session.protocol;
+        reply.unwrap_or(Reply::NilArray).encode(&mut self.output, protocol);
+        self.set_blocked(false);
+        self.flush().await.err().map(|_| Close::Done)
+    }
+
+    /// On timeout: unblock, unless the waiter was served in the meantime.
+    fn time_out(&mut self, waiter: WaiterId, rx: &mut oneshot::Receiver<Reply>) -> Option<Reply> {
+        let mut engine = self.shared.engine.lock();
+        match engine.blocking.unblock(waiter) {
+            Some(removed) => Some(match removed.op {
+                crate::engine::blocking::BlockOp::Move { .. } => Reply::Nil,
+                crate::engine::blocking::BlockOp::Pop { .. } => Reply::NilArray,
+            }),
+            None => rx.try_recv().ok(),
+        }
+    }
+
+    fn abandon(&mut self, waiter: WaiterId) -> Close {
+        self.shared.engine.lock().blocking.unblock(waiter);
+        Close::Done
+    }
+
+    fn set_blocked(&mut self, blocked: bool) {
+        if let Some(client) = self.shared.engine.lock().clients.get_mut(self.session.id) {
+            client.blocked = blocked;
+        }
+    }
+
+    async fn deliver(&mut self, first: PushMessage) -> std::io::Result<()> {
+        let protocol = self.session.protocol;
+        push_reply(first).encode(&mut self.output, protocol);
+        // Drain what else is queued so one write carries many messages.
+        while let Ok(message) = self.push.try_recv() {
+            push_reply(message).encode(&mut self.output, protocol);
+            if self.output.len() > 64 * 1024 {
+                break;
+            }
+        }
+        self.flush().await
+    }
+
+    async fn flush(&mut self) -> std::io::Result<()> {
+        if self.output.is_empty() {
+            return Ok(());
+        }
+        let written = self.output.len() as u64;
+        let result = self.socket.write_all(&self.output).await;
+        self.output.clear();
+        self.shared.engine.lock().stats.net_output_bytes += written;
+        result
+    }
+
+    /// Forgets the client everywhere: watches, subscriptions, the registry.
+    fn cleanup(&mut self) {
+        let mut engine = self.shared.engine.lock();
+        commands::unwatch_all(&mut engine, &mut self.session);
+        let mut ctx = Ctx {
+            engine: &mut engine,
+            session: &mut self.session,
+            now: now_ms(),
+            in_exec: false,
+        };
+        commands::unsubscribe_all(&mut ctx);
+        engine.clients.unregister(self.session.id);
+    }
+}
+
+fn push_reply(message: PushMessage) -> Reply {
+    match message {
+        PushMessage::Message { channel, payload } => Reply::Push(vec![
+            Reply::bulk(b"message"),
+            Reply::Bulk(channel),
+            Reply::Bulk(payload),
+        ]),
+        PushMessage::PatternMessage { pattern, channel, payload } => Reply::Push(vec![
+            Reply::bulk(b"pmessage"),
+            Reply::Bulk(pattern),
+            Reply::Bulk(channel),
+            Reply::Bulk(payload),
+        ]),
+    }
+}

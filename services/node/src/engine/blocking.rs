@@ -1,0 +1,124 @@
+//! Clients blocked on keys (BLPOP, BRPOP, BLMOVE), in the order they blocked.
+//!
+//! A write to a key someone waits on marks the key ready; after the command that wrote it,
+//! the executor serves the waiters of ready keys in FIFO order, under the same lock, so a
+//! served client gets the element before any later command can take it (as in Redis).
+
+use std::collections::VecDeque;
+
+use hashbrown::HashMap;
+use tokio::sync::oneshot;
+
+use super::clients::ClientId;
+use super::reply::Reply;
+use super::small_bytes::SmallBytes;
+use super::DATABASES;
+
+pub type WaiterId = u64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlockOp {
+    /// BLPOP (from the left) or BRPOP.
+    Pop { left: bool },
+    /// BLMOVE: pop from the ready key, push to `destination`.
+    Move {
+        destination: SmallBytes,
+        from_left: bool,
+        to_left: bool,
+    },
+}
+
+#[derive(Debug)]
+pub struct Waiter {
+    pub client: ClientId,
+    pub db: usize,
+    pub keys: Vec<SmallBytes>,
+    pub op: BlockOp,
+    pub reply: oneshot::Sender<Reply>,
+}
+
+#[derive(Debug)]
+pub struct Blocking {
+    last_id: WaiterId,
+    queues: Vec<HashMap<SmallBytes, VecDeque<WaiterId>>>,
+    waiters: HashMap<WaiterId, Waiter>,
+    ready: Vec<(usize, SmallBytes)>,
+}
+
+impl Default for Blocking {
+    fn default() -> Self {
+        Blocking {
+            last_id: 0,
+            queues: (0..DATABASES).map(|_| HashMap::new()).collect(),
+            waiters: HashMap::new(),
+            ready: Vec::new(),
+        }
+    }
+}
+
+impl Blocking {
+    pub fn block(
+        &mut self,
+        client: ClientId,
+        db: usize,
+        keys: Vec<SmallBytes>,
+        op: BlockOp,
+    ) -> (WaiterId, oneshot::Receiver<Reply>) {
+        self.last_id += 1;
+        let id = self.last_id;
+        for key in &keys {
+            self.queues[db].entry(key.clone()).or_default().push_back(id);
+        }
+        let (reply, rx) = oneshot::channel();
+        let waiter = Waiter {
+            client,
+            db,
+            keys,
+            op,
+            reply,
+        };
+        self.waiters.insert(id, waiter);
+        (id, rx)
+    }
+
+    /// Removes a waiter (timed out, served, or gone); None if it was already removed.
+    pub fn unblock(&mut self, id: WaiterId) -> Option<Waiter> {
+        let waiter = self.waiters.remove(&id)?;
+        for key in &waiter.keys {
+            let queues = &mut self.queues[waiter.db];
+            if let Some(queue) = queues.get_mut(key.as_slice()) {
+                queue.retain(|&w| w != id);
+                if queue.is_empty() {
+                    queues.remove(key.as_slice());
+                }
+            }
+        }
+        Some(waiter)
+    }
+
+    pub fn signal(&mut self, db: usize, key: &[u8]) {
+        if self.waiters.is_empty() || !self.queues[db].contains_key(key) {
+            return;
+        }
+        if !self.ready.iter().any(|(d, k)| *d == db && k.as_slice() == key) {
+            self.ready.push((db, SmallBytes::new(key)));
+        }
+    }
+
+    pub fn take_ready(&mut self) -> Vec<(usize, SmallBytes)> {
+        std::mem::take(&mut self.ready)
+    }
+
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// The longest-waiting client blocked on `key`.
+    pub fn first_waiter(&self, db: usize, key: &[u8]) -> Option<WaiterId> {
+        self.queues[db].get(key).and_then(|q| q.front().copied())
+    }
+
+    pub fn waiting_count(&self) -> usize {
+        self.waiters.len()
+    }
+}

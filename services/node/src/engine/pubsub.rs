@@ -1,0 +1,128 @@
+//! Channels and patterns, and who listens to them.
+
+use bytes::Bytes;
+use hashbrown::HashMap;
+use tokio::sync::mpsc::{error::TrySendError, Sender};
+
+use super::clients::ClientId;
+use super::glob;
+
+/// A message delivered to a subscriber outside the request/reply flow.
+#[derive(Debug, Clone)]
+pub enum PushMessage {
+    Message { channel: Bytes, payload: Bytes },
+    PatternMessage { pattern: Bytes, channel: Bytes, payload: Bytes },
+}
+
+type Listeners = Vec<(ClientId, Sender<PushMessage>)>;
+
+#[derive(Debug, Default)]
+pub struct PubSub {
+    channels: HashMap<Bytes, Listeners>,
+    patterns: HashMap<Bytes, Listeners>,
+}
+
+/// What a PUBLISH did: how many received it, and which subscribers were too slow to keep.
+#[derive(Debug, Default)]
+pub struct Delivery {
+    pub receivers: usize,
+    pub too_slow: Vec<ClientId>,
+}
+
+impl PubSub {
+    /// Returns false when the client was already subscribed.
+    pub fn subscribe(&mut self, channel: Bytes, client: ClientId, tx: Sender<PushMessage>) -> bool {
+        add(self.channels.entry(channel).or_default(), client, tx)
+    }
+
+    pub fn psubscribe(&mut self, pattern: Bytes, client: ClientId, tx: Sender<PushMessage>) -> bool {
+        add(self.patterns.entry(pattern).or_default(), client, tx)
+    }
+
+    pub fn unsubscribe(&mut self, channel: &[u8], client: ClientId) -> bool {
+        remove(&mut self.channels, channel, client)
+    }
+
+    pub fn punsubscribe(&mut self, pattern: &[u8], client: ClientId) -> bool {
+        remove(&mut self.patterns, pattern, client)
+    }
+
+    pub fn publish(&self, channel: &Bytes, payload: &Bytes) -> Delivery {
+        let mut delivery = Delivery::default();
+        if let Some(listeners) = self.channels.get(channel) {
+            for (client, tx) in listeners {
+                let message = PushMessage::Message {
+                    channel: channel.clone(),
+                    payload: payload.clone(),
+                };
+                deliver(&mut delivery, *client, tx, message);
+            }
+        }
+        for (pattern, listeners) in &self.patterns {
+            if !glob::matches(pattern, channel) {
+                continue;
+            }
+            for (client, tx) in listeners {
+                let message = PushMessage::PatternMessage {
+                    pattern: pattern.clone(),
+                    channel: channel.clone(),
+                    payload: payload.clone(),
+                };
+                deliver(&mut delivery, *client, tx, message);
+            }
+        }
+        delivery
+    }
+
+    /// Active channels, optionally only those matching `pattern` (PUBSUB CHANNELS).
+    pub fn channels(&self, pattern: Option<&[u8]>) -> Vec<Bytes> {
+        self.channels
+            .keys()
+            .filter(|c| pattern.map_or(true, |p| glob::matches(p, c)))
+            .cloned()
+            .collect()
+    }
+
+    pub fn subscriber_count(&self, channel: &[u8]) -> usize {
+        self.channels.get(channel).map_or(0, Vec::len)
+    }
+
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    pub fn channel_count(&self) -> usize {
+        self.channels.len()
+    }
+}
+
+fn add(listeners: &mut Listeners, client: ClientId, tx: Sender<PushMessage>) -> bool {
+    if listeners.iter().any(|(id, _)| *id == client) {
+        return false;
+    }
+    listeners.push((client, tx));
+    true
+}
+
+fn remove(map: &mut HashMap<Bytes, Listeners>, name: &[u8], client: ClientId) -> bool {
+    let Some(listeners) = map.get_mut(name) else {
+        return false;
+    };
+    let before = listeners.len();
+    listeners.retain(|(id, _)| *id != client);
+    let removed = listeners.len() < before;
+    if listeners.is_empty() {
+        map.remove(name);
+    }
+    removed
+}
+
+fn deliver(delivery: &mut Delivery, client: ClientId, tx: &Sender<PushMessage>, message: PushMessage) {
+    match tx.try_send(message) {
+        Ok(()) => delivery.receivers += 1,
+        // Like Redis's pubsub output buffer limit: a subscriber that cannot keep up is
+        // disconnected rather than letting its backlog grow without bound.
+        Err(TrySendError::Full(_)) => delivery.too_slow.push(client),
+        Err(TrySendError::Closed(_)) => {}
+    }
+}

@@ -1,0 +1,62 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use mimalloc::MiMalloc;
+use rg_node::config::{Flags, NodeConfig};
+use rg_node::engine::memory::Counting;
+
+#[global_allocator]
+static GLOBAL: Counting<MiMalloc> = Counting(MiMalloc);
+
+fn main() -> ExitCode {
+    let flags = Flags::parse();
+    let config = match NodeConfig::load(&flags) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("rg-node: {error}");
+            return ExitCode::from(rg_config::EXIT_BAD_CONFIG as u8);
+        }
+    };
+    rg_config::init_logging(config.log_format, &config.log_level);
+    match serve(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[tokio::main]
+async fn serve(config: NodeConfig) -> anyhow::Result<()> {
+    let settings = config.settings()?;
+    let address = format!("{}:{}", config.bind, config.port);
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
+    tracing::info!(%address, "rg-node ready to accept connections");
+    rg_node::run(settings, listener, terminate()).await;
+    Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+async fn terminate() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,113 @@
+//! The TCP side: accepts clients, runs background work, stops on shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use parking_lot::Mutex;
+use rg_resp::Limits;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::connection;
+use crate::engine::keyspace::Millis;
+use crate::engine::settings::Settings;
+use crate::engine::{expire, Engine};
+
+/// What every connection shares.
+pub struct Shared {
+    pub engine: Mutex<Engine>,
+    /// Becomes true when the node is stopping; connections close.
+    pub stopping: watch::Receiver<bool>,
+    /// Lets a connection ask for a stop (SHUTDOWN).
+    pub stop: watch::Sender<bool>,
+}
+
+impl Shared {
+    pub fn limits(&self) -> Limits {
+        let max_bulk_len = self.engine.lock().settings.proto_max_bulk_len as usize;
+        Limits {
+            max_bulk_len,
+            ..Limits::default()
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
+}
+
+/// Serves clients on `listener` until `shutdown` completes or a client sends SHUTDOWN.
+pub async fn run(settings: Settings, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+    let (stop, stopping) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        engine: Mutex::new(Engine::new(settings, now_ms())),
+        stopping,
+        stop,
+    });
+    let background = tokio::spawn(background_work(shared.clone()));
+    let mut connections = JoinSet::new();
+    let mut stopping = shared.stopping.clone();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = stopping.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((socket, _)) => admit(&shared, socket, &mut connections).await,
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    tracing::info!("shutting down");
+    let _ = shared.stop.send(true);
+    background.abort();
+    // Give connections a moment to finish what they are writing, then drop them.
+    let drain = async { while connections.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
+}
+
+/// Starts a connection, or refuses it when `maxclients` are already connected.
+async fn admit(shared: &Arc<Shared>, mut socket: TcpStream, connections: &mut JoinSet<()>) {
+    let full = {
+        let mut engine = shared.engine.lock();
+        engine.stats.connections_received += 1;
+        let full = engine.clients.len() >= engine.settings.maxclients;
+        if full {
+            engine.stats.rejected_connections += 1;
+        }
+        full
+    };
+    if full {
+        let _ = socket.write_all(b"-ERR max number of clients reached\r\n").await;
+        return;
+    }
+    let _ = socket.set_nodelay(true);
+    connections.spawn(connection::serve(shared.clone(), socket));
+}
+
+/// Active expiry, `hz` times a second, with a quarter of each period as its budget (as
+/// Redis's default effort).
+async fn background_work(shared: Arc<Shared>) {
+    loop {
+        let hz = shared.engine.lock().settings.hz.max(1);
+        let period = Duration::from_millis(1000 / u64::from(hz));
+        tokio::time::sleep(period).await;
+        let mut engine = shared.engine.lock();
+        expire::active_cycle(&mut engine, now_ms(), period / 4);
+        if engine.blocking.has_ready() {
+            crate::commands::serve_blocked(&mut engine, now_ms());
+        }
+    }
+}
