@@ -204,10 +204,8 @@ impl Connection {
     fn time_out(&mut self, waiter: WaiterId, rx: &mut oneshot::Receiver<Reply>) -> Option<Reply> {
         let mut engine = self.shared.engine.lock();
         match engine.blocking.unblock(waiter) {
-            Some(removed) => Some(match removed.op {
-                crate::engine::blocking::BlockOp::Move { .. } => Reply::Nil,
-                crate::engine::blocking::BlockOp::Pop { .. } => Reply::NilArray,
-            }),
+            // Redis 7.0 answers a null array for BLPOP, BRPOP and BLMOVE alike.
+            Some(_) => Some(Reply::NilArray),
             None => rx.try_recv().ok(),
         }
     }

@@ -2,7 +2,17 @@
 
 /// Position of the first `\r\n` in `buf`, if any.
 pub(crate) fn find_crlf(buf: &[u8]) -> Option<usize> {
-    memchr::memmem::find(buf, b"\r\n")
+    // Lines here are short (a length header, a command name), where a plain memchr for CR
+    // beats building a substring searcher on every call.
+    let mut from = 0;
+    while let Some(offset) = memchr::memchr(b'\r', &buf[from..]) {
+        let at = from + offset;
+        if buf.get(at + 1) == Some(&b'\n') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Parses a signed decimal integer the strict way Redis does (no spaces, no `+`, no leading

@@ -60,7 +60,8 @@ pub fn timeout_ms(arg: &[u8]) -> Result<u64, CmdError> {
     if !seconds.is_finite() || seconds > (i64::MAX / 1000) as f64 {
         return Err(CmdError::err("timeout is out of range"));
     }
-    Ok((seconds * 1000.0).round() as u64)
+    // Rounded up: a tiny timeout must still time out rather than become 0, "forever".
+    Ok((seconds * 1000.0).ceil() as u64)
 }
 
 /// Formats an integer reply value as bytes (INCR's stored value).

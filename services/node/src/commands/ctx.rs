@@ -185,7 +185,10 @@ impl Ctx<'_> {
 
     /// Sets a key's value and clears any expiry (what SET does without KEEPTTL).
     pub fn set_persistent(&mut self, key: &[u8], value: Value) -> u32 {
-        let slot = self.set(key, value);
+        // No lookup first: whether the old key had expired does not matter once the
+        // expiry is cleared.
+        let access = self.engine.access_stamp(self.now);
+        let slot = self.keys().insert(key, value, access);
         self.keys().set_expiry(slot, PERSISTENT);
         slot
     }

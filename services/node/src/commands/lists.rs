@@ -88,7 +88,11 @@ fn pop(ctx: &mut Ctx, args: &[Bytes], left: bool) -> Result<Reply, CmdError> {
         ),
     };
     let Some(items) = pop_some(ctx, &args[1], left, count)? else {
-        return Ok(if count.is_some() { Reply::NilArray } else { Reply::Nil });
+        return Ok(if count.is_some() {
+            Reply::NilArray
+        } else {
+            Reply::Nil
+        });
     };
     if count.is_some() {
         return Ok(Reply::Array(items.iter().map(|i| Reply::bulk(i)).collect()));
@@ -117,7 +121,10 @@ pub(super) fn pop_some(
     ctx.changed(key);
     ctx.drop_if_empty(key);
     if ctx.recording() {
-        let mut record = vec![Bytes::from_static(pop_name(left)), Bytes::copy_from_slice(key)];
+        let mut record = vec![
+            Bytes::from_static(pop_name(left)),
+            Bytes::copy_from_slice(key),
+        ];
         if count.is_some() {
             record.push(args::int_bytes(len_int(items.len())));
         }
@@ -140,7 +147,9 @@ pub fn lrange(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 }
 
 pub fn llen(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
-    let len = ctx.read_as(&args[1], Value::as_list)?.map_or(0, |l| l.len());
+    let len = ctx
+        .read_as(&args[1], Value::as_list)?
+        .map_or(0, |l| l.len());
     Ok(Reply::Int(len_int(len)))
 }
 
@@ -215,7 +224,11 @@ pub(super) fn position(index: i64, len: usize) -> Option<usize> {
 pub(super) fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
     let len = i64::try_from(len).ok()?;
     // `len + x` cannot overflow: len >= 0 and x < 0.
-    let start = if start < 0 { (len + start).max(0) } else { start };
+    let start = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
     let end = if end < 0 { len + end } else { end.min(len - 1) };
     if start > end || start >= len {
         return None;

@@ -71,7 +71,8 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
         client.last_active = ctx.now;
     }
     let response = dispatch(ctx, spec, args);
-    if ctx.engine.blocking.has_ready() {
+    // Inside EXEC, blocked clients are served once the whole transaction has run.
+    if !ctx.in_exec && ctx.engine.blocking.has_ready() {
         serve_blocked(ctx.engine, ctx.now);
     }
     response

@@ -33,9 +33,11 @@ pub fn set(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         true => Some(read_string(ctx, key)?.map(|v| Bytes::copy_from_slice(v))),
         false => None,
     };
-    let exists = ctx.find(key).is_some();
-    if (options.nx && exists) || (options.xx && !exists) {
-        return Ok(old.map_or(Reply::Nil, bulk_or_nil));
+    if options.nx || options.xx {
+        let exists = ctx.find(key).is_some();
+        if (options.nx && exists) || (options.xx && !exists) {
+            return Ok(old.map_or(Reply::Nil, bulk_or_nil));
+        }
     }
     store(ctx, key, value, options.expiry);
     let reply = old.map_or(Reply::Ok, bulk_or_nil);

@@ -50,6 +50,9 @@ pub fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> Response {
         .collect();
     ctx.in_exec = false;
     wrap_records(ctx, records_before);
+    if ctx.engine.blocking.has_ready() {
+        super::serve_blocked(ctx.engine, ctx.now);
+    }
     Reply::Array(replies).into()
 }
 

@@ -148,7 +148,10 @@ fn serve(engine: &mut Engine, now: Millis, db: usize, key: &[u8], waiter: Waiter
             }
             engine.touch(db, key);
             drop_if_empty(engine, db, key);
-            let record = vec![Bytes::from_static(pop_name(left)), Bytes::copy_from_slice(key)];
+            let record = vec![
+                Bytes::from_static(pop_name(left)),
+                Bytes::copy_from_slice(key),
+            ];
             engine.propagate(db, record);
         }
         BlockOp::Move {
@@ -196,7 +199,10 @@ fn put_back(engine: &mut Engine, db: usize, key: &[u8], left: bool, item: SmallB
 /// Whether `dst` is missing (after expiry) or holds a list.
 fn destination_is_list(engine: &mut Engine, now: Millis, db: usize, dst: &[u8]) -> bool {
     engine.expire_if_due(db, dst, now);
-    engine.dbs[db].keys.get(dst).map_or(true, |e| e.value.as_list().is_some())
+    engine.dbs[db]
+        .keys
+        .get(dst)
+        .is_none_or(|e| e.value.as_list().is_some())
 }
 
 /// Pushes onto the list at `dst`, creating it if missing (its type was checked).

@@ -34,7 +34,10 @@ impl Client {
     }
 
     fn send(&mut self, node: &mut TestNode, args: &[&str], in_exec: bool) -> Response {
-        let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a.as_bytes())).collect();
+        let args: Vec<Bytes> = args
+            .iter()
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect();
         let mut ctx = Ctx {
             engine: &mut node.engine,
             session: &mut self.session,
@@ -103,7 +106,10 @@ fn blpop_answers_at_once_from_the_first_non_empty_key() {
     node.records();
     let reply = client.run(&mut node, &["BLPOP", "a", "b", "0"]);
     assert_eq!(reply, bulks(&["b", "x"]));
-    assert_eq!(client.run(&mut node, &["BRPOP", "b", "1"]), bulks(&["b", "y"]));
+    assert_eq!(
+        client.run(&mut node, &["BRPOP", "b", "1"]),
+        bulks(&["b", "y"])
+    );
     assert!(!exists(&node, "b"));
     assert_eq!(node.records(), [vec!["LPOP", "b"], vec!["RPOP", "b"]]);
 }
@@ -114,14 +120,23 @@ fn blpop_errors_on_bad_timeouts_and_wrong_types() {
     set_string(&mut node, "s");
     client.run(&mut node, &["RPUSH", "l", "x"]);
     let wrongtype = Reply::Error(CmdError::WrongType);
-    assert_eq!(client.run(&mut node, &["BLPOP", "nokey", "s", "l", "0"]), wrongtype);
-    assert_eq!(client.run(&mut node, &["BLPOP", "l", "s", "0"]), bulks(&["l", "x"]));
+    assert_eq!(
+        client.run(&mut node, &["BLPOP", "nokey", "s", "l", "0"]),
+        wrongtype
+    );
+    assert_eq!(
+        client.run(&mut node, &["BLPOP", "l", "s", "0"]),
+        bulks(&["l", "x"])
+    );
     let negative = Reply::Error(CmdError::err("timeout is negative"));
     assert_eq!(client.run(&mut node, &["BLPOP", "l", "-1"]), negative);
     let not_float = Reply::Error(CmdError::err("timeout is not a float or out of range"));
     assert_eq!(client.run(&mut node, &["BRPOP", "l", "x"]), not_float);
     let syntax = Reply::Error(CmdError::Syntax);
-    assert_eq!(client.run(&mut node, &["BLMOVE", "l", "d", "UP", "LEFT", "0"]), syntax);
+    assert_eq!(
+        client.run(&mut node, &["BLMOVE", "l", "d", "UP", "LEFT", "0"]),
+        syntax
+    );
 }
 
 #[test]
@@ -133,12 +148,21 @@ fn blpop_on_empty_keys_blocks_until_a_push_serves_it() {
     assert_eq!(node.engine.blocking.waiting_count(), 1);
     assert_eq!(blocked.served(), None);
 
-    assert_eq!(pusher.run(&mut node, &["RPUSH", "b", "x", "y"]), Reply::Int(2));
+    assert_eq!(
+        pusher.run(&mut node, &["RPUSH", "b", "x", "y"]),
+        Reply::Int(2)
+    );
     assert_eq!(blocked.served(), Some(bulks(&["b", "x"])));
     assert!(!waiting.is_blocked(&node));
     assert_eq!(node.engine.blocking.waiting_count(), 0);
-    assert_eq!(pusher.run(&mut node, &["LRANGE", "b", "0", "-1"]), bulks(&["y"]));
-    assert_eq!(node.records(), [vec!["RPUSH", "b", "x", "y"], vec!["LPOP", "b"]]);
+    assert_eq!(
+        pusher.run(&mut node, &["LRANGE", "b", "0", "-1"]),
+        bulks(&["y"])
+    );
+    assert_eq!(
+        node.records(),
+        [vec!["RPUSH", "b", "x", "y"], vec!["LPOP", "b"]]
+    );
     // Served: the connection's timeout finds nothing to unblock.
     assert!(node.engine.blocking.unblock(blocked.waiter).is_none());
 }
@@ -157,7 +181,10 @@ fn waiters_are_served_in_the_order_they_blocked() {
 
     pusher.run(&mut node, &["LPUSH", "l", "2", "3"]);
     assert_eq!(b.served(), Some(bulks(&["l", "2"])));
-    assert_eq!(pusher.run(&mut node, &["LRANGE", "l", "0", "-1"]), bulks(&["3"]));
+    assert_eq!(
+        pusher.run(&mut node, &["LRANGE", "l", "0", "-1"]),
+        bulks(&["3"])
+    );
     // The second waiter was removed from every key it waited on.
     assert_eq!(node.engine.blocking.first_waiter(0, b"other"), None);
     let records = node.records();
@@ -174,7 +201,10 @@ fn a_timed_out_waiter_is_unblocked_and_not_served() {
     // What the connection does when the deadline passes.
     assert!(node.engine.blocking.unblock(blocked.waiter).is_some());
     pusher.run(&mut node, &["RPUSH", "l", "x"]);
-    assert!(matches!(blocked.rx.try_recv(), Err(oneshot::error::TryRecvError::Closed)));
+    assert!(matches!(
+        blocked.rx.try_recv(),
+        Err(oneshot::error::TryRecvError::Closed)
+    ));
     assert_eq!(pusher.run(&mut node, &["LLEN", "l"]), Reply::Int(1));
     assert_eq!(node.records(), [vec!["RPUSH", "l", "x"]]);
 }
@@ -215,8 +245,14 @@ fn blmove_moves_at_once_or_when_served() {
     assert_eq!(blocked.deadline, Some(node.now + 100));
     pusher.run(&mut node, &["RPUSH", "src", "b", "c"]);
     assert_eq!(blocked.served(), Some(bulk("c")));
-    assert_eq!(pusher.run(&mut node, &["LRANGE", "src", "0", "-1"]), bulks(&["b"]));
-    assert_eq!(pusher.run(&mut node, &["LRANGE", "dst", "0", "-1"]), bulks(&["c", "a"]));
+    assert_eq!(
+        pusher.run(&mut node, &["LRANGE", "src", "0", "-1"]),
+        bulks(&["b"])
+    );
+    assert_eq!(
+        pusher.run(&mut node, &["LRANGE", "dst", "0", "-1"]),
+        bulks(&["c", "a"])
+    );
     assert_eq!(
         node.records(),
         [

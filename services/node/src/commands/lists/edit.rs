@@ -53,7 +53,11 @@ fn remove_matches(list: &mut List, element: &[u8], count: i64) -> usize {
     let (low, high) = match count {
         0 => (0, usize::MAX),
         c if c > 0 => {
-            let last = list.iter().enumerate().filter(|(_, i)| is_match(i)).nth(limit - 1);
+            let last = list
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| is_match(i))
+                .nth(limit - 1);
             (0, last.map_or(usize::MAX, |(at, _)| at))
         }
         _ => {

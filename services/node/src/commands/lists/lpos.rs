@@ -56,14 +56,21 @@ fn parse(rest: &[Bytes]) -> Result<Options, CmdError> {
                 return Err(CmdError::err(RANK_ZERO));
             }
         } else if args::is(name, "COUNT") {
-            options.count = Some(args::non_negative(value, "COUNT can't be negative")?);
+            options.count = Some(non_negative(value, "COUNT can't be negative")?);
         } else if args::is(name, "MAXLEN") {
-            options.maxlen = args::non_negative(value, "MAXLEN can't be negative")?;
+            options.maxlen = non_negative(value, "MAXLEN can't be negative")?;
         } else {
             return Err(CmdError::Syntax);
         }
     }
     Ok(options)
+}
+
+/// COUNT and MAXLEN: Redis answers `message` for a non-number as well as a negative.
+fn non_negative(arg: &[u8], message: &'static str) -> Result<u64, CmdError> {
+    args::parse_int(arg)
+        .and_then(|n| u64::try_from(n).ok())
+        .ok_or_else(|| CmdError::err(message))
 }
 
 /// The offsets of the wanted matches, walking `items` (offset, element) in search order.

@@ -47,7 +47,10 @@ fn pushes_add_in_argument_order_and_record_verbatim() {
     assert_eq!(node.run(&["LPUSH", "l", "a", "b"]), Reply::Int(2));
     assert_eq!(node.run(&["RPUSH", "l", "c"]), Reply::Int(3));
     assert_eq!(contents(&mut node), bulks(&["b", "a", "c"]));
-    assert_eq!(node.records(), [vec!["LPUSH", "l", "a", "b"], vec!["RPUSH", "l", "c"]]);
+    assert_eq!(
+        node.records(),
+        [vec!["LPUSH", "l", "a", "b"], vec!["RPUSH", "l", "c"]]
+    );
 }
 
 #[test]
@@ -101,10 +104,16 @@ fn pop_with_count_answers_an_array() {
     assert_eq!(node.run(&["LPOP", "l", "0"]), bulks(&[]));
     assert!(node.records().is_empty());
     assert_eq!(node.run(&["RPOP", "l", "2"]), bulks(&["c", "b"]));
-    assert_eq!(node.run(&["LPOP", "l", "9223372036854775807"]), bulks(&["a"]));
+    assert_eq!(
+        node.run(&["LPOP", "l", "9223372036854775807"]),
+        bulks(&["a"])
+    );
     assert_eq!(node.run(&["LPOP", "l", "2"]), Reply::NilArray);
     assert_eq!(node.run(&["LPOP", "l", "0"]), Reply::NilArray);
-    assert_eq!(node.records(), [vec!["RPOP", "l", "2"], vec!["LPOP", "l", "1"]]);
+    assert_eq!(
+        node.records(),
+        [vec!["RPOP", "l", "2"], vec!["LPOP", "l", "1"]]
+    );
 }
 
 #[test]
@@ -124,10 +133,16 @@ fn lrange_clamps_like_redis() {
     assert_eq!(node.run(&["LRANGE", "l", "3", "1"]), bulks(&[]));
     assert_eq!(node.run(&["LRANGE", "l", "5", "9"]), bulks(&[]));
     assert_eq!(node.run(&["LRANGE", "missing", "0", "-1"]), bulks(&[]));
-    assert_eq!(node.run(&["LRANGE", "l", "x", "1"]), Reply::Error(CmdError::NotInteger));
+    assert_eq!(
+        node.run(&["LRANGE", "l", "x", "1"]),
+        Reply::Error(CmdError::NotInteger)
+    );
     let min = i64::MIN.to_string();
     let max = i64::MAX.to_string();
-    assert_eq!(node.run(&["LRANGE", "l", &min, &max]), bulks(&["a", "b", "c", "d"]));
+    assert_eq!(
+        node.run(&["LRANGE", "l", &min, &max]),
+        bulks(&["a", "b", "c", "d"])
+    );
 }
 
 #[test]
@@ -147,7 +162,10 @@ fn llen_and_lindex() {
     assert_eq!(node.run(&["LINDEX", "l", "-1"]), bulk("c"));
     assert_eq!(node.run(&["LINDEX", "l", "3"]), Reply::Nil);
     assert_eq!(node.run(&["LINDEX", "l", "-4"]), Reply::Nil);
-    assert_eq!(node.run(&["LINDEX", "l", "x"]), Reply::Error(CmdError::NotInteger));
+    assert_eq!(
+        node.run(&["LINDEX", "l", "x"]),
+        Reply::Error(CmdError::NotInteger)
+    );
     // The key is looked up first, as in Redis.
     assert_eq!(node.run(&["LINDEX", "missing", "x"]), Reply::Nil);
 }
@@ -158,9 +176,18 @@ fn lset_replaces_and_reports_missing_keys_and_bad_indexes() {
     assert_eq!(node.run(&["LSET", "l", "-1", "z"]), Reply::Ok);
     assert_eq!(contents(&mut node), bulks(&["a", "z"]));
     assert_eq!(node.records(), [vec!["LSET", "l", "-1", "z"]]);
-    assert_eq!(node.run(&["LSET", "l", "2", "z"]), Reply::Error(CmdError::OutOfRange));
-    assert_eq!(node.run(&["LSET", "l", "x", "z"]), Reply::Error(CmdError::NotInteger));
-    assert_eq!(node.run(&["LSET", "nokey", "x", "z"]), Reply::Error(CmdError::NoSuchKey));
+    assert_eq!(
+        node.run(&["LSET", "l", "2", "z"]),
+        Reply::Error(CmdError::OutOfRange)
+    );
+    assert_eq!(
+        node.run(&["LSET", "l", "x", "z"]),
+        Reply::Error(CmdError::NotInteger)
+    );
+    assert_eq!(
+        node.run(&["LSET", "nokey", "x", "z"]),
+        Reply::Error(CmdError::NoSuchKey)
+    );
     assert!(node.records().is_empty());
 }
 
@@ -175,10 +202,16 @@ fn lrem_from_head_tail_and_all() {
     assert_eq!(node.run(&["LREM", "l", "5", "zz"]), Reply::Int(0));
     assert_eq!(node.run(&["LREM", "l", "-9", "b"]), Reply::Int(1));
     assert_eq!(contents(&mut node), bulks(&["c"]));
-    assert_eq!(node.run(&["LREM", "l", &i64::MIN.to_string(), "c"]), Reply::Int(1));
+    assert_eq!(
+        node.run(&["LREM", "l", &i64::MIN.to_string(), "c"]),
+        Reply::Int(1)
+    );
     assert!(!exists(&node, "l"));
     assert_eq!(node.run(&["LREM", "l", "0", "a"]), Reply::Int(0));
-    assert_eq!(node.run(&["LREM", "l", "x", "a"]), Reply::Error(CmdError::NotInteger));
+    assert_eq!(
+        node.run(&["LREM", "l", "x", "a"]),
+        Reply::Error(CmdError::NotInteger)
+    );
     let records = node.records();
     assert_eq!(records.len(), 5);
     assert_eq!(records[0], ["LREM", "l", "2", "a"]);
@@ -194,23 +227,47 @@ fn ltrim_keeps_the_range_and_deletes_emptied_lists() {
     assert_eq!(node.run(&["LTRIM", "l", "100", "200"]), Reply::Ok);
     assert!(!exists(&node, "l"));
     assert_eq!(node.run(&["LTRIM", "l", "0", "1"]), Reply::Ok);
-    assert_eq!(node.run(&["LTRIM", "l", "x", "1"]), Reply::Error(CmdError::NotInteger));
+    assert_eq!(
+        node.run(&["LTRIM", "l", "x", "1"]),
+        Reply::Error(CmdError::NotInteger)
+    );
     assert_eq!(node.records(), [vec!["LTRIM", "l", "100", "200"]]);
 }
 
 #[test]
 fn linsert_before_and_after_the_first_pivot() {
     let mut node = node_with(&["a", "b", "a"]);
-    assert_eq!(node.run(&["LINSERT", "l", "before", "a", "x"]), Reply::Int(4));
-    assert_eq!(node.run(&["LINSERT", "l", "AFTER", "b", "y"]), Reply::Int(5));
+    assert_eq!(
+        node.run(&["LINSERT", "l", "before", "a", "x"]),
+        Reply::Int(4)
+    );
+    assert_eq!(
+        node.run(&["LINSERT", "l", "AFTER", "b", "y"]),
+        Reply::Int(5)
+    );
     assert_eq!(contents(&mut node), bulks(&["x", "a", "b", "y", "a"]));
-    assert_eq!(node.run(&["LINSERT", "l", "AFTER", "zz", "y"]), Reply::Int(-1));
-    assert_eq!(node.run(&["LINSERT", "nokey", "AFTER", "a", "y"]), Reply::Int(0));
-    assert_eq!(node.run(&["LINSERT", "l", "middle", "a", "y"]), Reply::Error(CmdError::Syntax));
-    assert_eq!(node.run(&["LINSERT", "nokey", "middle", "a", "y"]), Reply::Error(CmdError::Syntax));
+    assert_eq!(
+        node.run(&["LINSERT", "l", "AFTER", "zz", "y"]),
+        Reply::Int(-1)
+    );
+    assert_eq!(
+        node.run(&["LINSERT", "nokey", "AFTER", "a", "y"]),
+        Reply::Int(0)
+    );
+    assert_eq!(
+        node.run(&["LINSERT", "l", "middle", "a", "y"]),
+        Reply::Error(CmdError::Syntax)
+    );
+    assert_eq!(
+        node.run(&["LINSERT", "nokey", "middle", "a", "y"]),
+        Reply::Error(CmdError::Syntax)
+    );
     assert_eq!(
         node.records(),
-        [vec!["LINSERT", "l", "before", "a", "x"], vec!["LINSERT", "l", "AFTER", "b", "y"]]
+        [
+            vec!["LINSERT", "l", "before", "a", "x"],
+            vec!["LINSERT", "l", "AFTER", "b", "y"]
+        ]
     );
 }
 
@@ -222,9 +279,18 @@ fn lpos_finds_positions_with_rank_count_and_maxlen() {
     assert_eq!(node.run(&["LPOS", "l", "a", "RANK", "-1"]), Reply::Int(6));
     assert_eq!(node.run(&["LPOS", "l", "a", "RANK", "4"]), Reply::Nil);
     assert_eq!(node.run(&["LPOS", "l", "z"]), Reply::Nil);
-    assert_eq!(node.run(&["LPOS", "l", "a", "COUNT", "0"]), ints(&[0, 3, 6]));
-    assert_eq!(node.run(&["LPOS", "l", "a", "COUNT", "2", "RANK", "-1"]), ints(&[6, 3]));
-    assert_eq!(node.run(&["lpos", "l", "a", "count", "0", "maxlen", "4"]), ints(&[0, 3]));
+    assert_eq!(
+        node.run(&["LPOS", "l", "a", "COUNT", "0"]),
+        ints(&[0, 3, 6])
+    );
+    assert_eq!(
+        node.run(&["LPOS", "l", "a", "COUNT", "2", "RANK", "-1"]),
+        ints(&[6, 3])
+    );
+    assert_eq!(
+        node.run(&["lpos", "l", "a", "count", "0", "maxlen", "4"]),
+        ints(&[0, 3])
+    );
     assert_eq!(node.run(&["LPOS", "l", "c", "MAXLEN", "2"]), Reply::Nil);
     assert_eq!(node.run(&["LPOS", "l", "z", "COUNT", "0"]), ints(&[]));
     assert_eq!(node.run(&["LPOS", "nokey", "a"]), Reply::Nil);
@@ -241,12 +307,30 @@ fn lpos_option_errors_come_before_the_key() {
          negative to start from the end of the list",
     );
     assert_eq!(node.run(&["LPOS", "nokey", "a", "RANK", "0"]), rank_zero);
-    assert_eq!(node.run(&["LPOS", "l", "a", "RANK", "1", "RANK", "0"]), rank_zero);
-    assert_eq!(node.run(&["LPOS", "l", "a", "COUNT", "-1"]), err("COUNT can't be negative"));
-    assert_eq!(node.run(&["LPOS", "l", "a", "MAXLEN", "-1"]), err("MAXLEN can't be negative"));
-    assert_eq!(node.run(&["LPOS", "l", "a", "RANK", "x"]), Reply::Error(CmdError::NotInteger));
-    assert_eq!(node.run(&["LPOS", "l", "a", "RANK"]), Reply::Error(CmdError::Syntax));
-    assert_eq!(node.run(&["LPOS", "l", "a", "FOO", "1"]), Reply::Error(CmdError::Syntax));
+    assert_eq!(
+        node.run(&["LPOS", "l", "a", "RANK", "1", "RANK", "0"]),
+        rank_zero
+    );
+    assert_eq!(
+        node.run(&["LPOS", "l", "a", "COUNT", "-1"]),
+        err("COUNT can't be negative")
+    );
+    assert_eq!(
+        node.run(&["LPOS", "l", "a", "MAXLEN", "-1"]),
+        err("MAXLEN can't be negative")
+    );
+    assert_eq!(
+        node.run(&["LPOS", "l", "a", "RANK", "x"]),
+        Reply::Error(CmdError::NotInteger)
+    );
+    assert_eq!(
+        node.run(&["LPOS", "l", "a", "RANK"]),
+        Reply::Error(CmdError::Syntax)
+    );
+    assert_eq!(
+        node.run(&["LPOS", "l", "a", "FOO", "1"]),
+        Reply::Error(CmdError::Syntax)
+    );
 }
 
 #[test]
@@ -285,8 +369,14 @@ fn lmove_checks_the_destination_type_only_with_something_to_move() {
     node.records();
     assert_eq!(node.run(&["LMOVE", "l", "s", "LEFT", "LEFT"]), WRONGTYPE);
     assert_eq!(contents(&mut node), bulks(&["a"]));
-    assert_eq!(node.run(&["LMOVE", "nokey", "s", "LEFT", "LEFT"]), Reply::Nil);
-    assert_eq!(node.run(&["LMOVE", "l", "d", "UP", "LEFT"]), Reply::Error(CmdError::Syntax));
+    assert_eq!(
+        node.run(&["LMOVE", "nokey", "s", "LEFT", "LEFT"]),
+        Reply::Nil
+    );
+    assert_eq!(
+        node.run(&["LMOVE", "l", "d", "UP", "LEFT"]),
+        Reply::Error(CmdError::Syntax)
+    );
     assert!(node.records().is_empty());
 }
 

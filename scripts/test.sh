@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The project's one test command: installs what is missing on a fresh Debian machine, then
+# runs formatting, lints, the dependency-arrow check and every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v redis-cli >/dev/null || missing+=(redis-tools)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v cargo-nextest >/dev/null || cargo install --locked cargo-nextest
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+scripts/check-deps.sh
+cargo build --workspace --bins
+cargo nextest run --workspace --no-fail-fast

@@ -1,0 +1,149 @@
+//! Starts rgroup's real binaries as processes for end-to-end tests.
+//!
+//! - [`free_port`]: a loopback port nobody listens on.
+//! - [`Node`]: an `rg-node` process on its own port, killed on drop; when the test panics
+//!   its captured log is printed, so a failure shows what the process saw.
+//! - [`assert_eventually!`]: polls a condition instead of sleeping a fixed time.
+
+use std::fs::File;
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("the OS hands out an ephemeral port")
+}
+
+/// The path of one of the workspace's binaries, next to the running test executable.
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    // target/<profile>/deps/<test> -> target/<profile>/<name>
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("test executables live in target/<profile>/deps");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build the binaries first (cargo build --workspace --bins)",
+        path.display()
+    );
+    path
+}
+
+/// A running `rg-node`.
+pub struct Node {
+    pub port: u16,
+    child: Child,
+    log: tempfile::NamedTempFile,
+}
+
+impl Node {
+    /// Starts `rg-node --port <free port>` with `args` added, and waits until it accepts.
+    pub fn start(args: &[&str]) -> Node {
+        let port = free_port();
+        let log = tempfile::NamedTempFile::new().expect("a temp file for the log");
+        let stderr = File::options()
+            .append(true)
+            .open(log.path())
+            .expect("the log file opens");
+        let child = Command::new(binary("rg-node"))
+            .args(["--port", &port.to_string(), "--log-level", "debug"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("rg-node starts");
+        let node = Node { port, child, log };
+        node.wait_until_ready();
+        node
+    }
+
+    fn wait_until_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "rg-node did not start:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// What the process has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
+    /// The process's exit status if it has exited.
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Some(status) = self.exit_status() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        None
+    }
+
+    /// The resident set size of the process in bytes, from /proc.
+    pub fn rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()));
+        status
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|kb| kb.parse::<u64>().ok())
+            })
+            .map_or(0, |kb| kb * 1024)
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("---- rg-node on port {} logged ----\n{}", self.port, self.log());
+        }
+    }
+}
+
+/// Retries `$cond` every 10 ms until it holds, failing after `$timeout` (default 5 s).
+#[macro_export]
+macro_rules! assert_eventually {
+    ($cond:expr $(,)?) => {
+        $crate::assert_eventually!($cond, std::time::Duration::from_secs(5))
+    };
+    ($cond:expr, $timeout:expr $(,)?) => {{
+        let deadline = std::time::Instant::now() + $timeout;
+        loop {
+            if $cond {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "condition never held: {}",
+                stringify!($cond)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }};
+}

@@ -1,0 +1,1 @@
+//! End-to-end tests of rgroup live in `e2e/`, compiled into one test binary.
