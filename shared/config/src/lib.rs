@@ -30,7 +30,10 @@ pub enum ConfigError {
     Invalid(String),
     /// A value that was read but is not acceptable.
     #[error("invalid value for '{setting}': {reason}")]
-    Rejected { setting: &'static str, reason: String },
+    Rejected {
+        setting: &'static str,
+        reason: String,
+    },
 }
 
 /// Loads `T` from its defaults, then `file`, then the environment, then `flags` (where a
@@ -98,9 +101,18 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.create_file("rg.toml", "port = 7000\nmax-things = 3")?;
             jail.set_env("RG_MAX_THINGS", "9");
-            let defaults = Sample { port: 1, max_things: 1 };
+            let defaults = Sample {
+                port: 1,
+                max_things: 1,
+            };
             let loaded = load(&defaults, Some(Path::new("rg.toml")), &NoFlags {}).unwrap();
-            assert_eq!(loaded, Sample { port: 7000, max_things: 9 });
+            assert_eq!(
+                loaded,
+                Sample {
+                    port: 7000,
+                    max_things: 9
+                }
+            );
 
             jail.set_env("RG_PORT", "seventy");
             let error = load(&defaults, None, &NoFlags {}).unwrap_err().to_string();

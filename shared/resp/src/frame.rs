@@ -24,7 +24,10 @@ pub enum Frame {
     Boolean(bool),
     BigNumber(Bytes),
     BulkError(Bytes),
-    Verbatim { format: [u8; 3], text: Bytes },
+    Verbatim {
+        format: [u8; 3],
+        text: Bytes,
+    },
     Map(Vec<(Frame, Frame)>),
     Set(Vec<Frame>),
     Push(Vec<Frame>),
@@ -35,7 +38,11 @@ impl Frame {
     /// Parses one frame from the front of `buf`: `Ok(Some((frame, consumed)))`, or `Ok(None)`
     /// when `buf` holds only part of a frame.
     pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<(Frame, usize)>, ProtocolError> {
-        let mut parser = Parser { buf, pos: 0, limits };
+        let mut parser = Parser {
+            buf,
+            pos: 0,
+            limits,
+        };
         match parser.frame(0)? {
             Some(frame) => Ok(Some((frame, parser.pos))),
             None => Ok(None),
@@ -80,12 +87,20 @@ fn sized(out: &mut BytesMut, kind: u8, body: &[u8]) {
 }
 
 fn encode_all(out: &mut BytesMut, kind: u8, items: &[Frame]) {
-    line(out, kind, itoa::Buffer::new().format(items.len()).as_bytes());
+    line(
+        out,
+        kind,
+        itoa::Buffer::new().format(items.len()).as_bytes(),
+    );
     items.iter().for_each(|item| item.encode(out));
 }
 
 fn encode_pairs(out: &mut BytesMut, kind: u8, pairs: &[(Frame, Frame)]) {
-    line(out, kind, itoa::Buffer::new().format(pairs.len()).as_bytes());
+    line(
+        out,
+        kind,
+        itoa::Buffer::new().format(pairs.len()).as_bytes(),
+    );
     for (key, value) in pairs {
         key.encode(out);
         value.encode(out);
@@ -285,7 +300,10 @@ mod tests {
             ..Limits::default()
         };
         let ok = format!("+{}\r\n", "a".repeat(15));
-        for input in [format!("+{}\r\n", "a".repeat(16)), format!("S{}\r\n", "a".repeat(20))] {
+        for input in [
+            format!("+{}\r\n", "a".repeat(16)),
+            format!("S{}\r\n", "a".repeat(20)),
+        ] {
             let input = input.as_bytes();
             for end in 0..input.len() {
                 let got = Frame::parse(&input[..end], &limits);
@@ -294,7 +312,10 @@ mod tests {
                     "prefix {end}: {got:?}"
                 );
             }
-            assert_eq!(Frame::parse(input, &limits), Err(ProtocolError::BulkHeaderTooBig));
+            assert_eq!(
+                Frame::parse(input, &limits),
+                Err(ProtocolError::BulkHeaderTooBig)
+            );
         }
         for end in 0..ok.len() {
             assert_eq!(Frame::parse(&ok.as_bytes()[..end], &limits), Ok(None));

@@ -165,7 +165,9 @@ fn inline_request(
         return Err(ProtocolError::InlineTooBig);
     }
     let line = buf.split_to(newline + 1);
-    let text = line[..newline].strip_suffix(b"\r").unwrap_or(&line[..newline]);
+    let text = line[..newline]
+        .strip_suffix(b"\r")
+        .unwrap_or(&line[..newline]);
     split_args(text).map(Some)
 }
 
@@ -303,13 +305,20 @@ mod tests {
             while let Some(args) = decoder.decode(&mut buf).unwrap() {
                 out.push(args);
             }
-            assert_eq!(out, vec![vec!["SET", "key", "value"], vec!["PING"]], "split {split}");
+            assert_eq!(
+                out,
+                vec![vec!["SET", "key", "value"], vec!["PING"]],
+                "split {split}"
+            );
         }
     }
 
     #[test]
     fn empty_multibulks_and_blank_lines_are_skipped() {
-        assert_eq!(decode_all(b"*0\r\n*-1\r\n\r\nPING\n").unwrap(), vec![vec!["PING"]]);
+        assert_eq!(
+            decode_all(b"*0\r\n*-1\r\n\r\nPING\n").unwrap(),
+            vec![vec!["PING"]]
+        );
     }
 
     #[test]
@@ -331,10 +340,16 @@ mod tests {
         };
         let mut decoder = RequestDecoder::new(limits);
         let mut buf = BytesMut::from(&b"*1\r\n$11\r\n"[..]);
-        assert_eq!(decoder.decode(&mut buf), Err(ProtocolError::InvalidBulkLength));
+        assert_eq!(
+            decoder.decode(&mut buf),
+            Err(ProtocolError::InvalidBulkLength)
+        );
         let mut decoder = RequestDecoder::new(limits);
         let mut buf = BytesMut::from(&b"*3\r\n"[..]);
-        assert_eq!(decoder.decode(&mut buf), Err(ProtocolError::InvalidMultibulkLength));
+        assert_eq!(
+            decoder.decode(&mut buf),
+            Err(ProtocolError::InvalidMultibulkLength)
+        );
         let mut decoder = RequestDecoder::new(limits);
         let mut buf = BytesMut::from(&[b'a'; 17][..]);
         assert_eq!(decoder.decode(&mut buf), Err(ProtocolError::InlineTooBig));
@@ -351,8 +366,14 @@ mod tests {
         };
         let digits = "1".repeat(20);
         let cases = [
-            (format!("*{digits}\r\n"), ProtocolError::MultibulkHeaderTooBig),
-            (format!("*1\r\n${digits}\r\n"), ProtocolError::BulkHeaderTooBig),
+            (
+                format!("*{digits}\r\n"),
+                ProtocolError::MultibulkHeaderTooBig,
+            ),
+            (
+                format!("*1\r\n${digits}\r\n"),
+                ProtocolError::BulkHeaderTooBig,
+            ),
         ];
         for (input, error) in cases {
             let input = input.as_bytes();

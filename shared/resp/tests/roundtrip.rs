@@ -29,7 +29,10 @@ fn frame() -> impl Strategy<Value = Frame> {
         any::<bool>().prop_map(Frame::Boolean),
         "-?[1-9][0-9]{0,40}".prop_map(|n| Frame::BigNumber(Bytes::from(n))),
         bytes().prop_map(Frame::BulkError),
-        bytes().prop_map(|text| Frame::Verbatim { format: *b"txt", text }),
+        bytes().prop_map(|text| Frame::Verbatim {
+            format: *b"txt",
+            text
+        }),
     ];
     leaf.prop_recursive(4, 64, 8, |inner| {
         prop_oneof![

@@ -67,7 +67,11 @@ impl Node {
     fn wait_until_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "rg-node did not start:\n{}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "rg-node did not start:\n{}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -121,7 +125,11 @@ impl Drop for Node {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking() {
-            eprintln!("---- rg-node on port {} logged ----\n{}", self.port, self.log());
+            eprintln!(
+                "---- rg-node on port {} logged ----\n{}",
+                self.port,
+                self.log()
+            );
         }
     }
 }
