@@ -33,6 +33,8 @@ pub struct NodeConfig {
     pub proto_max_bulk_len: u64,
     pub log_format: LogFormat,
     pub log_level: String,
+    /// Threads that serve clients; 0 means one per core.
+    pub threads: usize,
 }
 
 impl Default for NodeConfig {
@@ -51,6 +53,7 @@ impl Default for NodeConfig {
             proto_max_bulk_len: settings.proto_max_bulk_len,
             log_format: LogFormat::Human,
             log_level: "info".into(),
+            threads: 0,
         }
     }
 }
@@ -101,6 +104,9 @@ pub struct Flags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_level: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
 }
 
 impl NodeConfig {

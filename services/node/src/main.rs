@@ -27,8 +27,15 @@ fn main() -> ExitCode {
     }
 }
 
-#[tokio::main]
-async fn serve(config: NodeConfig) -> anyhow::Result<()> {
+fn serve(config: NodeConfig) -> anyhow::Result<()> {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if config.threads > 0 {
+        runtime.worker_threads(config.threads);
+    }
+    runtime.enable_all().build()?.block_on(listen_and_run(config))
+}
+
+async fn listen_and_run(config: NodeConfig) -> anyhow::Result<()> {
     let settings = config.settings()?;
     let address = format!("{}:{}", config.bind, config.port);
     let listener = tokio::net::TcpListener::bind(&address)

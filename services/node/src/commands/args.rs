@@ -69,14 +69,16 @@ pub fn int_bytes(value: i64) -> Bytes {
     Bytes::copy_from_slice(itoa::Buffer::new().format(value).as_bytes())
 }
 
-/// Shortest text that reads back as `value`, the way Redis 7 stores INCRBYFLOAT results
-/// (no exponent, no trailing zeros).
+/// The text INCRBYFLOAT and HINCRBYFLOAT store: no exponent, no trailing zeros. Redis
+/// computes in 80-bit long double and prints 17 digits of it, which hides the last-bit noise
+/// of binary fractions (0.1 + 0.2 is "0.3"); rounding the f64 result to 16 significant
+/// digits before printing its shortest form gives the same text in those cases.
 pub fn float_text(value: f64) -> String {
     if value == value.trunc() && value.abs() < 1e17 {
-        format!("{}", value as i64)
-    } else {
-        format!("{value}")
+        return format!("{}", value as i64);
     }
+    let rounded: f64 = format!("{value:.15e}").parse().unwrap_or(value);
+    format!("{rounded}")
 }
 
 #[cfg(test)]
@@ -109,5 +111,6 @@ mod tests {
         assert_eq!(float_text(3.0), "3");
         assert_eq!(float_text(-0.5), "-0.5");
         assert_eq!(float_text(5.0e3), "5000");
+        assert_eq!(float_text(0.1 + 0.2), "0.3");
     }
 }

@@ -59,7 +59,11 @@ pub(crate) fn cursor(arg: &[u8]) -> Result<u64, CmdError> {
             .and_then(|v| v.checked_add(u64::from(byte - b'0')))
             .ok_or_else(invalid)?;
     }
-    Ok(if negative { value.wrapping_neg() } else { value })
+    Ok(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
 }
 
 /// The options after the cursor.
@@ -103,7 +107,8 @@ impl<'a> ScanOptions<'a> {
 
     /// Whether `item` passes the MATCH filter.
     pub(crate) fn matches(&self, item: &[u8]) -> bool {
-        self.pattern.is_none_or(|pattern| glob::matches(pattern, item))
+        self.pattern
+            .is_none_or(|pattern| glob::matches(pattern, item))
     }
 }
 
@@ -177,7 +182,9 @@ fn last_position<'a, T>(
             smallest.push(at);
         }
     }
-    (remaining > limit).then(|| smallest.peek().copied()).flatten()
+    (remaining > limit)
+        .then(|| smallest.peek().copied())
+        .flatten()
 }
 
 #[cfg(test)]
@@ -214,7 +221,10 @@ mod tests {
         assert_eq!(parsed.count, 5);
         assert_eq!(options(&["MATCH", "*"], false).unwrap().pattern, None);
         assert_eq!(options(&[], false).unwrap().count, DEFAULT_COUNT);
-        assert_eq!(options(&["COUNT", "1", "COUNT", "3"], false).unwrap().count, 3);
+        assert_eq!(
+            options(&["COUNT", "1", "COUNT", "3"], false).unwrap().count,
+            3
+        );
         assert_eq!(options(&["COUNT", "0"], false), Err(CmdError::Syntax));
         assert_eq!(options(&["COUNT", "-1"], false), Err(CmdError::Syntax));
         assert_eq!(options(&["COUNT", "x"], false), Err(CmdError::NotInteger));
@@ -283,7 +293,10 @@ mod tests {
             cursor = next;
         }
         for i in (0..600).filter(|&i| i != 7) {
-            assert!(seen.contains(&format!("item:{i}").into_bytes()), "item:{i} missed");
+            assert!(
+                seen.contains(&format!("item:{i}").into_bytes()),
+                "item:{i} missed"
+            );
         }
     }
 }

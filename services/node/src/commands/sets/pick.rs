@@ -1,8 +1,41 @@
 //! Random picks from hash-based containers (sets and hashes), which have no random access:
 //! each pick walks the container's iterator, so a pick costs O(len) at worst.
 
+use rand::rngs::SmallRng;
 use rand::seq::{index, SliceRandom};
 use rand::Rng;
+
+use crate::commands::args;
+use crate::commands::ctx::Ctx;
+use crate::engine::error::CmdError;
+use crate::engine::value::Value;
+use crate::engine::Engine;
+
+/// The value at `key` beside the engine's random generator. The caller has already looked
+/// the key up (which expires it if due and checks its type).
+pub(in crate::commands) fn value_and_rng<'c>(
+    ctx: &'c mut Ctx,
+    key: &[u8],
+) -> Option<(&'c mut Value, &'c mut SmallRng)> {
+    let db = ctx.session.db;
+    let Engine { dbs, rng, .. } = &mut *ctx.engine;
+    dbs[db]
+        .keys
+        .get_mut(key)
+        .map(|entry| (&mut entry.value, rng))
+}
+
+/// SRANDMEMBER's and HRANDFIELD's count: any integer but `i64::MIN`, whose magnitude has
+/// no positive counterpart.
+pub(in crate::commands) fn signed_count(arg: &[u8]) -> Result<i64, CmdError> {
+    match args::int(arg)? {
+        i64::MIN => Err(CmdError::err(
+            "value is out of range, value must between -9223372036854775807 and \
+             9223372036854775807",
+        )),
+        count => Ok(count),
+    }
+}
 
 /// How a random-member command's COUNT argument reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +59,11 @@ impl Count {
 }
 
 /// One uniformly chosen item of `items`, which yields `len` items.
-pub(in crate::commands) fn one<I: Iterator>(rng: &mut impl Rng, mut items: I, len: usize) -> Option<I::Item> {
+pub(in crate::commands) fn one<I: Iterator>(
+    rng: &mut impl Rng,
+    mut items: I,
+    len: usize,
+) -> Option<I::Item> {
     if len == 0 {
         return None;
     }
@@ -35,7 +72,12 @@ pub(in crate::commands) fn one<I: Iterator>(rng: &mut impl Rng, mut items: I, le
 
 /// Items chosen as `count` asks: distinct ones in random order (all of them when the
 /// count reaches `len`), or a repeated count of independent picks.
-pub(in crate::commands) fn many<I>(rng: &mut impl Rng, items: I, len: usize, count: Count) -> Vec<I::Item>
+pub(in crate::commands) fn many<I>(
+    rng: &mut impl Rng,
+    items: I,
+    len: usize,
+    count: Count,
+) -> Vec<I::Item>
 where
     I: Iterator,
     I::Item: Clone,
@@ -48,7 +90,12 @@ where
 }
 
 /// `count` distinct items out of `len` (`count < len`), in random order.
-fn distinct<I: Iterator>(rng: &mut impl Rng, mut items: I, len: usize, count: usize) -> Vec<I::Item> {
+fn distinct<I: Iterator>(
+    rng: &mut impl Rng,
+    mut items: I,
+    len: usize,
+    count: usize,
+) -> Vec<I::Item> {
     let mut picks = index::sample(rng, len, count).into_vec();
     picks.sort_unstable();
     let mut chosen = Vec::with_capacity(picks.len());
@@ -93,7 +140,10 @@ mod tests {
     fn counts_read_their_sign() {
         assert_eq!(Count::from_signed(3), Count::Distinct(3));
         assert_eq!(Count::from_signed(-3), Count::Repeated(3));
-        assert_eq!(Count::from_signed(-i64::MAX), Count::Repeated(i64::MAX as usize));
+        assert_eq!(
+            Count::from_signed(-i64::MAX),
+            Count::Repeated(i64::MAX as usize)
+        );
     }
 
     #[test]
@@ -105,7 +155,10 @@ mod tests {
         picked.sort();
         picked.dedup();
         assert_eq!(picked.len(), 30);
-        assert_eq!(many(&mut rng, items.iter(), 100, Count::Distinct(500)).len(), 100);
+        assert_eq!(
+            many(&mut rng, items.iter(), 100, Count::Distinct(500)).len(),
+            100
+        );
         assert!(many(&mut rng, items.iter(), 100, Count::Distinct(0)).is_empty());
     }
 
