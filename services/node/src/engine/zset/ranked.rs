@@ -20,7 +20,10 @@ pub type Entry = (Score, SmallBytes);
 
 /// Orders an entry against a (score, member) key.
 fn compare(entry: &Entry, score: Score, member: &[u8]) -> Ordering {
-    entry.0.cmp(&score).then_with(|| entry.1.as_slice().cmp(member))
+    entry
+        .0
+        .cmp(&score)
+        .then_with(|| entry.1.as_slice().cmp(member))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -42,21 +45,27 @@ impl Ranked {
 
     /// Entries from ascending position `pos` on.
     pub fn iter_from(&self, pos: usize) -> impl Iterator<Item = &Entry> {
-        let (chunk, offset) = self.locate(pos);
-        let first = self.chunks.get(chunk).map_or(&[][..], |c| &c[offset.min(c.len())..]);
-        let rest = self.chunks.get(chunk + 1..).unwrap_or_default();
+        let (first, rest): (&[Entry], &[Vec<Entry>]) = if pos < self.len {
+            let (chunk, offset) = self.locate(pos);
+            (&self.chunks[chunk][offset..], &self.chunks[chunk + 1..])
+        } else {
+            (&[], &[])
+        };
         first.iter().chain(rest.iter().flatten())
     }
 
     /// Entries from ascending position `pos` down to the first one.
     pub fn iter_rev_from(&self, pos: usize) -> impl Iterator<Item = &Entry> {
-        let (chunk, offset) = if pos < self.len { self.locate(pos) } else { (0, 0) };
-        let first = match self.chunks.get(chunk) {
-            Some(c) if pos < self.len => &c[..=offset],
-            _ => &[][..],
+        let (first, rest): (&[Entry], &[Vec<Entry>]) = if pos < self.len {
+            let (chunk, offset) = self.locate(pos);
+            (&self.chunks[chunk][..=offset], &self.chunks[..chunk])
+        } else {
+            (&[], &[])
         };
-        let rest = self.chunks.get(..chunk).unwrap_or_default();
-        first.iter().rev().chain(rest.iter().rev().flat_map(|c| c.iter().rev()))
+        first
+            .iter()
+            .rev()
+            .chain(rest.iter().rev().flat_map(|c| c.iter().rev()))
     }
 
     /// The number of entries before the first one for which `below` is false, `below` being
@@ -74,8 +83,13 @@ impl Ranked {
     /// The ascending position of an entry.
     pub fn position(&self, score: Score, member: &[u8]) -> Option<usize> {
         let chunk = self.chunk_for(score, member);
-        let offset = self.chunks.get(chunk)?.binary_search_by(|e| compare(e, score, member));
-        offset.ok().map(|offset| self.lengths.prefix(chunk) + offset)
+        let offset = self
+            .chunks
+            .get(chunk)?
+            .binary_search_by(|e| compare(e, score, member));
+        offset
+            .ok()
+            .map(|offset| self.lengths.prefix(chunk) + offset)
     }
 
     pub fn insert(&mut self, score: Score, member: SmallBytes) {
@@ -93,7 +107,7 @@ impl Ranked {
             self.chunks.insert(index + 1, tail);
             self.lengths = Fenwick::build(&self.chunks);
         } else {
-            self.lengths.add(index, 1, false);
+            self.lengths.add(index, 1);
         }
     }
 
@@ -107,11 +121,7 @@ impl Ranked {
         };
         chunk.remove(offset);
         self.len -= 1;
-        if chunk.len() < LOAD / 2 {
-            self.merge_small(index);
-        } else {
-            self.lengths.add(index, 1, true);
-        }
+        self.shrunk(index, 1);
         true
     }
 
@@ -123,6 +133,13 @@ impl Ranked {
         }
         let (first, from) = self.locate(start);
         let (last, to) = self.locate(end - 1);
+        if first == last {
+            // The common case (pops, short ranges): one chunk, no rebuild unless it merges.
+            let out: Vec<Entry> = self.chunks[first].drain(from..=to).collect();
+            self.len -= out.len();
+            self.shrunk(first, out.len());
+            return out;
+        }
         let mut out = Vec::with_capacity(end - start);
         for index in first..=last {
             let chunk = &mut self.chunks[index];
@@ -132,9 +149,10 @@ impl Ranked {
         }
         self.len -= out.len();
         self.chunks.retain(|c| !c.is_empty());
-        // At most the two chunks at the edges of the range are left short.
-        self.merge_small(first.saturating_sub(1).min(self.chunks.len().saturating_sub(1)));
-        self.merge_small(first.min(self.chunks.len().saturating_sub(1)));
+        // Only the chunks at the edges of the range can be left short; the higher one goes
+        // first so that its merge does not move the lower one.
+        self.merge_small(first + 1);
+        self.merge_small(first);
         self.lengths = Fenwick::build(&self.chunks);
         out
     }
@@ -153,12 +171,28 @@ impl Ranked {
         self.lengths.find(pos)
     }
 
-    /// Merges chunk `index` with a neighbour if it became short (or drops it when empty),
-    /// then rebuilds the lengths.
+    /// Accounts for `removed` entries taken from chunk `index`: merges the chunk away if it
+    /// became short, else updates its length.
+    fn shrunk(&mut self, index: usize, removed: usize) {
+        let chunk = &self.chunks[index];
+        if chunk.is_empty() || (chunk.len() < LOAD / 2 && self.chunks.len() > 1) {
+            self.merge_small(index);
+            self.lengths = Fenwick::build(&self.chunks);
+        } else {
+            self.lengths.add(index, -(removed as isize));
+        }
+    }
+
+    /// Merges chunk `index` with a neighbour if it is short (or drops it when empty). The
+    /// caller rebuilds the lengths.
     fn merge_small(&mut self, index: usize) {
         let short = self.chunks.get(index).is_some_and(|c| c.len() < LOAD / 2);
         if short && self.chunks.len() > 1 {
-            let (into, from) = if index > 0 { (index - 1, index) } else { (0, 1) };
+            let (into, from) = if index > 0 {
+                (index - 1, index)
+            } else {
+                (0, 1)
+            };
             let moved = self.chunks.remove(from);
             let target = &mut self.chunks[into];
             target.extend(moved);
@@ -169,7 +203,6 @@ impl Ranked {
         } else if self.chunks.get(index).is_some_and(Vec::is_empty) {
             self.chunks.remove(index);
         }
-        self.lengths = Fenwick::build(&self.chunks);
     }
 }
 
@@ -193,15 +226,11 @@ impl Fenwick {
         Fenwick { tree }
     }
 
-    /// Adds (or subtracts) `delta` to chunk `index`'s length.
-    fn add(&mut self, index: usize, delta: usize, subtract: bool) {
+    /// Adds `delta` to chunk `index`'s length.
+    fn add(&mut self, index: usize, delta: isize) {
         let mut node = index + 1;
         while node < self.tree.len() {
-            if subtract {
-                self.tree[node] -= delta;
-            } else {
-                self.tree[node] += delta;
-            }
+            self.tree[node] = self.tree[node].wrapping_add_signed(delta);
             node += lowest_bit(node);
         }
     }
