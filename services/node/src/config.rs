@@ -60,7 +60,11 @@ impl Default for NodeConfig {
 
 /// Command-line flags; each overrides the setting of the same name when given.
 #[derive(Debug, Parser, Serialize)]
-#[command(name = "rg-node", version, about = "rgroup's data node: a Redis-compatible in-memory engine")]
+#[command(
+    name = "rg-node",
+    version,
+    about = "rgroup's data node: a Redis-compatible in-memory engine"
+)]
 #[serde(rename_all = "kebab-case")]
 pub struct Flags {
     /// A TOML file of settings (kebab-case names, as below).
@@ -112,7 +116,8 @@ pub struct Flags {
 impl NodeConfig {
     /// Loads and validates the configuration the flags point at.
     pub fn load(flags: &Flags) -> Result<NodeConfig, ConfigError> {
-        let config: NodeConfig = rg_config::load(&NodeConfig::default(), flags.config.as_deref(), flags)?;
+        let config: NodeConfig =
+            rg_config::load(&NodeConfig::default(), flags.config.as_deref(), flags)?;
         config.settings()?;
         Ok(config)
     }
@@ -154,8 +159,14 @@ mod tests {
             ..NodeConfig::default()
         };
         let error = config.settings().unwrap_err().to_string();
-        assert!(error.starts_with("invalid value for 'maxmemory-policy'"), "{error}");
-        let config = NodeConfig { hz: 0, ..NodeConfig::default() };
+        assert!(
+            error.starts_with("invalid value for 'maxmemory-policy'"),
+            "{error}"
+        );
+        let config = NodeConfig {
+            hz: 0,
+            ..NodeConfig::default()
+        };
         assert!(config.settings().unwrap_err().to_string().contains("'hz'"));
     }
 

@@ -23,6 +23,21 @@ use crate::server::{now_ms, Shared};
 const PUSH_BACKLOG: usize = 64 * 1024;
 const READ_CHUNK: usize = 16 * 1024;
 
+/// A command that waits for a list element (BLPOP and friends).
+struct Blocked {
+    waiter: WaiterId,
+    rx: oneshot::Receiver<Reply>,
+    deadline: Option<Millis>,
+}
+
+/// Where executing the pending requests left the connection.
+enum Step {
+    /// Every pending request was answered.
+    Answered,
+    Blocked(Blocked),
+    Close(Close),
+}
+
 /// Why a connection stops.
 enum Close {
     /// The client went away, QUIT, or was killed.
@@ -47,13 +62,21 @@ struct Connection {
 }
 
 pub async fn serve(shared: Arc<Shared>, socket: TcpStream) {
-    let peer = socket.peer_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-    let local = socket.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let peer = socket
+        .peer_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let local = socket
+        .local_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
     let (tx, push) = mpsc::channel(PUSH_BACKLOG);
     let (session, kill) = {
         let mut engine = shared.engine.lock();
         let id = engine.clients.register(peer, local, now_ms());
-        let kill = engine.clients.get(id).map(|c| c.kill.clone()).unwrap_or_default();
+        let kill = engine
+            .clients
+            .get(id)
+            .map(|c| c.kill.clone())
+            .unwrap_or_default();
         let authenticated = engine.settings.requirepass.is_none();
         (Session::new(id, authenticated, tx), kill)
     };
@@ -123,17 +146,19 @@ impl Connection {
             }
         }
         while !self.pending.is_empty() {
-            let (close, blocked) = self.execute_pending();
-            if let Some(close) = close {
-                let _ = self.flush().await;
-                return Some(close);
-            }
-            if let Some((waiter, rx, deadline)) = blocked {
-                if self.flush().await.is_err() {
-                    return Some(Close::Done);
-                }
-                if let Some(close) = self.wait_blocked(waiter, rx, deadline).await {
+            match self.execute_pending() {
+                Step::Answered => {}
+                Step::Close(close) => {
+                    let _ = self.flush().await;
                     return Some(close);
+                }
+                Step::Blocked(blocked) => {
+                    if self.flush().await.is_err() {
+                        return Some(Close::Done);
+                    }
+                    if let Some(close) = self.wait_blocked(blocked).await {
+                        return Some(close);
+                    }
                 }
             }
         }
@@ -147,7 +172,7 @@ impl Connection {
     }
 
     /// Executes pending requests under one lock until they run out or one blocks.
-    fn execute_pending(&mut self) -> (Option<Close>, Option<(WaiterId, oneshot::Receiver<Reply>, Option<Millis>)>) {
+    fn execute_pending(&mut self) -> Step {
         let mut engine = self.shared.engine.lock();
         let mut ctx = Ctx {
             engine: &mut engine,
@@ -160,22 +185,32 @@ impl Connection {
                 Response::Reply(reply) => reply.encode(&mut self.output, ctx.session.protocol),
                 Response::Close(reply) => {
                     reply.encode(&mut self.output, ctx.session.protocol);
-                    return (Some(Close::Done), None);
+                    return Step::Close(Close::Done);
                 }
-                Response::Shutdown => return (Some(Close::Shutdown), None),
-                Response::Block { waiter, rx, deadline } => return (None, Some((waiter, rx, deadline))),
+                Response::Shutdown => return Step::Close(Close::Shutdown),
+                Response::Block {
+                    waiter,
+                    rx,
+                    deadline,
+                } => {
+                    return Step::Blocked(Blocked {
+                        waiter,
+                        rx,
+                        deadline,
+                    })
+                }
             }
         }
-        (None, None)
+        Step::Answered
     }
 
     /// Waits for a blocked command's result, its timeout, or the client going away.
-    async fn wait_blocked(
-        &mut self,
-        waiter: WaiterId,
-        mut rx: oneshot::Receiver<Reply>,
-        deadline: Option<Millis>,
-    ) -> Option<Close> {
+    async fn wait_blocked(&mut self, blocked: Blocked) -> Option<Close> {
+        let Blocked {
+            waiter,
+            mut rx,
+            deadline,
+        } = blocked;
         let timeout = deadline.map(|d| Duration::from_millis(d.saturating_sub(now_ms())));
         let sleep = tokio::time::sleep(timeout.unwrap_or(Duration::MAX));
         tokio::pin!(sleep);
@@ -195,7 +230,9 @@ impl Connection {
             }
         };
         let protocol = self.session.protocol;
-        reply.unwrap_or(Reply::NilArray).encode(&mut self.output, protocol);
+        reply
+            .unwrap_or(Reply::NilArray)
+            .encode(&mut self.output, protocol);
         self.set_blocked(false);
         self.flush().await.err().map(|_| Close::Done)
     }
@@ -267,7 +304,11 @@ fn push_reply(message: PushMessage) -> Reply {
             Reply::Bulk(channel),
             Reply::Bulk(payload),
         ]),
-        PushMessage::PatternMessage { pattern, channel, payload } => Reply::Push(vec![
+        PushMessage::PatternMessage {
+            pattern,
+            channel,
+            payload,
+        } => Reply::Push(vec![
             Reply::bulk(b"pmessage"),
             Reply::Bulk(pattern),
             Reply::Bulk(channel),

@@ -32,7 +32,10 @@ fn serve(config: NodeConfig) -> anyhow::Result<()> {
     if config.threads > 0 {
         runtime.worker_threads(config.threads);
     }
-    runtime.enable_all().build()?.block_on(listen_and_run(config))
+    runtime
+        .enable_all()
+        .build()?
+        .block_on(listen_and_run(config))
 }
 
 async fn listen_and_run(config: NodeConfig) -> anyhow::Result<()> {

@@ -90,7 +90,9 @@ async fn admit(shared: &Arc<Shared>, mut socket: TcpStream, connections: &mut Jo
         full
     };
     if full {
-        let _ = socket.write_all(b"-ERR max number of clients reached\r\n").await;
+        let _ = socket
+            .write_all(b"-ERR max number of clients reached\r\n")
+            .await;
         return;
     }
     let _ = socket.set_nodelay(true);

@@ -90,7 +90,16 @@ mod tests {
         assert_eq!(parse_int(b"42"), Some(42));
         assert_eq!(parse_int(b"-7"), Some(-7));
         assert_eq!(parse_int(b"0"), Some(0));
-        for bad in [&b"+1"[..], b"01", b" 1", b"1 ", b"", b"1.0", b"-0", b"99999999999999999999"] {
+        for bad in [
+            &b"+1"[..],
+            b"01",
+            b" 1",
+            b"1 ",
+            b"",
+            b"1.0",
+            b"-0",
+            b"99999999999999999999",
+        ] {
             assert_eq!(parse_int(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }

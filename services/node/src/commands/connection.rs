@@ -54,8 +54,16 @@ pub fn hello(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         protocol = match args::parse_int(version) {
             Some(2) => Protocol::Resp2,
             Some(3) => Protocol::Resp3,
-            Some(_) => return Err(CmdError::Line("NOPROTO unsupported protocol version".into())),
-            None => return Err(CmdError::err("Protocol version is not an integer or out of range")),
+            Some(_) => {
+                return Err(CmdError::Line(
+                    "NOPROTO unsupported protocol version".into(),
+                ))
+            }
+            None => {
+                return Err(CmdError::err(
+                    "Protocol version is not an integer or out of range",
+                ))
+            }
         };
     }
     let mut name = None;
@@ -99,7 +107,10 @@ fn hello_reply(id: ClientId, protocol: Protocol) -> Reply {
     Reply::Map(vec![
         (text("server"), text("redis")),
         (text("version"), text(REDIS_VERSION)),
-        (text("proto"), Reply::Int(if protocol == Protocol::Resp3 { 3 } else { 2 })),
+        (
+            text("proto"),
+            Reply::Int(if protocol == Protocol::Resp3 { 3 } else { 2 }),
+        ),
         (text("id"), Reply::Int(id as i64)),
         (text("mode"), text("standalone")),
         (text("role"), text("master")),
@@ -126,9 +137,9 @@ pub fn auth(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 
 /// The only user is `default`, whose password is `requirepass` (anything goes when unset).
 fn check_password(ctx: &mut Ctx, user: Option<&Bytes>, password: &[u8]) -> Result<(), CmdError> {
-    let user_ok = user.map_or(true, |u| u.as_ref() == b"default");
+    let user_ok = user.is_none_or(|u| u.as_ref() == b"default");
     let expected = ctx.engine.settings.requirepass.as_deref();
-    let password_ok = expected.map_or(true, |p| constant_time_eq(p.as_bytes(), password));
+    let password_ok = expected.is_none_or(|p| constant_time_eq(p.as_bytes(), password));
     if !(user_ok && password_ok) {
         return Err(CmdError::WrongPass);
     }
@@ -170,20 +181,41 @@ pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         }
         _ if is(sub, "SETINFO") && args.len() == 4 => set_info(ctx, &args[2], &args[3]),
         _ if is(sub, "LIST") => {
-            let lines: Vec<String> = ctx.engine.clients.iter().map(|c| c.list_line(now)).collect();
-            Ok(Reply::Text(lines.iter().map(|l| format!("{l}\n")).collect()))
+            let lines: Vec<String> = ctx
+                .engine
+                .clients
+                .iter()
+                .map(|c| c.list_line(now))
+                .collect();
+            Ok(Reply::Text(
+                lines.iter().map(|l| format!("{l}\n")).collect(),
+            ))
         }
         _ if is(sub, "INFO") && args.len() == 2 => {
-            let line = ctx.engine.clients.get(id).map(|c| c.list_line(now)).unwrap_or_default();
+            let line = ctx
+                .engine
+                .clients
+                .get(id)
+                .map(|c| c.list_line(now))
+                .unwrap_or_default();
             Ok(Reply::Text(format!("{line}\n")))
         }
         _ if is(sub, "KILL") => kill(ctx, &args[2..]),
         _ if is(sub, "NO-EVICT") || is(sub, "NO-TOUCH") => Ok(Reply::Ok),
         _ if is(sub, "HELP") => Ok(Reply::Array(
-            ["CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "ID", "GETNAME", "SETNAME <name>", "SETINFO <LIB-NAME|LIB-VER> <value>", "LIST", "INFO", "KILL <ip:port> | ID <id> | ADDR <ip:port> | LADDR <ip:port> | SKIPME <yes|no>"]
-                .iter()
-                .map(|l| Reply::Status(l.to_string()))
-                .collect(),
+            [
+                "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "ID",
+                "GETNAME",
+                "SETNAME <name>",
+                "SETINFO <LIB-NAME|LIB-VER> <value>",
+                "LIST",
+                "INFO",
+                "KILL <ip:port> | ID <id> | ADDR <ip:port> | LADDR <ip:port> | SKIPME <yes|no>",
+            ]
+            .iter()
+            .map(|l| Reply::Status(l.to_string()))
+            .collect(),
         )),
         _ => Err(unknown_subcommand(sub, "client")),
     }
@@ -219,7 +251,7 @@ fn kill(ctx: &mut Ctx, filters: &[Bytes]) -> Result<Reply, CmdError> {
             None => Err(CmdError::err("No such client")),
         };
     }
-    if filters.is_empty() || filters.len() % 2 != 0 {
+    if filters.is_empty() || !filters.len().is_multiple_of(2) {
         return Err(CmdError::Syntax);
     }
     let mut skip_me = true;
@@ -227,7 +259,8 @@ fn kill(ctx: &mut Ctx, filters: &[Bytes]) -> Result<Reply, CmdError> {
     for pair in filters.chunks_exact(2) {
         let (name, value) = (&pair[0], &pair[1]);
         let keep: Vec<ClientId> = if is(name, "ID") {
-            let id = args::parse_int(value).ok_or(CmdError::err("client-id should be greater than 0"))?;
+            let id = args::parse_int(value)
+                .ok_or(CmdError::err("client-id should be greater than 0"))?;
             matching(ctx, |c| c.id as i64 == id)
         } else if is(name, "ADDR") {
             matching(ctx, |c| c.addr.to_string().as_bytes() == &value[..])
@@ -250,6 +283,14 @@ fn kill(ctx: &mut Ctx, filters: &[Bytes]) -> Result<Reply, CmdError> {
     Ok(Reply::Int(candidates.len() as i64))
 }
 
-fn matching(ctx: &Ctx, keep: impl Fn(&crate::engine::clients::ClientInfo) -> bool) -> Vec<ClientId> {
-    ctx.engine.clients.iter().filter(|c| keep(c)).map(|c| c.id).collect()
+fn matching(
+    ctx: &Ctx,
+    keep: impl Fn(&crate::engine::clients::ClientInfo) -> bool,
+) -> Vec<ClientId> {
+    ctx.engine
+        .clients
+        .iter()
+        .filter(|c| keep(c))
+        .map(|c| c.id)
+        .collect()
 }

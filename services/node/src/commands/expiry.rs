@@ -51,7 +51,11 @@ pub fn parse_expiry(
 
 fn absolute(amount: i64, scale: i64, relative: bool, now: Millis) -> Option<Millis> {
     let millis = amount.checked_mul(scale)?;
-    let at = if relative { millis.checked_add(now as i64)? } else { millis };
+    let at = if relative {
+        millis.checked_add(now as i64)?
+    } else {
+        millis
+    };
     Some(at.max(0) as Millis)
 }
 
@@ -113,10 +117,12 @@ impl Condition {
                 _ if is(option, "XX") => c.xx = true,
                 _ if is(option, "GT") => c.gt = true,
                 _ if is(option, "LT") => c.lt = true,
-                _ => return Err(CmdError::err(format!(
-                    "Unsupported option {}",
-                    String::from_utf8_lossy(option)
-                ))),
+                _ => {
+                    return Err(CmdError::err(format!(
+                        "Unsupported option {}",
+                        String::from_utf8_lossy(option)
+                    )))
+                }
             }
         }
         if c.nx && (c.xx || c.gt || c.lt) {
@@ -125,7 +131,9 @@ impl Condition {
             ));
         }
         if c.gt && c.lt {
-            return Err(CmdError::err("GT and LT options at the same time are not compatible"));
+            return Err(CmdError::err(
+                "GT and LT options at the same time are not compatible",
+            ));
         }
         Ok(c)
     }
@@ -140,7 +148,12 @@ impl Condition {
     }
 }
 
-fn set_expiry(ctx: &mut Ctx, args: &[Bytes], scale: i64, relative: bool) -> Result<Reply, CmdError> {
+fn set_expiry(
+    ctx: &mut Ctx,
+    args: &[Bytes],
+    scale: i64,
+    relative: bool,
+) -> Result<Reply, CmdError> {
     let key = &args[1];
     let amount = args::int(&args[2])?;
     let condition = Condition::parse(&args[3..])?;

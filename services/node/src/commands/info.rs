@@ -10,13 +10,29 @@ use crate::engine::memory;
 use crate::engine::value::Value;
 use crate::engine::Engine;
 
-const SECTIONS: [&str; 6] = ["server", "clients", "memory", "stats", "replication", "keyspace"];
+const SECTIONS: [&str; 6] = [
+    "server",
+    "clients",
+    "memory",
+    "stats",
+    "replication",
+    "keyspace",
+];
 
 pub fn render(engine: &Engine, requested: &[Bytes], now: Millis) -> String {
-    let wanted: Vec<String> = requested.iter().map(|s| String::from_utf8_lossy(s).to_ascii_lowercase()).collect();
-    let all = wanted.is_empty() || wanted.iter().any(|w| matches!(w.as_str(), "all" | "default" | "everything"));
+    let wanted: Vec<String> = requested
+        .iter()
+        .map(|s| String::from_utf8_lossy(s).to_ascii_lowercase())
+        .collect();
+    let all = wanted.is_empty()
+        || wanted
+            .iter()
+            .any(|w| matches!(w.as_str(), "all" | "default" | "everything"));
     let mut out = String::new();
-    for section in SECTIONS.iter().filter(|s| all || wanted.iter().any(|w| w == *s)) {
+    for section in SECTIONS
+        .iter()
+        .filter(|s| all || wanted.iter().any(|w| w == *s))
+    {
         if !out.is_empty() {
             out.push_str("\r\n");
         }
@@ -62,7 +78,10 @@ fn clients(engine: &Engine) -> Vec<(&'static str, String)> {
     vec![
         ("connected_clients", engine.clients.len().to_string()),
         ("maxclients", engine.settings.maxclients.to_string()),
-        ("blocked_clients", engine.clients.blocked_count().to_string()),
+        (
+            "blocked_clients",
+            engine.clients.blocked_count().to_string(),
+        ),
         ("pubsub_clients", engine.clients.pubsub_count().to_string()),
         ("tracking_clients", "0".into()),
     ]
@@ -70,7 +89,11 @@ fn clients(engine: &Engine) -> Vec<(&'static str, String)> {
 
 fn memory_fields(engine: &Engine) -> Vec<(&'static str, String)> {
     let (used, rss) = (memory::used(), memory::rss());
-    let ratio = if used > 0 { rss as f64 / used as f64 } else { 0.0 };
+    let ratio = if used > 0 {
+        rss as f64 / used as f64
+    } else {
+        0.0
+    };
     vec![
         ("used_memory", used.to_string()),
         ("used_memory_human", human(used as u64)),
@@ -78,7 +101,10 @@ fn memory_fields(engine: &Engine) -> Vec<(&'static str, String)> {
         ("used_memory_rss_human", human(rss as u64)),
         ("maxmemory", engine.settings.maxmemory.to_string()),
         ("maxmemory_human", human(engine.settings.maxmemory)),
-        ("maxmemory_policy", engine.settings.maxmemory_policy.to_string()),
+        (
+            "maxmemory_policy",
+            engine.settings.maxmemory_policy.to_string(),
+        ),
         ("mem_fragmentation_ratio", format!("{ratio:.2}")),
         ("mem_allocator", "mimalloc".into()),
     ]
@@ -87,7 +113,10 @@ fn memory_fields(engine: &Engine) -> Vec<(&'static str, String)> {
 fn stats(engine: &Engine) -> Vec<(&'static str, String)> {
     let s = &engine.stats;
     vec![
-        ("total_connections_received", s.connections_received.to_string()),
+        (
+            "total_connections_received",
+            s.connections_received.to_string(),
+        ),
         ("total_commands_processed", s.commands_processed.to_string()),
         ("total_net_input_bytes", s.net_input_bytes.to_string()),
         ("total_net_output_bytes", s.net_output_bytes.to_string()),
@@ -113,10 +142,28 @@ fn replication() -> Vec<(&'static str, String)> {
 
 fn keyspace(engine: &Engine, now: Millis) -> Vec<(String, String)> {
     let mut lines = Vec::new();
-    for (index, db) in engine.dbs.iter().enumerate().filter(|(_, db)| !db.keys.is_empty()) {
-        let ttls: Vec<u64> = db.keys.iter().filter(|e| e.expires_at != 0).map(|e| e.expires_at.saturating_sub(now)).collect();
-        let avg = if ttls.is_empty() { 0 } else { ttls.iter().sum::<u64>() / ttls.len() as u64 };
-        let value = format!("keys={},expires={},avg_ttl={avg}", db.keys.len(), ttls.len());
+    for (index, db) in engine
+        .dbs
+        .iter()
+        .enumerate()
+        .filter(|(_, db)| !db.keys.is_empty())
+    {
+        let ttls: Vec<u64> = db
+            .keys
+            .iter()
+            .filter(|e| e.expires_at != 0)
+            .map(|e| e.expires_at.saturating_sub(now))
+            .collect();
+        let avg = if ttls.is_empty() {
+            0
+        } else {
+            ttls.iter().sum::<u64>() / ttls.len() as u64
+        };
+        let value = format!(
+            "keys={},expires={},avg_ttl={avg}",
+            db.keys.len(),
+            ttls.len()
+        );
         lines.push((format!("db{index}"), value));
     }
     lines
@@ -143,7 +190,10 @@ pub fn entry_size(entry: &Entry) -> usize {
     let value = match &entry.value {
         Value::Str(s) => s.heap_size(),
         Value::List(l) => l.iter().map(|e| ELEMENT + e.heap_size()).sum(),
-        Value::Hash(h) => h.iter().map(|(f, v)| 2 * ELEMENT + f.heap_size() + v.heap_size()).sum(),
+        Value::Hash(h) => h
+            .iter()
+            .map(|(f, v)| 2 * ELEMENT + f.heap_size() + v.heap_size())
+            .sum(),
         Value::Set(s) => s.iter().map(|m| ELEMENT + m.heap_size()).sum(),
         Value::ZSet(z) => z.iter().map(|(m, _)| 3 * ELEMENT + 2 * m.heap_size()).sum(),
     };

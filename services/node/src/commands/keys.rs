@@ -28,7 +28,10 @@ pub fn del(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 }
 
 pub fn exists(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
-    let count = args[1..].iter().filter(|key| ctx.find(key).is_some()).count();
+    let count = args[1..]
+        .iter()
+        .filter(|key| ctx.find(key).is_some())
+        .count();
     Ok(Reply::Int(count as i64))
 }
 
@@ -99,11 +102,18 @@ pub fn scan(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         .into_iter()
         .map(|slot| keys.entry(slot))
         .filter(|e| e.expires_at == PERSISTENT || e.expires_at > now)
-        .filter(|e| request.pattern.map_or(true, |p| glob::matches(p, &e.key)))
-        .filter(|e| request.type_name.map_or(true, |t| t.eq_ignore_ascii_case(e.value.type_name().as_bytes())))
+        .filter(|e| request.pattern.is_none_or(|p| glob::matches(p, &e.key)))
+        .filter(|e| {
+            request
+                .type_name
+                .is_none_or(|t| t.eq_ignore_ascii_case(e.value.type_name().as_bytes()))
+        })
         .map(|e| Reply::bulk(&e.key))
         .collect();
-    Ok(Reply::Array(vec![Reply::Bulk(Bytes::from(next.to_string())), Reply::Array(found)]))
+    Ok(Reply::Array(vec![
+        Reply::Bulk(Bytes::from(next.to_string())),
+        Reply::Array(found),
+    ]))
 }
 
 pub fn randomkey(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
@@ -194,7 +204,10 @@ pub fn copy(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 }
 
 pub fn touch(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
-    let count = args[1..].iter().filter(|key| ctx.read(key).is_some()).count();
+    let count = args[1..]
+        .iter()
+        .filter(|key| ctx.read(key).is_some())
+        .count();
     Ok(Reply::Int(count as i64))
 }
 
@@ -236,10 +249,16 @@ pub fn object(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let sub = &args[1];
     if is(sub, "HELP") {
         return Ok(Reply::Array(
-            ["OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "ENCODING <key>", "FREQ <key>", "IDLETIME <key>", "REFCOUNT <key>"]
-                .iter()
-                .map(|line| Reply::Status(line.to_string()))
-                .collect(),
+            [
+                "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "ENCODING <key>",
+                "FREQ <key>",
+                "IDLETIME <key>",
+                "REFCOUNT <key>",
+            ]
+            .iter()
+            .map(|line| Reply::Status(line.to_string()))
+            .collect(),
         ));
     }
     let [_, _, key] = args else {

@@ -9,8 +9,8 @@ pub mod ctx;
 
 mod connection;
 mod expiry;
-mod info;
 mod hashes;
+mod info;
 mod keys;
 mod lists;
 mod pubsub;
@@ -96,7 +96,10 @@ fn refuse_in_subscribe_mode(ctx: &Ctx, spec: &CommandSpec) -> Option<Reply> {
     if !ctx.session.in_subscribe_mode() {
         return None;
     }
-    if matches!(spec.id, Subscribe | Psubscribe | Unsubscribe | Punsubscribe | Ping | Quit | Reset) {
+    if matches!(
+        spec.id,
+        Subscribe | Psubscribe | Unsubscribe | Punsubscribe | Ping | Quit | Reset
+    ) {
         return None;
     }
     Some(Reply::Error(CmdError::err(format!(
@@ -257,9 +260,7 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Hello => connection::hello(ctx, args),
         Auth => connection::auth(ctx, args),
         Client => connection::client(ctx, args),
-        Readonly | Readwrite => Err(CmdError::err(
-            "This instance has cluster support disabled",
-        )),
+        Readonly | Readwrite => Err(CmdError::err("This instance has cluster support disabled")),
         // server
         Command => server::command(ctx, args),
         Config => server::config(ctx, args),
@@ -325,7 +326,10 @@ pub(crate) mod testing {
         }
 
         pub fn response(&mut self, args: &[&str]) -> Response {
-            let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a.as_bytes())).collect();
+            let args: Vec<Bytes> = args
+                .iter()
+                .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+                .collect();
             let mut ctx = Ctx {
                 engine: &mut self.engine,
                 session: &mut self.session,
@@ -348,7 +352,12 @@ pub(crate) mod testing {
             self.engine
                 .take_records()
                 .into_iter()
-                .map(|r| r.args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect())
+                .map(|r| {
+                    r.args
+                        .iter()
+                        .map(|a| String::from_utf8_lossy(a).into_owned())
+                        .collect()
+                })
                 .collect()
         }
     }

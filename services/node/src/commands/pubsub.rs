@@ -10,7 +10,11 @@ use crate::engine::reply::Reply;
 /// The confirmation Redis sends for each (un)subscription: [kind, name, count].
 fn confirmation(kind: &'static str, name: Option<&Bytes>, count: usize) -> Reply {
     let name = name.map_or(Reply::Nil, |n| Reply::Bulk(n.clone()));
-    Reply::Push(vec![Reply::bulk(kind.as_bytes()), name, Reply::Int(count as i64)])
+    Reply::Push(vec![
+        Reply::bulk(kind.as_bytes()),
+        name,
+        Reply::Int(count as i64),
+    ])
 }
 
 fn update_counts(ctx: &mut Ctx) {
@@ -26,9 +30,15 @@ pub fn subscribe(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let mut replies = Vec::with_capacity(args.len() - 1);
     for channel in &args[1..] {
         let tx = ctx.session.push.clone();
-        ctx.engine.pubsub.subscribe(channel.clone(), ctx.session.id, tx);
+        ctx.engine
+            .pubsub
+            .subscribe(channel.clone(), ctx.session.id, tx);
         ctx.session.channels.insert(channel.clone());
-        replies.push(confirmation("subscribe", Some(channel), ctx.session.subscription_count()));
+        replies.push(confirmation(
+            "subscribe",
+            Some(channel),
+            ctx.session.subscription_count(),
+        ));
     }
     update_counts(ctx);
     Ok(Reply::Many(replies))
@@ -39,9 +49,15 @@ pub fn psubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let mut replies = Vec::with_capacity(args.len() - 1);
     for pattern in &args[1..] {
         let tx = ctx.session.push.clone();
-        ctx.engine.pubsub.psubscribe(pattern.clone(), ctx.session.id, tx);
+        ctx.engine
+            .pubsub
+            .psubscribe(pattern.clone(), ctx.session.id, tx);
         ctx.session.patterns.insert(pattern.clone());
-        replies.push(confirmation("psubscribe", Some(pattern), ctx.session.subscription_count()));
+        replies.push(confirmation(
+            "psubscribe",
+            Some(pattern),
+            ctx.session.subscription_count(),
+        ));
     }
     update_counts(ctx);
     Ok(Reply::Many(replies))
@@ -49,7 +65,9 @@ pub fn psubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 
 fn refuse_in_multi(ctx: &Ctx, name: &str) -> Result<(), CmdError> {
     if ctx.in_exec {
-        return Err(CmdError::err(format!("Command not allowed inside a transaction: {name}")));
+        return Err(CmdError::err(format!(
+            "Command not allowed inside a transaction: {name}"
+        )));
     }
     Ok(())
 }
@@ -63,10 +81,18 @@ pub fn unsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     for channel in &channels {
         ctx.engine.pubsub.unsubscribe(channel, ctx.session.id);
         ctx.session.channels.remove(channel);
-        replies.push(confirmation("unsubscribe", Some(channel), ctx.session.subscription_count()));
+        replies.push(confirmation(
+            "unsubscribe",
+            Some(channel),
+            ctx.session.subscription_count(),
+        ));
     }
     if replies.is_empty() {
-        replies.push(confirmation("unsubscribe", None, ctx.session.subscription_count()));
+        replies.push(confirmation(
+            "unsubscribe",
+            None,
+            ctx.session.subscription_count(),
+        ));
     }
     update_counts(ctx);
     Ok(Reply::Many(replies))
@@ -81,10 +107,18 @@ pub fn punsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     for pattern in &patterns {
         ctx.engine.pubsub.punsubscribe(pattern, ctx.session.id);
         ctx.session.patterns.remove(pattern);
-        replies.push(confirmation("punsubscribe", Some(pattern), ctx.session.subscription_count()));
+        replies.push(confirmation(
+            "punsubscribe",
+            Some(pattern),
+            ctx.session.subscription_count(),
+        ));
     }
     if replies.is_empty() {
-        replies.push(confirmation("punsubscribe", None, ctx.session.subscription_count()));
+        replies.push(confirmation(
+            "punsubscribe",
+            None,
+            ctx.session.subscription_count(),
+        ));
     }
     update_counts(ctx);
     Ok(Reply::Many(replies))
@@ -117,12 +151,19 @@ pub fn pubsub(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let pubsub = &ctx.engine.pubsub;
     if is(sub, "CHANNELS") && args.len() <= 3 {
         let channels = pubsub.channels(args.get(2).map(|p| &p[..]));
-        return Ok(Reply::Array(channels.into_iter().map(Reply::Bulk).collect()));
+        return Ok(Reply::Array(
+            channels.into_iter().map(Reply::Bulk).collect(),
+        ));
     }
     if is(sub, "NUMSUB") {
         let counts = args[2..]
             .iter()
-            .flat_map(|c| [Reply::Bulk(c.clone()), Reply::Int(pubsub.subscriber_count(c) as i64)])
+            .flat_map(|c| {
+                [
+                    Reply::Bulk(c.clone()),
+                    Reply::Int(pubsub.subscriber_count(c) as i64),
+                ]
+            })
             .collect();
         return Ok(Reply::Array(counts));
     }
@@ -130,8 +171,15 @@ pub fn pubsub(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         return Ok(Reply::Int(pubsub.pattern_count() as i64));
     }
     if is(sub, "HELP") {
-        let lines = ["PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "CHANNELS [<pattern>]", "NUMPAT", "NUMSUB [<channel> ...]"];
-        return Ok(Reply::Array(lines.iter().map(|l| Reply::Status(l.to_string())).collect()));
+        let lines = [
+            "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "CHANNELS [<pattern>]",
+            "NUMPAT",
+            "NUMSUB [<channel> ...]",
+        ];
+        return Ok(Reply::Array(
+            lines.iter().map(|l| Reply::Status(l.to_string())).collect(),
+        ));
     }
     Err(unknown_subcommand(sub, "pubsub"))
 }

@@ -27,11 +27,20 @@ pub fn command(_ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     }
     if is(sub, "INFO") {
         let specs = selected(&args[2..]);
-        return Ok(Reply::Array(specs.into_iter().map(|s| s.map_or(Reply::NilArray, command_info)).collect()));
+        return Ok(Reply::Array(
+            specs
+                .into_iter()
+                .map(|s| s.map_or(Reply::NilArray, command_info))
+                .collect(),
+        ));
     }
     if is(sub, "DOCS") {
         let specs = selected(&args[2..]).into_iter().flatten();
-        return Ok(Reply::Map(specs.map(|s| (Reply::bulk(s.name.as_bytes()), command_docs(s))).collect()));
+        return Ok(Reply::Map(
+            specs
+                .map(|s| (Reply::bulk(s.name.as_bytes()), command_docs(s)))
+                .collect(),
+        ));
     }
     if is(sub, "LIST") {
         return Ok(Reply::bulks(COMMANDS.iter().map(|c| c.name.as_bytes())));
@@ -45,7 +54,11 @@ pub fn command(_ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 /// One entry of COMMAND INFO, in Redis 7's ten-field shape.
 fn command_info(spec: &CommandSpec) -> Reply {
     let flags = spec.flags.names().map(Reply::Simple).collect();
-    let categories = spec.acl_categories.iter().map(|c| Reply::Status(c.to_string())).collect();
+    let categories = spec
+        .acl_categories
+        .iter()
+        .map(|c| Reply::Status(c.to_string()))
+        .collect();
     Reply::Array(vec![
         Reply::bulk(spec.name.as_bytes()),
         Reply::Int(i64::from(spec.arity)),
@@ -64,22 +77,36 @@ fn command_docs(spec: &CommandSpec) -> Reply {
     let group = spec
         .acl_categories
         .iter()
-        .find(|c| !matches!(**c, "@read" | "@write" | "@fast" | "@slow" | "@admin" | "@dangerous"))
+        .find(|c| {
+            !matches!(
+                **c,
+                "@read" | "@write" | "@fast" | "@slow" | "@admin" | "@dangerous"
+            )
+        })
         .map_or("generic", |c| c.trim_start_matches('@'));
     let text = |s: &str| Reply::bulk(s.as_bytes());
     Reply::Map(vec![
-        (text("summary"), text(&format!("the {} command", spec.name.to_ascii_uppercase()))),
+        (
+            text("summary"),
+            text(&format!("the {} command", spec.name.to_ascii_uppercase())),
+        ),
         (text("since"), text("1.0.0")),
         (text("group"), text(group)),
     ])
 }
 
 fn getkeys(command: &[Bytes]) -> Result<Reply, CmdError> {
-    let spec = rg_commands::lookup(&command[0]).ok_or_else(|| CmdError::err("Invalid command specified"))?;
+    let spec = rg_commands::lookup(&command[0])
+        .ok_or_else(|| CmdError::err("Invalid command specified"))?;
     if !spec.arity_ok(command.len()) {
-        return Err(CmdError::err("Invalid number of arguments specified for command"));
+        return Err(CmdError::err(
+            "Invalid number of arguments specified for command",
+        ));
     }
-    let keys: Vec<Reply> = spec.key_positions(command.len()).map(|i| Reply::Bulk(command[i].clone())).collect();
+    let keys: Vec<Reply> = spec
+        .key_positions(command.len())
+        .map(|i| Reply::Bulk(command[i].clone()))
+        .collect();
     if keys.is_empty() {
         return Err(CmdError::err("The command has no key arguments"));
     }
@@ -93,12 +120,20 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         let settings = &ctx.engine.settings;
         let pairs = NAMES
             .iter()
-            .filter(|name| args[2..].iter().any(|p| glob::matches(&p.to_ascii_lowercase(), name.as_bytes())))
-            .filter_map(|name| settings.get(name).map(|v| (Reply::bulk(name.as_bytes()), Reply::bulk(v.as_bytes()))))
+            .filter(|name| {
+                args[2..]
+                    .iter()
+                    .any(|p| glob::matches(&p.to_ascii_lowercase(), name.as_bytes()))
+            })
+            .filter_map(|name| {
+                settings
+                    .get(name)
+                    .map(|v| (Reply::bulk(name.as_bytes()), Reply::bulk(v.as_bytes())))
+            })
             .collect();
         return Ok(Reply::Map(pairs));
     }
-    if is(sub, "SET") && args.len() >= 4 && args.len() % 2 == 0 {
+    if is(sub, "SET") && args.len() >= 4 && args.len().is_multiple_of(2) {
         return config_set(ctx, &args[2..]);
     }
     if is(sub, "RESETSTAT") && args.len() == 2 {
@@ -109,8 +144,15 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         return Err(CmdError::err("rg-node takes its configuration from file, environment and flags; CONFIG REWRITE is not supported"));
     }
     if is(sub, "HELP") {
-        let lines = ["CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "GET <pattern>", "SET <directive> <value>", "RESETSTAT"];
-        return Ok(Reply::Array(lines.iter().map(|l| Reply::Status(l.to_string())).collect()));
+        let lines = [
+            "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET <pattern>",
+            "SET <directive> <value>",
+            "RESETSTAT",
+        ];
+        return Ok(Reply::Array(
+            lines.iter().map(|l| Reply::Status(l.to_string())).collect(),
+        ));
     }
     Err(unknown_subcommand(sub, "config"))
 }
@@ -122,7 +164,9 @@ fn config_set(ctx: &mut Ctx, pairs: &[Bytes]) -> Result<Reply, CmdError> {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         let value = String::from_utf8_lossy(&pair[1]);
         updated.set(&name, &value).map_err(|reason| {
-            CmdError::err(format!("CONFIG SET failed (possibly related to argument '{name}') - {reason}"))
+            CmdError::err(format!(
+                "CONFIG SET failed (possibly related to argument '{name}') - {reason}"
+            ))
         })?;
     }
     ctx.engine.settings = updated;
@@ -137,7 +181,9 @@ pub fn info(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 }
 
 pub fn time(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     let _ = ctx;
     Ok(Reply::Array(vec![
         Reply::Bulk(Bytes::from(now.as_secs().to_string())),
@@ -162,12 +208,20 @@ pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         return Ok(Reply::Array(digests));
     }
     if is(sub, "ACTIVE-EXPIRE-CYCLE") {
-        let deleted = expire::active_cycle(ctx.engine, ctx.now, std::time::Duration::from_millis(25));
+        let deleted =
+            expire::active_cycle(ctx.engine, ctx.now, std::time::Duration::from_millis(25));
         return Ok(Reply::Int(deleted as i64));
     }
     if is(sub, "HELP") {
-        let lines = ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "DIGEST", "DIGEST-VALUE <key> [<key> ...]", "ACTIVE-EXPIRE-CYCLE"];
-        return Ok(Reply::Array(lines.iter().map(|l| Reply::Status(l.to_string())).collect()));
+        let lines = [
+            "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DIGEST",
+            "DIGEST-VALUE <key> [<key> ...]",
+            "ACTIVE-EXPIRE-CYCLE",
+        ];
+        return Ok(Reply::Array(
+            lines.iter().map(|l| Reply::Status(l.to_string())).collect(),
+        ));
     }
     Err(unknown_subcommand(sub, "debug"))
 }
@@ -186,12 +240,21 @@ pub fn memory(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         let text = |s: &str| Reply::bulk(s.as_bytes());
         return Ok(Reply::Map(vec![
             (text("total.allocated"), Reply::Int(memory::used() as i64)),
-            (text("keys.count"), Reply::Int(ctx.engine.key_count() as i64)),
+            (
+                text("keys.count"),
+                Reply::Int(ctx.engine.key_count() as i64),
+            ),
         ]));
     }
     if is(sub, "HELP") {
-        let lines = ["MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "STATS", "USAGE <key>"];
-        return Ok(Reply::Array(lines.iter().map(|l| Reply::Status(l.to_string())).collect()));
+        let lines = [
+            "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "STATS",
+            "USAGE <key>",
+        ];
+        return Ok(Reply::Array(
+            lines.iter().map(|l| Reply::Status(l.to_string())).collect(),
+        ));
     }
     Err(unknown_subcommand(sub, "memory"))
 }
@@ -202,7 +265,11 @@ pub fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
 
 /// A standalone node is a primary with no replicas.
 pub fn role(_ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
-    Ok(Reply::Array(vec![Reply::bulk(b"master"), Reply::Int(0), Reply::Array(Vec::new())]))
+    Ok(Reply::Array(vec![
+        Reply::bulk(b"master"),
+        Reply::Int(0),
+        Reply::Array(Vec::new()),
+    ]))
 }
 
 /// WAIT numreplicas timeout: a standalone node has no replica to wait for.

@@ -148,7 +148,9 @@ pub fn getex(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let expiry = match &args[2..] {
         [] => Expiry::None,
         [option] if is(option, "PERSIST") => Expiry::Persist,
-        [option, value] => parse_expiry(option, value, ctx.now, "getex")?.ok_or(CmdError::Syntax)?,
+        [option, value] => {
+            parse_expiry(option, value, ctx.now, "getex")?.ok_or(CmdError::Syntax)?
+        }
         _ => return Err(CmdError::Syntax),
     };
     let key = &args[1];
@@ -171,7 +173,7 @@ pub fn mget(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 }
 
 pub fn mset(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(CmdError::WrongArity("mset".into()));
     }
     for pair in args[1..].chunks_exact(2) {
@@ -183,10 +185,13 @@ pub fn mset(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 }
 
 pub fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(CmdError::WrongArity("msetnx".into()));
     }
-    if args[1..].chunks_exact(2).any(|pair| ctx.find(&pair[0]).is_some()) {
+    if args[1..]
+        .chunks_exact(2)
+        .any(|pair| ctx.find(&pair[0]).is_some())
+    {
         return Ok(Reply::Int(0));
     }
     mset(ctx, args)?;
@@ -207,7 +212,9 @@ pub fn incrby(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 
 pub fn decrby(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let by = args::int(&args[2])?;
-    let by = by.checked_neg().ok_or_else(|| CmdError::err("decrement would overflow"))?;
+    let by = by
+        .checked_neg()
+        .ok_or_else(|| CmdError::err("decrement would overflow"))?;
     increment(ctx, args, by)
 }
 
@@ -222,7 +229,12 @@ fn increment(ctx: &mut Ctx, args: &[Bytes], by: i64) -> Result<Reply, CmdError> 
     ctx.set(key, string_value(&text));
     ctx.changed(key);
     if ctx.recording() {
-        ctx.propagate(vec![Bytes::from_static(b"SET"), key.clone(), text, Bytes::from_static(b"KEEPTTL")]);
+        ctx.propagate(vec![
+            Bytes::from_static(b"SET"),
+            key.clone(),
+            text,
+            Bytes::from_static(b"KEEPTTL"),
+        ]);
     }
     Ok(Reply::Int(next))
 }
@@ -242,7 +254,12 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     ctx.set(key, string_value(&text));
     ctx.changed(key);
     if ctx.recording() {
-        let record = vec![Bytes::from_static(b"SET"), key.clone(), text.clone(), Bytes::from_static(b"KEEPTTL")];
+        let record = vec![
+            Bytes::from_static(b"SET"),
+            key.clone(),
+            text.clone(),
+            Bytes::from_static(b"KEEPTTL"),
+        ];
         ctx.propagate(record);
     }
     Ok(Reply::Bulk(text))
@@ -250,7 +267,9 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 
 pub fn append(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let key = &args[1];
-    let mut value = read_string(ctx, key)?.map(|v| v.to_vec()).unwrap_or_default();
+    let mut value = read_string(ctx, key)?
+        .map(|v| v.to_vec())
+        .unwrap_or_default();
     check_size(value.len() + args[2].len())?;
     value.extend_from_slice(&args[2]);
     let len = value.len();
@@ -262,13 +281,17 @@ pub fn append(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 
 fn check_size(len: usize) -> Result<(), CmdError> {
     if len > MAX_STRING {
-        return Err(CmdError::err("string exceeds maximum allowed size (proto-max-bulk-len)"));
+        return Err(CmdError::err(
+            "string exceeds maximum allowed size (proto-max-bulk-len)",
+        ));
     }
     Ok(())
 }
 
 pub fn strlen(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
-    Ok(Reply::Int(read_string(ctx, &args[1])?.map_or(0, |v| v.len() as i64)))
+    Ok(Reply::Int(
+        read_string(ctx, &args[1])?.map_or(0, |v| v.len() as i64),
+    ))
 }
 
 pub fn getrange(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {

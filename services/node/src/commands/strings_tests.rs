@@ -18,7 +18,10 @@ fn set_and_get_with_options() {
     assert_eq!(node.run(&["SET", "k", "w", "XX", "GET"]), bulk("v"));
     assert_eq!(node.run(&["SET", "other", "w", "XX"]), Reply::Nil);
     assert_eq!(node.run(&["GET", "missing"]), Reply::Nil);
-    assert_eq!(node.run(&["SET", "k", "v", "NX", "XX"]), Reply::Error(CmdError::Syntax));
+    assert_eq!(
+        node.run(&["SET", "k", "v", "NX", "XX"]),
+        Reply::Error(CmdError::Syntax)
+    );
     assert_eq!(
         error(node.run(&["SET", "k", "v", "EX", "0"])),
         "ERR invalid expire time in 'set' command"
@@ -30,7 +33,10 @@ fn set_with_expiry_records_an_absolute_time() {
     let mut node = TestNode::new();
     node.run(&["SET", "k", "v", "EX", "10"]);
     let at = (node.now + 10_000).to_string();
-    assert_eq!(node.records(), vec![vec!["SET", "k", "v", "PXAT", at.as_str()]]);
+    assert_eq!(
+        node.records(),
+        vec![vec!["SET", "k", "v", "PXAT", at.as_str()]]
+    );
     assert_eq!(node.run(&["PTTL", "k"]), Reply::Int(10_000));
     node.run(&["SET", "k", "w", "KEEPTTL"]);
     assert_eq!(node.run(&["PTTL", "k"]), Reply::Int(10_000));
@@ -59,7 +65,10 @@ fn counters_check_types_and_overflow() {
     node.run(&["SET", "big", &i64::MAX.to_string()]);
     assert_eq!(node.run(&["INCR", "big"]), Reply::Error(CmdError::Overflow));
     node.run(&["LPUSH", "list", "a"]);
-    assert_eq!(node.run(&["INCR", "list"]), Reply::Error(CmdError::WrongType));
+    assert_eq!(
+        node.run(&["INCR", "list"]),
+        Reply::Error(CmdError::WrongType)
+    );
 }
 
 #[test]
@@ -86,16 +95,25 @@ fn ranges_append_and_lengths() {
     assert_eq!(node.run(&["SETRANGE", "s", "6", "Redis"]), Reply::Int(11));
     assert_eq!(node.run(&["GET", "s"]), bulk("Hello Redis"));
     assert_eq!(node.run(&["SETRANGE", "pad", "3", "x"]), Reply::Int(4));
-    assert_eq!(node.run(&["GET", "pad"]), Reply::Bulk(bytes::Bytes::from_static(b"\0\0\0x")));
+    assert_eq!(
+        node.run(&["GET", "pad"]),
+        Reply::Bulk(bytes::Bytes::from_static(b"\0\0\0x"))
+    );
     assert_eq!(node.run(&["STRLEN", "s"]), Reply::Int(11));
-    assert_eq!(error(node.run(&["SETRANGE", "s", "-1", "x"])), "ERR offset is out of range");
+    assert_eq!(
+        error(node.run(&["SETRANGE", "s", "-1", "x"])),
+        "ERR offset is out of range"
+    );
 }
 
 #[test]
 fn multi_key_commands() {
     let mut node = TestNode::new();
     assert_eq!(node.run(&["MSET", "a", "1", "b", "2"]), Reply::Ok);
-    assert_eq!(node.run(&["MGET", "a", "b", "c"]), Reply::Array(vec![bulk("1"), bulk("2"), Reply::Nil]));
+    assert_eq!(
+        node.run(&["MGET", "a", "b", "c"]),
+        Reply::Array(vec![bulk("1"), bulk("2"), Reply::Nil])
+    );
     assert_eq!(node.run(&["MSETNX", "c", "3", "a", "9"]), Reply::Int(0));
     assert_eq!(node.run(&["MSETNX", "c", "3", "d", "4"]), Reply::Int(1));
     assert_eq!(
@@ -116,5 +134,8 @@ fn getex_changes_expiry() {
     assert_eq!(node.run(&["PTTL", "k"]), Reply::Int(500));
     assert_eq!(node.run(&["GETEX", "k", "PERSIST"]), bulk("v"));
     assert_eq!(node.run(&["PTTL", "k"]), Reply::Int(-1));
-    assert_eq!(node.run(&["GETEX", "k", "EX"]), Reply::Error(CmdError::Syntax));
+    assert_eq!(
+        node.run(&["GETEX", "k", "EX"]),
+        Reply::Error(CmdError::Syntax)
+    );
 }

@@ -100,7 +100,12 @@ pub fn watch(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let (db, id) = (ctx.db(), ctx.session.id);
     for key in &args[1..] {
         let key = SmallBytes::new(key);
-        if ctx.session.watching.iter().any(|(d, k)| *d == db && *k == key) {
+        if ctx
+            .session
+            .watching
+            .iter()
+            .any(|(d, k)| *d == db && *k == key)
+        {
             continue;
         }
         let watchers = ctx.engine.dbs[db].watchers.entry(key.clone()).or_default();

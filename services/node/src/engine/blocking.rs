@@ -67,7 +67,10 @@ impl Blocking {
         self.last_id += 1;
         let id = self.last_id;
         for key in &keys {
-            self.queues[db].entry(key.clone()).or_default().push_back(id);
+            self.queues[db]
+                .entry(key.clone())
+                .or_default()
+                .push_back(id);
         }
         let (reply, rx) = oneshot::channel();
         let waiter = Waiter {
@@ -100,7 +103,11 @@ impl Blocking {
         if self.waiters.is_empty() || !self.queues[db].contains_key(key) {
             return;
         }
-        if !self.ready.iter().any(|(d, k)| *d == db && k.as_slice() == key) {
+        if !self
+            .ready
+            .iter()
+            .any(|(d, k)| *d == db && k.as_slice() == key)
+        {
             self.ready.push((db, SmallBytes::new(key)));
         }
     }

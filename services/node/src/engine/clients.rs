@@ -119,7 +119,11 @@ impl ClientInfo {
                 .map(|b| String::from_utf8_lossy(b).into_owned())
                 .unwrap_or_default()
         };
-        let flags = match (self.in_multi, self.blocked, self.subscriptions + self.pattern_subscriptions) {
+        let flags = match (
+            self.in_multi,
+            self.blocked,
+            self.subscriptions + self.pattern_subscriptions,
+        ) {
             (true, _, _) => "x",
             (_, true, _) => "b",
             (_, _, n) if n > 0 => "P",

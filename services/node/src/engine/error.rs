@@ -48,9 +48,7 @@ impl CmdError {
             CmdError::DbIndexOutOfRange => "ERR DB index is out of range",
             CmdError::OutOfMemory => "OOM command not allowed when used memory > 'maxmemory'.",
             CmdError::NoAuth => "NOAUTH Authentication required.",
-            CmdError::WrongPass => {
-                "WRONGPASS invalid username-password pair or user is disabled."
-            }
+            CmdError::WrongPass => "WRONGPASS invalid username-password pair or user is disabled.",
             CmdError::ReadOnly => "READONLY You can't write against a read only replica.",
             CmdError::Line(line) => return line.clone(),
         };

@@ -97,7 +97,7 @@ fn pick_victim(engine: &mut Engine, now: Millis) -> Option<(usize, Bytes)> {
                 break;
             };
             let score = eviction_score(&db.keys, slot, now, settings);
-            if best.map_or(true, |(s, _, _)| score > s) {
+            if best.is_none_or(|(s, _, _)| score > s) {
                 best = Some((score, index, slot));
             }
             if policy == Policy::AllKeysRandom || policy == Policy::VolatileRandom {

@@ -65,7 +65,11 @@ fn match_class(mut pattern: &[u8], c: u8) -> (bool, &[u8]) {
                 pattern = rest;
             }
             [low, b'-', high, rest @ ..] if *high != b']' => {
-                let (low, high) = if low <= high { (*low, *high) } else { (*high, *low) };
+                let (low, high) = if low <= high {
+                    (*low, *high)
+                } else {
+                    (*high, *low)
+                };
                 matched |= (low..=high).contains(&c);
                 pattern = rest;
             }

@@ -165,7 +165,8 @@ impl Keyspace {
     /// Removes the entry in `slot` from the slot array (the index no longer points at it).
     fn release(&mut self, slot: u32) -> Entry {
         let next = self.free_head.unwrap_or(NO_SLOT);
-        let Slot::Used(entry) = std::mem::replace(&mut self.slots[slot as usize], Slot::Free { next })
+        let Slot::Used(entry) =
+            std::mem::replace(&mut self.slots[slot as usize], Slot::Free { next })
         else {
             unreachable!("released a free slot");
         };
@@ -241,7 +242,11 @@ impl Keyspace {
             }
             slot += 1;
         }
-        let next = if slot >= self.slots.len() { 0 } else { slot as u64 };
+        let next = if slot >= self.slots.len() {
+            0
+        } else {
+            slot as u64
+        };
         (next, found)
     }
 
@@ -286,7 +291,11 @@ mod tests {
         assert_eq!(keys.len(), 2);
         assert!(keys.remove(b"a").is_some());
         assert!(keys.get(b"a").is_none());
-        assert_eq!(keys.insert(b"c", string("3"), 0), a, "the freed slot is reused");
+        assert_eq!(
+            keys.insert(b"c", string("3"), 0),
+            a,
+            "the freed slot is reused"
+        );
         assert_eq!(keys.len(), 2);
         assert!(matches!(&keys.get(b"b").unwrap().value, Value::Str(v) if &**v == b"2"));
     }

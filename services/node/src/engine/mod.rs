@@ -103,7 +103,10 @@ impl Engine {
     }
 
     pub fn take_records(&mut self) -> Vec<Record> {
-        self.records.as_mut().map(std::mem::take).unwrap_or_default()
+        self.records
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     pub fn propagate(&mut self, db: usize, args: Vec<Bytes>) {
@@ -146,7 +149,10 @@ impl Engine {
         if self.dbs[db].keys.remove(key).is_some() {
             self.stats.expired_keys += 1;
             self.touch(db, key);
-            self.propagate(db, vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)]);
+            self.propagate(
+                db,
+                vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)],
+            );
         }
     }
 

@@ -10,8 +10,15 @@ use super::glob;
 /// A message delivered to a subscriber outside the request/reply flow.
 #[derive(Debug, Clone)]
 pub enum PushMessage {
-    Message { channel: Bytes, payload: Bytes },
-    PatternMessage { pattern: Bytes, channel: Bytes, payload: Bytes },
+    Message {
+        channel: Bytes,
+        payload: Bytes,
+    },
+    PatternMessage {
+        pattern: Bytes,
+        channel: Bytes,
+        payload: Bytes,
+    },
 }
 
 type Listeners = Vec<(ClientId, Sender<PushMessage>)>;
@@ -35,7 +42,12 @@ impl PubSub {
         add(self.channels.entry(channel).or_default(), client, tx)
     }
 
-    pub fn psubscribe(&mut self, pattern: Bytes, client: ClientId, tx: Sender<PushMessage>) -> bool {
+    pub fn psubscribe(
+        &mut self,
+        pattern: Bytes,
+        client: ClientId,
+        tx: Sender<PushMessage>,
+    ) -> bool {
         add(self.patterns.entry(pattern).or_default(), client, tx)
     }
 
@@ -78,7 +90,7 @@ impl PubSub {
     pub fn channels(&self, pattern: Option<&[u8]>) -> Vec<Bytes> {
         self.channels
             .keys()
-            .filter(|c| pattern.map_or(true, |p| glob::matches(p, c)))
+            .filter(|c| pattern.is_none_or(|p| glob::matches(p, c)))
             .cloned()
             .collect()
     }
@@ -117,7 +129,12 @@ fn remove(map: &mut HashMap<Bytes, Listeners>, name: &[u8], client: ClientId) ->
     removed
 }
 
-fn deliver(delivery: &mut Delivery, client: ClientId, tx: &Sender<PushMessage>, message: PushMessage) {
+fn deliver(
+    delivery: &mut Delivery,
+    client: ClientId,
+    tx: &Sender<PushMessage>,
+    message: PushMessage,
+) {
     match tx.try_send(message) {
         Ok(()) => delivery.receivers += 1,
         // Like Redis's pubsub output buffer limit: a subscriber that cannot keep up is

@@ -40,7 +40,10 @@ impl Policy {
     pub fn is_volatile(self) -> bool {
         matches!(
             self,
-            Policy::VolatileLru | Policy::VolatileLfu | Policy::VolatileRandom | Policy::VolatileTtl
+            Policy::VolatileLru
+                | Policy::VolatileLfu
+                | Policy::VolatileRandom
+                | Policy::VolatileTtl
         )
     }
 }
@@ -54,14 +57,20 @@ impl FromStr for Policy {
             .map(|(policy, _)| *policy)
             .ok_or_else(|| {
                 let names: Vec<&str> = POLICY_NAMES.iter().map(|(_, n)| *n).collect();
-                format!("unknown policy '{text}' (expected one of {})", names.join(", "))
+                format!(
+                    "unknown policy '{text}' (expected one of {})",
+                    names.join(", ")
+                )
             })
     }
 }
 
 impl fmt::Display for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = POLICY_NAMES.iter().find(|(p, _)| p == self).map(|(_, n)| *n);
+        let name = POLICY_NAMES
+            .iter()
+            .find(|(p, _)| p == self)
+            .map(|(_, n)| *n);
         f.write_str(name.unwrap_or("noeviction"))
     }
 }
@@ -77,7 +86,9 @@ impl<'de> Deserialize<'de> for Policy {
 /// (`k`, `kb`, `m`, `mb`, `g`, `gb`; `k` is 1000 and `kb` 1024).
 pub fn parse_memory(text: &str) -> Result<u64, String> {
     let lower = text.trim().to_ascii_lowercase();
-    let split = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
     let (digits, unit) = lower.split_at(split);
     let multiplier: u64 = match unit {
         "" | "b" => 1,
@@ -227,7 +238,9 @@ fn bounded(value: &str, min: u32, max: u32) -> Result<u32, String> {
         .parse()
         .map_err(|_| format!("argument couldn't be parsed into an integer: '{value}'"))?;
     if number < min || number > max {
-        return Err(format!("argument must be between {min} and {max} inclusive"));
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
     }
     Ok(number)
 }

@@ -12,7 +12,10 @@ const INLINE_CAPACITY: usize = 22;
 /// An immutable byte string of 24 bytes: up to 22 bytes inline, longer ones boxed.
 #[derive(Clone)]
 pub enum SmallBytes {
-    Inline { len: u8, data: [u8; INLINE_CAPACITY] },
+    Inline {
+        len: u8,
+        data: [u8; INLINE_CAPACITY],
+    },
     Heap(Box<[u8]>),
 }
 
