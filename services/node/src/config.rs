@@ -33,7 +33,9 @@ pub struct NodeConfig {
     pub proto_max_bulk_len: u64,
     pub log_format: LogFormat,
     pub log_level: String,
-    /// Threads that serve clients; 0 means one per core.
+    /// Threads that serve client sockets; 0 means one per core. The engine itself is serial
+    /// (one lock), so more threads only help when socket work dominates; on small machines
+    /// the client load generator needs the other cores, and 1 measured fastest.
     pub threads: usize,
 }
 
@@ -53,7 +55,7 @@ impl Default for NodeConfig {
             proto_max_bulk_len: settings.proto_max_bulk_len,
             log_format: LogFormat::Human,
             log_level: "info".into(),
-            threads: 0,
+            threads: 1,
         }
     }
 }

@@ -104,10 +104,15 @@ impl Connection {
     async fn run(&mut self) -> Close {
         let mut stopping = self.shared.stopping.clone();
         loop {
+            let idle_limit = self.idle_limit();
             tokio::select! {
                 biased;
                 _ = self.kill.notified() => return Close::Done,
                 _ = stopping.changed() => return Close::Done,
+                _ = tokio::time::sleep(idle_limit.unwrap_or(Duration::MAX)), if idle_limit.is_some() => {
+                    tracing::debug!(client = self.session.id, "closing an idle client");
+                    return Close::Done;
+                }
                 Some(message) = self.push.recv() => {
                     if self.deliver(message).await.is_err() {
                         return Close::Done;
@@ -124,6 +129,13 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// The `timeout` setting, for clients it applies to (not subscribers, as in Redis).
+    fn idle_limit(&self) -> Option<Duration> {
+        let seconds = self.shared.engine.lock().settings.timeout;
+        (seconds > 0 && self.session.subscription_count() == 0)
+            .then(|| Duration::from_secs(seconds))
     }
 
     fn note_input(&mut self, bytes: usize) {

@@ -68,6 +68,11 @@ impl ZSet {
         let score = if score == 0.0 { 0.0 } else { score };
         let old = self.members.insert(member, score);
         if let Some(old) = old {
+            // Re-adding a member with its own score (ZADD of an existing member, the common
+            // case in a hot set) leaves the order as it is.
+            if Score(old) == Score(score) {
+                return Some(old);
+            }
             self.order.remove(Score(old), member);
         }
         self.order.insert(Score(score), SmallBytes::new(member));
