@@ -40,6 +40,7 @@ fn serve(config: NodeConfig) -> anyhow::Result<()> {
 
 async fn listen_and_run(config: NodeConfig) -> anyhow::Result<()> {
     let settings = config.settings()?;
+    allow_enough_files(settings.maxclients);
     let address = format!("{}:{}", config.bind, config.port);
     let listener = tokio::net::TcpListener::bind(&address)
         .await
@@ -47,6 +48,20 @@ async fn listen_and_run(config: NodeConfig) -> anyhow::Result<()> {
     tracing::info!(%address, "rg-node ready to accept connections");
     rg_node::run(settings, listener, terminate()).await;
     Ok(())
+}
+
+/// Raises the open-file limit so `maxclients` connections fit, as Redis does at start.
+fn allow_enough_files(maxclients: usize) {
+    let wanted = maxclients as u64 + 32;
+    match rlimit::increase_nofile_limit(wanted) {
+        Ok(got) if got < wanted => tracing::warn!(
+            limit = got,
+            maxclients,
+            "the open-file limit is below maxclients; connections past it will be refused"
+        ),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "could not raise the open-file limit"),
+    }
 }
 
 /// Completes on SIGTERM or Ctrl-C.
