@@ -47,7 +47,10 @@ fn del_exists_and_type() {
     let _: () = q(&mut con, &["ZADD", "z", "1", "v"]);
     let types = ["s", "l", "h", "set", "z", "missing"].map(|k| q::<String>(&mut con, &["TYPE", k]));
     assert_eq!(types, ["string", "list", "hash", "set", "zset", "none"]);
-    assert_eq!(err(&mut con, &["DEL"]), "ERR wrong number of arguments for 'del' command");
+    assert_eq!(
+        err(&mut con, &["DEL"]),
+        "ERR wrong number of arguments for 'del' command"
+    );
 }
 
 #[test]
@@ -59,7 +62,10 @@ fn rename_moves_the_value_and_its_ttl() {
     assert_eq!(q::<Option<String>>(&mut con, &["GET", "a"]), None);
     assert_eq!(q::<String>(&mut con, &["GET", "b"]), "1");
     assert!(q::<i64>(&mut con, &["TTL", "b"]) > 0);
-    assert_eq!(err(&mut con, &["RENAME", "missing", "x"]), "ERR no such key");
+    assert_eq!(
+        err(&mut con, &["RENAME", "missing", "x"]),
+        "ERR no such key"
+    );
     let _: () = q(&mut con, &["SET", "c", "3"]);
     assert_eq!(q::<i64>(&mut con, &["RENAMENX", "b", "c"]), 0);
     assert_eq!(q::<i64>(&mut con, &["RENAMENX", "b", "d"]), 1);
@@ -102,7 +108,10 @@ fn expire_options_nx_xx_gt_lt() {
     assert_eq!(q::<i64>(&mut con, &["EXPIRE", "k", "300", "LT"]), 0);
     assert_eq!(q::<i64>(&mut con, &["EXPIRE", "k", "150", "LT"]), 1);
     let ttl: i64 = q(&mut con, &["TTL", "k"]);
-    assert!((101..=150).contains(&ttl), "TTL after EXPIRE 150 LT is {ttl}");
+    assert!(
+        (101..=150).contains(&ttl),
+        "TTL after EXPIRE 150 LT is {ttl}"
+    );
     assert_eq!(q::<i64>(&mut con, &["EXPIRE", "k", "120", "XX"]), 1);
     assert_eq!(
         err(&mut con, &["EXPIRE", "k", "1", "NX", "XX"]),
@@ -132,14 +141,22 @@ fn ttl_pttl_and_persist() {
     // An expiry in the past deletes the key at once.
     assert_eq!(q::<i64>(&mut con, &["EXPIRE", "k", "-1"]), 1);
     assert_eq!(q::<i64>(&mut con, &["EXISTS", "k"]), 0);
-    assert_eq!(err(&mut con, &["EXPIRE", "k"]), "ERR wrong number of arguments for 'expire' command");
+    assert_eq!(
+        err(&mut con, &["EXPIRE", "k"]),
+        "ERR wrong number of arguments for 'expire' command"
+    );
 }
 
 #[test]
 fn keys_matches_glob_patterns() {
     let node = Node::start(&[]);
     let mut con = connect(&node);
-    let _: () = q(&mut con, &["MSET", "user:1", "a", "user:2", "b", "user:10", "c", "order:1", "d"]);
+    let _: () = q(
+        &mut con,
+        &[
+            "MSET", "user:1", "a", "user:2", "b", "user:10", "c", "order:1", "d",
+        ],
+    );
     let mut users: Vec<String> = q(&mut con, &["KEYS", "user:*"]);
     users.sort();
     assert_eq!(users, ["user:1", "user:10", "user:2"]);
@@ -147,7 +164,10 @@ fn keys_matches_glob_patterns() {
     single.sort();
     assert_eq!(single, ["user:1", "user:2"]);
     assert_eq!(q::<Vec<String>>(&mut con, &["KEYS", "*der*"]), ["order:1"]);
-    assert_eq!(q::<Vec<String>>(&mut con, &["KEYS", "user:[13]0"]), ["user:10"]);
+    assert_eq!(
+        q::<Vec<String>>(&mut con, &["KEYS", "user:[13]0"]),
+        ["user:10"]
+    );
     assert_eq!(q::<Vec<String>>(&mut con, &["KEYS", "*"]).len(), 4);
 }
 
@@ -160,9 +180,14 @@ fn scan_returns_every_key_of_a_few_thousand() {
     let seen: HashSet<String> = scan_all(&mut con, &["COUNT", "100"]).into_iter().collect();
     assert_eq!(seen.len(), 3500);
     for i in 0..3000 {
-        assert!(seen.contains(&format!("key:{i}")), "SCAN never returned key:{i}");
+        assert!(
+            seen.contains(&format!("key:{i}")),
+            "SCAN never returned key:{i}"
+        );
     }
-    let matched: HashSet<String> = scan_all(&mut con, &["MATCH", "other:*", "COUNT", "50"]).into_iter().collect();
+    let matched: HashSet<String> = scan_all(&mut con, &["MATCH", "other:*", "COUNT", "50"])
+        .into_iter()
+        .collect();
     let expected: HashSet<String> = (0..500).map(|i| format!("other:{i}")).collect();
     assert_eq!(matched, expected);
     assert_eq!(err(&mut con, &["SCAN", "notacursor"]), "ERR invalid cursor");
@@ -176,7 +201,9 @@ fn scan_type_filters_by_type() {
     for i in 0..200 {
         let _: () = q(&mut con, &["RPUSH", &format!("l:{i}"), "x"]);
     }
-    let lists: HashSet<String> = scan_all(&mut con, &["TYPE", "list", "COUNT", "100"]).into_iter().collect();
+    let lists: HashSet<String> = scan_all(&mut con, &["TYPE", "list", "COUNT", "100"])
+        .into_iter()
+        .collect();
     let expected: HashSet<String> = (0..200).map(|i| format!("l:{i}")).collect();
     assert_eq!(lists, expected);
     let strings = scan_all(&mut con, &["TYPE", "string"]);
@@ -202,8 +229,14 @@ fn select_keeps_databases_apart_and_swapdb_swaps_them() {
     // Another connection sees the swap too: it is the data that moves, not the client.
     let mut other = connect(&node);
     assert_eq!(q::<String>(&mut other, &["GET", "k"]), "one");
-    assert_eq!(err(&mut con, &["SELECT", "16"]), "ERR DB index is out of range");
-    assert_eq!(err(&mut con, &["SWAPDB", "0", "16"]), "ERR DB index is out of range");
+    assert_eq!(
+        err(&mut con, &["SELECT", "16"]),
+        "ERR DB index is out of range"
+    );
+    assert_eq!(
+        err(&mut con, &["SWAPDB", "0", "16"]),
+        "ERR DB index is out of range"
+    );
 }
 
 #[test]
@@ -233,7 +266,10 @@ fn randomkey_returns_an_existing_key() {
     let mut seen = HashSet::new();
     for _ in 0..50 {
         let key: String = q(&mut con, &["RANDOMKEY"]);
-        assert!(["a", "b", "c"].contains(&key.as_str()), "RANDOMKEY returned {key}");
+        assert!(
+            ["a", "b", "c"].contains(&key.as_str()),
+            "RANDOMKEY returned {key}"
+        );
         seen.insert(key);
     }
     assert!(!seen.is_empty());

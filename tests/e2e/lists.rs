@@ -13,8 +13,14 @@ fn push_pop_and_range() {
     let mut con = connect(&node);
     assert_eq!(q::<i64>(&mut con, &["RPUSH", "l", "a", "b", "c"]), 3);
     assert_eq!(q::<i64>(&mut con, &["LPUSH", "l", "y", "z"]), 5);
-    assert_eq!(q::<Vec<String>>(&mut con, &["LRANGE", "l", "0", "-1"]), ["z", "y", "a", "b", "c"]);
-    assert_eq!(q::<Vec<String>>(&mut con, &["LRANGE", "l", "-2", "100"]), ["b", "c"]);
+    assert_eq!(
+        q::<Vec<String>>(&mut con, &["LRANGE", "l", "0", "-1"]),
+        ["z", "y", "a", "b", "c"]
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut con, &["LRANGE", "l", "-2", "100"]),
+        ["b", "c"]
+    );
     assert_eq!(q::<String>(&mut con, &["LPOP", "l"]), "z");
     assert_eq!(q::<String>(&mut con, &["RPOP", "l"]), "c");
     assert_eq!(q::<Vec<String>>(&mut con, &["LPOP", "l", "2"]), ["y", "a"]);
@@ -39,16 +45,34 @@ fn lindex_lset_linsert_lrem_ltrim() {
     assert_eq!(q::<String>(&mut con, &["LINDEX", "l", "-1"]), "a");
     assert_eq!(q::<Option<String>>(&mut con, &["LINDEX", "l", "10"]), None);
     assert_eq!(q::<i64>(&mut con, &["LREM", "l", "2", "a"]), 2);
-    assert_eq!(q::<Vec<String>>(&mut con, &["LRANGE", "l", "0", "-1"]), ["b", "c", "b", "a"]);
+    assert_eq!(
+        q::<Vec<String>>(&mut con, &["LRANGE", "l", "0", "-1"]),
+        ["b", "c", "b", "a"]
+    );
     assert_eq!(q::<i64>(&mut con, &["LREM", "l", "-1", "a"]), 1);
     assert_eq!(q::<i64>(&mut con, &["LINSERT", "l", "BEFORE", "c", "x"]), 4);
-    assert_eq!(q::<i64>(&mut con, &["LINSERT", "l", "AFTER", "nope", "y"]), -1);
-    assert_eq!(err(&mut con, &["LINSERT", "l", "MIDDLE", "c", "x"]), "ERR syntax error");
+    assert_eq!(
+        q::<i64>(&mut con, &["LINSERT", "l", "AFTER", "nope", "y"]),
+        -1
+    );
+    assert_eq!(
+        err(&mut con, &["LINSERT", "l", "MIDDLE", "c", "x"]),
+        "ERR syntax error"
+    );
     let _: () = q(&mut con, &["LSET", "l", "0", "first"]);
-    assert_eq!(err(&mut con, &["LSET", "l", "10", "x"]), "ERR index out of range");
-    assert_eq!(err(&mut con, &["LSET", "missing", "0", "x"]), "ERR no such key");
+    assert_eq!(
+        err(&mut con, &["LSET", "l", "10", "x"]),
+        "ERR index out of range"
+    );
+    assert_eq!(
+        err(&mut con, &["LSET", "missing", "0", "x"]),
+        "ERR no such key"
+    );
     let _: () = q(&mut con, &["LTRIM", "l", "1", "-1"]);
-    assert_eq!(q::<Vec<String>>(&mut con, &["LRANGE", "l", "0", "-1"]), ["x", "c", "b"]);
+    assert_eq!(
+        q::<Vec<String>>(&mut con, &["LRANGE", "l", "0", "-1"]),
+        ["x", "c", "b"]
+    );
 }
 
 #[test]
@@ -58,7 +82,10 @@ fn lpos_finds_positions() {
     let _: () = q(&mut con, &["RPUSH", "l", "b", "x", "c", "b"]);
     assert_eq!(q::<i64>(&mut con, &["LPOS", "l", "b"]), 0);
     assert_eq!(q::<i64>(&mut con, &["LPOS", "l", "b", "RANK", "-1"]), 3);
-    assert_eq!(q::<Vec<i64>>(&mut con, &["LPOS", "l", "b", "COUNT", "0"]), [0, 3]);
+    assert_eq!(
+        q::<Vec<i64>>(&mut con, &["LPOS", "l", "b", "COUNT", "0"]),
+        [0, 3]
+    );
     assert_eq!(q::<Option<i64>>(&mut con, &["LPOS", "l", "nope"]), None);
     assert_eq!(
         err(&mut con, &["LPOS", "l", "b", "RANK", "0"]),
@@ -72,14 +99,32 @@ fn lmove_and_rpoplpush_move_between_lists() {
     let node = Node::start(&[]);
     let mut con = connect(&node);
     let _: () = q(&mut con, &["RPUSH", "src", "a", "b", "c"]);
-    assert_eq!(q::<String>(&mut con, &["LMOVE", "src", "dst", "LEFT", "RIGHT"]), "a");
+    assert_eq!(
+        q::<String>(&mut con, &["LMOVE", "src", "dst", "LEFT", "RIGHT"]),
+        "a"
+    );
     assert_eq!(q::<String>(&mut con, &["RPOPLPUSH", "src", "dst"]), "c");
-    assert_eq!(q::<Vec<String>>(&mut con, &["LRANGE", "dst", "0", "-1"]), ["c", "a"]);
+    assert_eq!(
+        q::<Vec<String>>(&mut con, &["LRANGE", "dst", "0", "-1"]),
+        ["c", "a"]
+    );
     // A list can rotate onto itself.
-    assert_eq!(q::<String>(&mut con, &["LMOVE", "dst", "dst", "LEFT", "RIGHT"]), "c");
-    assert_eq!(q::<Vec<String>>(&mut con, &["LRANGE", "dst", "0", "-1"]), ["a", "c"]);
-    assert_eq!(q::<Option<String>>(&mut con, &["LMOVE", "missing", "dst", "LEFT", "LEFT"]), None);
-    assert_eq!(err(&mut con, &["LMOVE", "src", "dst", "UP", "LEFT"]), "ERR syntax error");
+    assert_eq!(
+        q::<String>(&mut con, &["LMOVE", "dst", "dst", "LEFT", "RIGHT"]),
+        "c"
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut con, &["LRANGE", "dst", "0", "-1"]),
+        ["a", "c"]
+    );
+    assert_eq!(
+        q::<Option<String>>(&mut con, &["LMOVE", "missing", "dst", "LEFT", "LEFT"]),
+        None
+    );
+    assert_eq!(
+        err(&mut con, &["LMOVE", "src", "dst", "UP", "LEFT"]),
+        "ERR syntax error"
+    );
 }
 
 #[test]
@@ -87,12 +132,29 @@ fn list_commands_refuse_other_types_and_bad_arity() {
     let node = Node::start(&[]);
     let mut con = connect(&node);
     let _: () = q(&mut con, &["SET", "str", "v"]);
-    for args in [&["LPUSH", "str", "a"][..], &["LRANGE", "str", "0", "-1"], &["LLEN", "str"], &["RPOP", "str"]] {
+    for args in [
+        &["LPUSH", "str", "a"][..],
+        &["LRANGE", "str", "0", "-1"],
+        &["LLEN", "str"],
+        &["RPOP", "str"],
+    ] {
         assert_eq!(err(&mut con, args), WRONGTYPE, "{args:?}");
     }
     let _: () = q(&mut con, &["RPUSH", "l", "a"]);
-    assert_eq!(err(&mut con, &["LMOVE", "l", "str", "LEFT", "LEFT"]), WRONGTYPE);
-    assert_eq!(q::<Vec<String>>(&mut con, &["LRANGE", "l", "0", "-1"]), ["a"]);
-    assert_eq!(err(&mut con, &["LPUSH", "l"]), "ERR wrong number of arguments for 'lpush' command");
-    assert_eq!(err(&mut con, &["LRANGE", "l", "0"]), "ERR wrong number of arguments for 'lrange' command");
+    assert_eq!(
+        err(&mut con, &["LMOVE", "l", "str", "LEFT", "LEFT"]),
+        WRONGTYPE
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut con, &["LRANGE", "l", "0", "-1"]),
+        ["a"]
+    );
+    assert_eq!(
+        err(&mut con, &["LPUSH", "l"]),
+        "ERR wrong number of arguments for 'lpush' command"
+    );
+    assert_eq!(
+        err(&mut con, &["LRANGE", "l", "0"]),
+        "ERR wrong number of arguments for 'lrange' command"
+    );
 }

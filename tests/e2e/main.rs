@@ -1,12 +1,27 @@
 //! End-to-end tests: each starts real `rg-node` processes on free ports and talks to them
 //! with clients nobody here wrote (the `redis` crate, redis-cli).
+//!
+//! One module per area; `support` holds the helpers they share.
 
 mod support;
 
+mod auth;
+mod bad_input;
+mod blocking;
+mod clients;
+mod eviction;
+mod expiry;
 mod hashes;
 mod keys;
 mod lists;
 mod node_smoke;
+mod pipelining;
+mod pubsub;
+mod redis_cli;
+mod resp3;
+mod server;
 mod sets;
+mod startup;
 mod strings;
+mod transactions;
 mod zsets;

@@ -15,7 +15,9 @@ const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// A new `redis` crate connection to `node`.
 pub fn connect(node: &Node) -> Connection {
     let client = redis::Client::open(node.url()).expect("a valid url");
-    client.get_connection().expect("the node accepts a connection")
+    client
+        .get_connection()
+        .expect("the node accepts a connection")
 }
 
 /// A `redis::Cmd` from its words.
@@ -64,7 +66,9 @@ pub fn info_field(con: &mut Connection, section: &str, field: &str) -> Option<St
 /// An INFO field that holds an integer.
 pub fn info_int(con: &mut Connection, section: &str, field: &str) -> i64 {
     let value = info_field(con, section, field).unwrap_or_else(|| panic!("INFO has no {field}"));
-    value.parse().unwrap_or_else(|_| panic!("{field}:{value} is not an integer"))
+    value
+        .parse()
+        .unwrap_or_else(|_| panic!("{field}:{value} is not an integer"))
 }
 
 pub fn dbsize(con: &mut Connection) -> i64 {
@@ -84,12 +88,16 @@ pub struct Raw {
 impl Raw {
     pub fn connect(node: &Node) -> Raw {
         let stream = TcpStream::connect(("127.0.0.1", node.port)).expect("the node accepts");
-        stream.set_read_timeout(Some(READ_TIMEOUT)).expect("a read timeout");
+        stream
+            .set_read_timeout(Some(READ_TIMEOUT))
+            .expect("a read timeout");
         Raw { stream }
     }
 
     pub fn send(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).expect("the node reads what we send");
+        self.stream
+            .write_all(bytes)
+            .expect("the node reads what we send");
     }
 
     /// Reads until `expected.len()` bytes arrived (or the connection closed or timed out)
@@ -116,6 +124,19 @@ impl Raw {
             "reply to {:?}",
             String::from_utf8_lossy(request)
         );
+    }
+
+    /// Reads until what arrived ends with `suffix` (or the connection closed or timed out).
+    pub fn read_until_suffix(&mut self, suffix: &[u8]) -> String {
+        let mut received = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !received.ends_with(suffix) {
+            match self.stream.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received.extend_from_slice(&chunk[..n]),
+            }
+        }
+        String::from_utf8_lossy(&received).into_owned()
     }
 
     /// Reads one line ending in CRLF, without the CRLF.

@@ -9,7 +9,18 @@ use rg_node::engine::memory::Counting;
 static GLOBAL: Counting<MiMalloc> = Counting(MiMalloc);
 
 fn main() -> ExitCode {
-    let flags = Flags::parse();
+    let flags = match Flags::try_parse() {
+        Ok(flags) => flags,
+        Err(error) if !error.use_stderr() => {
+            // --help and --version.
+            let _ = error.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(rg_config::EXIT_BAD_CONFIG as u8);
+        }
+    };
     let config = match NodeConfig::load(&flags) {
         Ok(config) => config,
         Err(error) => {

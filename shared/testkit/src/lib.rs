@@ -47,26 +47,43 @@ impl Node {
     /// Starts `rg-node --port <free port>` with `args` added, and waits until it accepts.
     pub fn start(args: &[&str]) -> Node {
         let port = free_port();
+        let port_flag = port.to_string();
+        let mut all = vec!["--port", port_flag.as_str()];
+        all.extend_from_slice(args);
+        Node::start_exact(port, &all, &[])
+    }
+
+    /// Starts `rg-node` with only `args` (no `--port` added) and the extra environment
+    /// variables `env`, and waits until it accepts on `port`, which the flags, the
+    /// environment or a config file among them must choose.
+    pub fn start_exact(port: u16, args: &[&str], env: &[(&str, &str)]) -> Node {
         let log = tempfile::NamedTempFile::new().expect("a temp file for the log");
         let stderr = File::options()
             .append(true)
             .open(log.path())
             .expect("the log file opens");
         let child = Command::new(binary("rg-node"))
-            .args(["--port", &port.to_string(), "--log-level", "debug"])
+            .args(["--log-level", "debug"])
             .args(args)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(stderr)
             .spawn()
             .expect("rg-node starts");
-        let node = Node { port, child, log };
+        let mut node = Node { port, child, log };
         node.wait_until_ready();
         node
     }
 
-    fn wait_until_ready(&self) {
+    fn wait_until_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if let Some(status) = self.exit_status() {
+                panic!(
+                    "rg-node exited ({status}) before accepting:\n{}",
+                    self.log()
+                );
+            }
             assert!(
                 Instant::now() < deadline,
                 "rg-node did not start:\n{}",

@@ -86,7 +86,7 @@ pub fn hello(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     if ctx.engine.settings.requirepass.is_some() && !ctx.session.authenticated {
         return Err(CmdError::Line(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
-             HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and \
+             HELLO AUTH <user> <pass> option can be used to authenticate the client and \
              select the RESP protocol version at the same time"
                 .into(),
         ));

@@ -229,9 +229,14 @@ pub fn select(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 }
 
 pub fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
-    let invalid = |_| CmdError::err("invalid first DB index");
-    let first = db_index(&args[1]).map_err(invalid)?;
-    let second = db_index(&args[2]).map_err(|_| CmdError::err("invalid second DB index"))?;
+    // A non-number names which argument is wrong; a number out of range gets the generic
+    // range error, as in Redis.
+    let index = |arg: &[u8], which: &str| match args::parse_int(arg) {
+        Some(_) => db_index(arg),
+        None => Err(CmdError::err(format!("invalid {which} DB index"))),
+    };
+    let first = index(&args[1], "first")?;
+    let second = index(&args[2], "second")?;
     if first != second {
         let dbs = &mut ctx.engine.dbs;
         let first_keys = std::mem::take(&mut dbs[first].keys);

@@ -163,6 +163,11 @@ fn config_set(ctx: &mut Ctx, pairs: &[Bytes]) -> Result<Reply, CmdError> {
     for pair in pairs.chunks_exact(2) {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         let value = String::from_utf8_lossy(&pair[1]);
+        if !NAMES.contains(&name.as_str()) {
+            return Err(CmdError::err(format!(
+                "Unknown option or number of arguments for CONFIG SET - '{name}'"
+            )));
+        }
         updated.set(&name, &value).map_err(|reason| {
             CmdError::err(format!(
                 "CONFIG SET failed (possibly related to argument '{name}') - {reason}"
