@@ -61,6 +61,26 @@ async fn listen_and_run(config: NodeConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// mimalloc's option number for eager arena commit (v3 `mi_option_e`), which
+/// libmimalloc-sys does not name.
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+
+/// Turns off mimalloc's eager arena commit, under which memory freed inside an arena (the
+/// keyspace's outgrown index tables, dropped request buffers) stays resident: with a million
+/// keys loaded, RSS measured 124 MB with it and 88 MB without, for 75 MB allocated. It must
+/// run before the first allocation reserves the first arena, so it is a process constructor
+/// rather than a call in `main` (which measured no effect).
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array"]
+static TUNE_ALLOCATOR: extern "C" fn() = tune_allocator;
+
+extern "C" fn tune_allocator() {
+    // SAFETY: mi_option_set only stores an integer in mimalloc's option table; it runs as a
+    // constructor, before main and before any other thread exists.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0) };
+}
+
 /// Raises the open-file limit so `maxclients` connections fit, as Redis does at start.
 fn allow_enough_files(maxclients: usize) {
     let wanted = maxclients as u64 + 32;

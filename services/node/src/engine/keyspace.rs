@@ -13,6 +13,9 @@ use hashbrown::DefaultHashBuilder;
 use rand::Rng;
 
 use super::small_bytes::SmallBytes;
+use slots::Slots;
+
+mod slots;
 use super::value::Value;
 
 /// Milliseconds since the Unix epoch.
@@ -44,7 +47,7 @@ enum Slot {
 #[derive(Default)]
 pub struct Keyspace {
     index: HashTable<u32>,
-    slots: Vec<Slot>,
+    slots: Slots<Slot>,
     free_head: Option<u32>,
     len: usize,
     /// Slots of the entries that have an expiry, for active expiry and volatile eviction.
@@ -262,7 +265,7 @@ impl Keyspace {
     }
 }
 
-fn slot_key(slots: &[Slot], slot: u32) -> &[u8] {
+fn slot_key(slots: &Slots<Slot>, slot: u32) -> &[u8] {
     match &slots[slot as usize] {
         Slot::Used(entry) => &entry.key,
         Slot::Free { .. } => &[],
