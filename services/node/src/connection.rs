@@ -59,6 +59,12 @@ struct Connection {
     pending: VecDeque<Vec<Bytes>>,
     /// A protocol error met after the pending requests; sent once they are answered.
     protocol_error: Option<ProtocolError>,
+    /// Traffic not yet added to the engine's statistics: it is added the next time the
+    /// connection holds the lock anyway, rather than taking the lock once more per read.
+    unreported_input: u64,
+    unreported_output: u64,
+    /// The `timeout` setting as of the last batch, in seconds.
+    idle_timeout: u64,
 }
 
 pub async fn serve(shared: Arc<Shared>, socket: TcpStream) {
@@ -92,6 +98,9 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream) {
         kill,
         pending: VecDeque::new(),
         protocol_error: None,
+        unreported_input: 0,
+        unreported_output: 0,
+        idle_timeout: 0,
     };
     let close = connection.run().await;
     connection.cleanup();
@@ -133,13 +142,13 @@ impl Connection {
 
     /// The `timeout` setting, for clients it applies to (not subscribers, as in Redis).
     fn idle_limit(&self) -> Option<Duration> {
-        let seconds = self.shared.engine.lock().settings.timeout;
+        let seconds = self.idle_timeout;
         (seconds > 0 && self.session.subscription_count() == 0)
             .then(|| Duration::from_secs(seconds))
     }
 
     fn note_input(&mut self, bytes: usize) {
-        self.shared.engine.lock().stats.net_input_bytes += bytes as u64;
+        self.unreported_input += bytes as u64;
         if self.input.capacity() - self.input.len() < READ_CHUNK / 4 {
             self.input.reserve(READ_CHUNK);
         }
@@ -186,6 +195,9 @@ impl Connection {
     /// Executes pending requests under one lock until they run out or one blocks.
     fn execute_pending(&mut self) -> Step {
         let mut engine = self.shared.engine.lock();
+        engine.stats.net_input_bytes += std::mem::take(&mut self.unreported_input);
+        engine.stats.net_output_bytes += std::mem::take(&mut self.unreported_output);
+        self.idle_timeout = engine.settings.timeout;
         let mut ctx = Ctx {
             engine: &mut engine,
             session: &mut self.session,
@@ -290,7 +302,7 @@ impl Connection {
         let written = self.output.len() as u64;
         let result = self.socket.write_all(&self.output).await;
         self.output.clear();
-        self.shared.engine.lock().stats.net_output_bytes += written;
+        self.unreported_output += written;
         result
     }
 
