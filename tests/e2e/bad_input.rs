@@ -187,3 +187,18 @@ fn maxclients_refuses_the_connection_over_the_limit() {
     let mut sixth = Raw::connect(&node);
     sixth.roundtrip(b"PING\r\n", b"+PONG\r\n");
 }
+
+#[test]
+fn thousands_of_idle_connections_leave_other_clients_served() {
+    let node = Node::start(&[]);
+    let idle: Vec<TcpStream> = (0..2000)
+        .map(|_| TcpStream::connect(("127.0.0.1", node.port)).expect("an idle connection opens"))
+        .collect();
+    let mut con = connect(&node);
+    assert_eventually!(info_int(&mut con, "clients", "connected_clients") >= 2001);
+    let _: () = q(&mut con, &["SET", "still", "served"]);
+    let value: String = q(&mut con, &["GET", "still"]);
+    assert_eq!(value, "served");
+    drop(idle);
+    assert_eventually!(info_int(&mut con, "clients", "connected_clients") == 1);
+}

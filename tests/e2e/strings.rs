@@ -253,3 +253,18 @@ fn string_commands_refuse_other_types() {
         assert_eq!(err(&mut con, args), wrongtype, "{args:?}");
     }
 }
+
+#[test]
+fn a_twenty_megabyte_value_round_trips() {
+    let node = Node::start(&[]);
+    let mut con = connect(&node);
+    let value: Vec<u8> = (0..20 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let _: () = redis::cmd("SET")
+        .arg("big")
+        .arg(&value)
+        .query(&mut con)
+        .unwrap();
+    let back: Vec<u8> = redis::cmd("GET").arg("big").query(&mut con).unwrap();
+    assert_eq!(back.len(), value.len());
+    assert!(back == value, "the value came back changed");
+}

@@ -13,6 +13,8 @@ pub struct Limits {
 impl Limits {
     /// Elements reserved up front for a multibulk; the rest grow as they actually arrive.
     pub const PREALLOCATE_MAX: usize = 1024;
+    /// Bytes reserved up front for a bulk string whose data has not arrived yet.
+    pub const PREALLOCATE_BULK_MAX: usize = 1024 * 1024;
     /// Frames nested deeper than this are refused, so a hostile reply cannot blow the stack.
     pub const MAX_DEPTH: usize = 64;
 }

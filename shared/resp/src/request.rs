@@ -109,9 +109,12 @@ fn fill_multibulk(
         if buf.len() < len + 2 {
             partial.pending_bulk = Some(len);
             if buf.capacity() < len + 2 {
-                // Room for the whole argument at once, as Redis does for big arguments; the
-                // length was checked against the limit before this allocation.
-                buf.reserve(len + 2 - buf.len());
+                // Room for the argument at once, as Redis does for big arguments, but only up
+                // to a bound: a client that announces 500 MB and sends nothing must not hold
+                // (and count against maxmemory) 500 MB; past the bound the buffer grows as
+                // bytes actually arrive.
+                let wanted = (len + 2 - buf.len()).min(Limits::PREALLOCATE_BULK_MAX);
+                buf.reserve(wanted);
             }
             return Ok(false);
         }
