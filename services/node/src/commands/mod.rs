@@ -14,6 +14,8 @@ mod info;
 mod keys;
 mod lists;
 mod pubsub;
+#[cfg(test)]
+mod replay_tests;
 mod scan_args;
 mod server;
 mod sets;
