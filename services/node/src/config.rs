@@ -129,6 +129,9 @@ impl NodeConfig {
         let mut settings = Settings {
             bind: self.bind.clone(),
             port: self.port,
+            threads: self.threads,
+            log_format: format!("{:?}", self.log_format).to_ascii_lowercase(),
+            log_level: self.log_level.clone(),
             ..Settings::default()
         };
         let pairs = [

@@ -138,6 +138,10 @@ pub struct Settings {
     pub proto_max_bulk_len: u64,
     pub lfu_log_factor: u32,
     pub lfu_decay_time: u32,
+    /// Fixed at start (reported by CONFIG GET only).
+    pub threads: usize,
+    pub log_format: String,
+    pub log_level: String,
 }
 
 impl Default for Settings {
@@ -155,6 +159,9 @@ impl Default for Settings {
             proto_max_bulk_len: 512 * 1024 * 1024,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
+            threads: 1,
+            log_format: "human".into(),
+            log_level: "info".into(),
         }
     }
 }
@@ -174,6 +181,9 @@ pub const NAMES: &[&str] = &[
     "proto-max-bulk-len",
     "lfu-log-factor",
     "lfu-decay-time",
+    "threads",
+    "log-format",
+    "log-level",
     "save",
     "appendonly",
 ];
@@ -194,6 +204,9 @@ impl Settings {
             "proto-max-bulk-len" => self.proto_max_bulk_len.to_string(),
             "lfu-log-factor" => self.lfu_log_factor.to_string(),
             "lfu-decay-time" => self.lfu_decay_time.to_string(),
+            "threads" => self.threads.to_string(),
+            "log-format" => self.log_format.clone(),
+            "log-level" => self.log_level.clone(),
             // rgroup keeps no files: persistence is replication.
             "save" => String::new(),
             "appendonly" => "no".into(),
@@ -224,9 +237,8 @@ impl Settings {
             "lfu-log-factor" => self.lfu_log_factor = bounded(value, 0, 1_000_000)?,
             "lfu-decay-time" => self.lfu_decay_time = bounded(value, 0, 1_000_000)?,
             "save" | "appendonly" if value.is_empty() || value == "no" => {}
-            "bind" | "port" | "databases" | "save" | "appendonly" => {
-                return Err("can't set immutable config".into())
-            }
+            "bind" | "port" | "databases" | "save" | "appendonly" | "threads" | "log-format"
+            | "log-level" => return Err("can't set immutable config".into()),
             _ => return Err("Unknown option or number of arguments for CONFIG SET".into()),
         }
         Ok(())
