@@ -5,13 +5,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 status=0
-for crate in rg-resp rg-commands; do
+for crate in rg-resp rg-commands rg-proto; do
     for forbidden in tokio async-nats figment; do
         if cargo tree -p "$crate" -e normal --prefix none | grep -q "^$forbidden "; then
             echo "check-deps: $crate must not depend on $forbidden" >&2
             status=1
         fi
     done
+done
+for crate in $(cargo metadata --no-deps --format-version 1 | python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["packages"]:
+    if any(d["name"] == "async-nats" for d in p["dependencies"]) and p["name"] != "rg-bus":
+        print(p["name"])'); do
+    echo "check-deps: only rg-bus may depend on async-nats, not $crate" >&2
+    status=1
 done
 services=$(cargo metadata --no-deps --format-version 1 | python3 -c '
 import json, sys

@@ -151,6 +151,73 @@ impl Drop for Node {
     }
 }
 
+/// A running `nats-server` on a free port, killed on drop.
+pub struct NatsServer {
+    pub port: u16,
+    child: Child,
+    log: tempfile::NamedTempFile,
+}
+
+impl NatsServer {
+    pub fn start() -> NatsServer {
+        let port = free_port();
+        Self::start_on(port)
+    }
+
+    /// Starts on a given port (to restart a killed server where clients expect it).
+    pub fn start_on(port: u16) -> NatsServer {
+        let log = tempfile::NamedTempFile::new().expect("a temp file for the log");
+        let stderr = File::options()
+            .append(true)
+            .open(log.path())
+            .expect("the log file opens");
+        let child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("nats-server starts (scripts/test.sh installs it)");
+        let server = NatsServer { port, child, log };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "nats-server did not start:\n{}",
+                server.log()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        self.kill();
+        if std::thread::panicking() {
+            eprintln!(
+                "---- nats-server on port {} logged ----\n{}",
+                self.port,
+                self.log()
+            );
+        }
+    }
+}
+
 /// Retries `$cond` every 10 ms until it holds, failing after `$timeout` (default 5 s).
 #[macro_export]
 macro_rules! assert_eventually {

@@ -1,0 +1,162 @@
+//! The bus: rgroup's services talk over NATS through this crate, and only this crate names
+//! async-nats. Messages are the `rg-proto` types; a message that does not decode is counted,
+//! logged and dropped, never a panic.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use serde::{de::DeserializeOwned, Serialize};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum BusError {
+    #[error("cannot connect to NATS at {urls}: {reason}")]
+    Connect { urls: String, reason: String },
+    #[error("NATS {operation} on '{subject}' failed: {reason}")]
+    Io {
+        operation: &'static str,
+        subject: String,
+        reason: String,
+    },
+    #[error("no answer on '{0}' in time")]
+    Timeout(String),
+    #[error(transparent)]
+    Proto(#[from] rg_proto::ProtoError),
+}
+
+/// A connection to the bus, cheap to clone.
+#[derive(Clone)]
+pub struct Bus {
+    client: async_nats::Client,
+    undecodable: Arc<AtomicU64>,
+}
+
+impl Bus {
+    /// Connects to `urls` (comma-separated for a cluster), retrying until the bus answers, so
+    /// services may start before NATS.
+    pub async fn connect(urls: &str, name: &str) -> Result<Bus, BusError> {
+        let client = async_nats::ConnectOptions::new()
+            .name(name)
+            .retry_on_initial_connect()
+            .connect(urls)
+            .await
+            .map_err(|e| BusError::Connect {
+                urls: urls.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Bus {
+            client,
+            undecodable: Arc::default(),
+        })
+    }
+
+    /// Messages received that did not decode, since the connection was made.
+    pub fn undecodable_count(&self) -> u64 {
+        self.undecodable.load(Ordering::Relaxed)
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+
+    pub async fn publish<T: Serialize>(
+        &self,
+        subject: String,
+        message: &T,
+    ) -> Result<(), BusError> {
+        let payload = Bytes::from(rg_proto::encode(message)?);
+        self.client
+            .publish(subject.clone(), payload)
+            .await
+            .map_err(|e| io_error("publish", &subject, e))
+    }
+
+    /// Sends everything published so far to the server.
+    pub async fn flush(&self) -> Result<(), BusError> {
+        self.client
+            .flush()
+            .await
+            .map_err(|e| io_error("flush", "", e))
+    }
+
+    pub async fn subscribe<T: DeserializeOwned>(
+        &self,
+        subject: String,
+    ) -> Result<Subscription<T>, BusError> {
+        let inner = self
+            .client
+            .subscribe(subject.clone())
+            .await
+            .map_err(|e| io_error("subscribe", &subject, e))?;
+        Ok(Subscription {
+            inner,
+            subject,
+            undecodable: self.undecodable.clone(),
+            _message: std::marker::PhantomData,
+        })
+    }
+
+    /// Sends a request and waits up to `timeout` for its reply.
+    pub async fn request<T: Serialize, R: DeserializeOwned>(
+        &self,
+        subject: String,
+        message: &T,
+        timeout: Duration,
+    ) -> Result<R, BusError> {
+        let payload = Bytes::from(rg_proto::encode(message)?);
+        let request = self.client.request(subject.clone(), payload);
+        let reply = tokio::time::timeout(timeout, request)
+            .await
+            .map_err(|_| BusError::Timeout(subject.clone()))?
+            .map_err(|e| io_error("request", &subject, e))?;
+        Ok(rg_proto::decode(&reply.payload)?)
+    }
+
+    /// Answers a request received through a [`Subscription`].
+    pub async fn reply<T: Serialize>(&self, to: &ReplyTo, message: &T) -> Result<(), BusError> {
+        self.publish(to.0.clone(), message).await
+    }
+}
+
+fn io_error(operation: &'static str, subject: &str, error: impl std::fmt::Display) -> BusError {
+    BusError::Io {
+        operation,
+        subject: subject.to_string(),
+        reason: error.to_string(),
+    }
+}
+
+/// Where to send the answer to a request.
+#[derive(Debug, Clone)]
+pub struct ReplyTo(String);
+
+/// Decoded messages from one subject.
+pub struct Subscription<T> {
+    inner: async_nats::Subscriber,
+    subject: String,
+    undecodable: Arc<AtomicU64>,
+    _message: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> Subscription<T> {
+    /// The next message that decodes, with where to reply if it was a request; None when the
+    /// subscription has ended.
+    pub async fn next(&mut self) -> Option<(T, Option<ReplyTo>)> {
+        loop {
+            let message = self.inner.next().await?;
+            match rg_proto::decode::<T>(&message.payload) {
+                Ok(decoded) => {
+                    let reply = message.reply.map(|s| ReplyTo(s.to_string()));
+                    return Some((decoded, reply));
+                }
+                Err(error) => {
+                    self.undecodable.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(subject = %self.subject, %error, "dropped a message that does not decode");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! The messages on the bus. Payloads of the replication stream are RESP commands, the same
+//! bytes a client would send, so a replica applies them with the same decoder and offsets
+//! count stream bytes exactly as Redis's replication offsets do.
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{Epoch, GroupId, NodeId, Offset, ReplId};
+
+/// The largest payload rgroup puts in one message, under NATS's default 1 MB max_payload
+/// with room for the envelope.
+pub const MAX_PAYLOAD: usize = 512 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Primary,
+    Replica,
+}
+
+/// Published by every node every heartbeat interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    pub group: GroupId,
+    pub node: NodeId,
+    pub role: Role,
+    pub epoch: Epoch,
+    pub repl_id: ReplId,
+    pub offset: Offset,
+    pub az: String,
+    /// `host:port` where clients reach this node.
+    pub address: String,
+    pub healthy: bool,
+    /// For a replica, the primary it follows.
+    #[serde(default)]
+    pub primary: Option<NodeId>,
+    /// For a replica, whether its link to the primary is up (Redis's master_link_status).
+    #[serde(default)]
+    pub link_up: bool,
+}
+
+/// A run of the primary's write stream: `payload` starts at stream position `offset`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplBatch {
+    pub group: GroupId,
+    pub primary: NodeId,
+    pub epoch: Epoch,
+    pub repl_id: ReplId,
+    pub offset: Offset,
+    pub payload: Bytes,
+}
+
+/// A replica's request to its primary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SyncRequest {
+    /// Continue the history `repl_id` from `offset` (the next byte the replica needs).
+    Resume {
+        group: GroupId,
+        replica: NodeId,
+        repl_id: ReplId,
+        offset: Offset,
+    },
+    /// One chunk of a full-sync snapshot; pulling chunk by chunk is the flow control.
+    Chunk {
+        group: GroupId,
+        replica: NodeId,
+        transfer: u64,
+        index: u32,
+    },
+}
+
+/// The primary's answer to a [`SyncRequest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SyncReply {
+    /// The backlog covers the request: `payload` is the stream from `offset` to the primary's
+    /// current position; later batches follow on the stream subject.
+    Partial {
+        repl_id: ReplId,
+        offset: Offset,
+        payload: Bytes,
+    },
+    /// A snapshot of `chunks` chunks rebuilds the dataset as of stream position `offset` of
+    /// history `repl_id`; the replica pulls the chunks of `transfer`, then follows the stream.
+    Full {
+        repl_id: ReplId,
+        offset: Offset,
+        transfer: u64,
+        chunks: u32,
+    },
+    Chunk {
+        transfer: u64,
+        index: u32,
+        data: Bytes,
+    },
+    /// Not served (not a primary, unknown transfer...), with the reason.
+    Refused { reason: String },
+}
+
+/// A replica's applied offset, for WAIT and lag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ack {
+    pub group: GroupId,
+    pub replica: NodeId,
+    pub repl_id: ReplId,
+    pub offset: Offset,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{decode, encode};
+
+    fn ids() -> (GroupId, NodeId) {
+        (GroupId::new("g").unwrap(), NodeId::new("n1").unwrap())
+    }
+
+    #[test]
+    fn messages_round_trip() {
+        let (group, node) = ids();
+        let batch = ReplBatch {
+            group: group.clone(),
+            primary: node.clone(),
+            epoch: Epoch(3),
+            repl_id: ReplId::from_bytes([1; 20]),
+            offset: Offset(42),
+            payload: Bytes::from_static(b"*1\r\n$4\r\nPING\r\n"),
+        };
+        assert_eq!(
+            decode::<ReplBatch>(&encode(&batch).unwrap()).unwrap(),
+            batch
+        );
+        let reply = SyncReply::Full {
+            repl_id: ReplId::none(),
+            offset: Offset(9),
+            transfer: 7,
+            chunks: 2,
+        };
+        assert_eq!(
+            decode::<SyncReply>(&encode(&reply).unwrap()).unwrap(),
+            reply
+        );
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert!(decode::<Heartbeat>(b"\xc1\xff garbage").is_err());
+        assert!(decode::<ReplBatch>(&[]).is_err());
+        let (group, node) = ids();
+        let ack = Ack {
+            group,
+            replica: node,
+            repl_id: ReplId::none(),
+            offset: Offset(1),
+        };
+        assert!(decode::<Heartbeat>(&encode(&ack).unwrap()).is_err());
+    }
+}

@@ -1,0 +1,65 @@
+//! Every subject rgroup uses, built in one place: `<prefix>.<group>.<...>`.
+
+use crate::ids::{GroupId, NodeId};
+
+/// The default subject prefix.
+pub const DEFAULT_PREFIX: &str = "rg";
+
+#[derive(Debug, Clone)]
+pub struct Subjects {
+    base: String,
+}
+
+impl Subjects {
+    pub fn new(prefix: &str, group: &GroupId) -> Self {
+        Subjects {
+            base: format!("{prefix}.{group}"),
+        }
+    }
+
+    /// `rg.<group>.heartbeat.<node>`: node to everyone.
+    pub fn heartbeat(&self, node: &NodeId) -> String {
+        format!("{}.heartbeat.{node}", self.base)
+    }
+
+    /// Every node's heartbeat.
+    pub fn heartbeats(&self) -> String {
+        format!("{}.heartbeat.*", self.base)
+    }
+
+    /// `rg.<group>.node.<node>.control`: request/reply to one node.
+    pub fn control(&self, node: &NodeId) -> String {
+        format!("{}.node.{node}.control", self.base)
+    }
+
+    /// `rg.<group>.repl.stream`: the primary's ordered batches of writes.
+    pub fn repl_stream(&self) -> String {
+        format!("{}.repl.stream", self.base)
+    }
+
+    /// `rg.<group>.repl.sync.<node>`: a replica's resync requests to the primary `node`.
+    pub fn repl_sync(&self, primary: &NodeId) -> String {
+        format!("{}.repl.sync.{primary}", self.base)
+    }
+
+    /// `rg.<group>.repl.ack`: replicas' acknowledged offsets.
+    pub fn repl_ack(&self) -> String {
+        format!("{}.repl.ack", self.base)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_carry_prefix_and_group() {
+        let group = GroupId::new("cache").unwrap();
+        let node = NodeId::new("n1").unwrap();
+        let subjects = Subjects::new(DEFAULT_PREFIX, &group);
+        assert_eq!(subjects.heartbeat(&node), "rg.cache.heartbeat.n1");
+        assert_eq!(subjects.repl_stream(), "rg.cache.repl.stream");
+        assert_eq!(subjects.repl_sync(&node), "rg.cache.repl.sync.n1");
+        assert_eq!(subjects.control(&node), "rg.cache.node.n1.control");
+    }
+}
