@@ -7,7 +7,10 @@ use clap::Parser;
 use rg_config::{ConfigError, LogFormat};
 use serde::{Deserialize, Serialize};
 
+use rg_proto::{GroupId, NodeId};
+
 use crate::engine::settings::{deserialize_memory, Settings};
+use crate::replication::ReplicationConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -33,6 +36,27 @@ pub struct NodeConfig {
     pub proto_max_bulk_len: u64,
     pub log_format: LogFormat,
     pub log_level: String,
+    /// NATS URL(s) of the bus, comma-separated for a cluster; empty runs standalone.
+    pub nats_url: String,
+    /// Subject prefix on the bus.
+    pub subject_prefix: String,
+    /// The replication group this node belongs to (needed with `nats-url`).
+    pub group: String,
+    /// This node's id in its group (needed with `nats-url`).
+    pub node_id: String,
+    /// Availability-zone label, reported in heartbeats.
+    pub az: String,
+    /// The host clients reach this node on; empty means `bind`.
+    pub announce_host: String,
+    /// The port clients reach this node on; 0 means `port`.
+    pub announce_port: u16,
+    /// Start as a replica of this node id; empty starts as a primary.
+    pub replicaof: String,
+    /// Bytes of stream kept for partial resyncs.
+    #[serde(deserialize_with = "deserialize_memory")]
+    pub repl_backlog_size: u64,
+    /// Milliseconds between heartbeats.
+    pub heartbeat_ms: u64,
     /// Threads that serve client sockets; 0 means one per core. The engine itself is serial
     /// (one lock), so more threads only help when socket work dominates; on small machines
     /// the client load generator needs the other cores, and 1 measured fastest.
@@ -56,6 +80,16 @@ impl Default for NodeConfig {
             log_format: LogFormat::Human,
             log_level: "info".into(),
             threads: 1,
+            nats_url: String::new(),
+            subject_prefix: rg_proto::subjects::DEFAULT_PREFIX.into(),
+            group: String::new(),
+            node_id: String::new(),
+            az: String::new(),
+            announce_host: String::new(),
+            announce_port: 0,
+            replicaof: String::new(),
+            repl_backlog_size: 64 * 1024 * 1024,
+            heartbeat_ms: 100,
         }
     }
 }
@@ -113,6 +147,36 @@ pub struct Flags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nats_url: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_prefix: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub az: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub announce_host: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub announce_port: Option<u16>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicaof: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repl_backlog_size: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heartbeat_ms: Option<u64>,
 }
 
 impl NodeConfig {
@@ -150,6 +214,53 @@ impl NodeConfig {
                 .map_err(|reason| ConfigError::Rejected { setting, reason })?;
         }
         Ok(settings)
+    }
+}
+
+impl NodeConfig {
+    /// How to join the bus, or None for a standalone node.
+    pub fn replication(&self) -> Result<Option<ReplicationConfig>, ConfigError> {
+        if self.nats_url.is_empty() {
+            return Ok(None);
+        }
+        let rejected =
+            |setting: &'static str, reason: String| ConfigError::Rejected { setting, reason };
+        let group = GroupId::new(&self.group).map_err(|e| rejected("group", e.to_string()))?;
+        let node = NodeId::new(&self.node_id).map_err(|e| rejected("node-id", e.to_string()))?;
+        let follow = match self.replicaof.as_str() {
+            "" => None,
+            id => Some(NodeId::new(id).map_err(|e| rejected("replicaof", e.to_string()))?),
+        };
+        if follow.as_ref() == Some(&node) {
+            return Err(rejected(
+                "replicaof",
+                "a node cannot replicate itself".into(),
+            ));
+        }
+        if self.heartbeat_ms == 0 {
+            return Err(rejected("heartbeat-ms", "must be at least 1".into()));
+        }
+        let host = if self.announce_host.is_empty() {
+            &self.bind
+        } else {
+            &self.announce_host
+        };
+        let port = if self.announce_port == 0 {
+            self.port
+        } else {
+            self.announce_port
+        };
+        Ok(Some(ReplicationConfig {
+            nats_url: self.nats_url.clone(),
+            prefix: self.subject_prefix.clone(),
+            group,
+            node,
+            az: self.az.clone(),
+            address: format!("{host}:{port}"),
+            follow,
+            backlog_size: self.repl_backlog_size.max(1024 * 1024) as usize,
+            heartbeat: std::time::Duration::from_millis(self.heartbeat_ms),
+        }))
     }
 }
 

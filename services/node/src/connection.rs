@@ -194,15 +194,23 @@ impl Connection {
 
     /// Executes pending requests under one lock until they run out or one blocks.
     fn execute_pending(&mut self) -> Step {
-        let mut engine = self.shared.engine.lock();
+        let shared = self.shared.clone();
+        let mut engine = shared.engine.lock();
+        let step = self.execute_locked(&mut engine);
+        shared.capture_writes(&mut engine);
+        step
+    }
+
+    fn execute_locked(&mut self, engine: &mut crate::engine::Engine) -> Step {
         engine.stats.net_input_bytes += std::mem::take(&mut self.unreported_input);
         engine.stats.net_output_bytes += std::mem::take(&mut self.unreported_output);
         self.idle_timeout = engine.settings.timeout;
         let mut ctx = Ctx {
-            engine: &mut engine,
+            engine,
             session: &mut self.session,
             now: now_ms(),
             in_exec: false,
+            from_primary: false,
         };
         while let Some(args) = self.pending.pop_front() {
             match commands::process(&mut ctx, &args) {
@@ -315,6 +323,7 @@ impl Connection {
             session: &mut self.session,
             now: now_ms(),
             in_exec: false,
+            from_primary: false,
         };
         commands::unsubscribe_all(&mut ctx);
         engine.clients.unregister(self.session.id);

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 mod connection;
 pub mod engine;
+pub mod replication;
 pub mod server;
 
 pub use server::run;

@@ -57,7 +57,8 @@ async fn listen_and_run(config: NodeConfig) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
     tracing::info!(%address, "rg-node ready to accept connections");
-    rg_node::run(settings, listener, terminate()).await;
+    let replication = config.replication()?;
+    rg_node::run(settings, replication, listener, terminate()).await;
     Ok(())
 }
 

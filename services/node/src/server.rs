@@ -8,13 +8,14 @@ use parking_lot::Mutex;
 use rg_resp::Limits;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
 use crate::connection;
 use crate::engine::keyspace::Millis;
 use crate::engine::settings::Settings;
-use crate::engine::{expire, Engine};
+use crate::engine::{expire, replication, Engine};
+use crate::replication::ReplicationConfig;
 
 /// What every connection shares.
 pub struct Shared {
@@ -23,6 +24,18 @@ pub struct Shared {
     pub stopping: watch::Receiver<bool>,
     /// Lets a connection ask for a stop (SHUTDOWN).
     pub stop: watch::Sender<bool>,
+    /// Woken when writes were captured into the replication stream.
+    pub repl_notify: Notify,
+}
+
+impl Shared {
+    /// Moves the writes just executed into the replication stream and wakes the publisher;
+    /// called by whoever executed them, before letting go of the lock.
+    pub fn capture_writes(&self, engine: &mut Engine) {
+        if engine.records.is_some() && replication::capture(engine) {
+            self.repl_notify.notify_one();
+        }
+    }
 }
 
 impl Shared {
@@ -44,13 +57,22 @@ pub fn now_ms() -> Millis {
 }
 
 /// Serves clients on `listener` until `shutdown` completes or a client sends SHUTDOWN.
-pub async fn run(settings: Settings, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+pub async fn run(
+    settings: Settings,
+    replication: Option<ReplicationConfig>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) {
     let (stop, stopping) = watch::channel(false);
     let shared = Arc::new(Shared {
         engine: Mutex::new(Engine::new(settings, now_ms())),
         stopping,
         stop,
+        repl_notify: Notify::new(),
     });
+    if let Some(config) = replication {
+        crate::replication::spawn(shared.clone(), config);
+    }
     let background = tokio::spawn(background_work(shared.clone()));
     let mut connections = JoinSet::new();
     let mut stopping = shared.stopping.clone();
@@ -111,5 +133,6 @@ async fn background_work(shared: Arc<Shared>) {
         if engine.blocking.has_ready() {
             crate::commands::serve_blocked(&mut engine, now_ms());
         }
+        shared.capture_writes(&mut engine);
     }
 }

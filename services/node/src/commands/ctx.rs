@@ -91,6 +91,9 @@ pub struct Ctx<'a> {
     pub now: Millis,
     /// Executing inside EXEC: blocking commands do not block.
     pub in_exec: bool,
+    /// Applying the primary's stream on a replica: writes are allowed and keys are not
+    /// considered expired until the primary's DEL arrives.
+    pub from_primary: bool,
 }
 
 impl Ctx<'_> {
@@ -108,6 +111,11 @@ impl Ctx<'_> {
         let slot = self.engine.dbs[db].keys.find(key)?;
         let expires_at = self.engine.dbs[db].keys.entry(slot).expires_at;
         if expires_at != PERSISTENT && expires_at <= self.now {
+            // A replica hides an expired key from its clients but leaves the deletion to
+            // the primary, whose DEL keeps every replica identical.
+            if self.engine.repl.is_replica() {
+                return self.from_primary.then_some(slot);
+            }
             self.engine.delete_expired(db, key);
             return None;
         }

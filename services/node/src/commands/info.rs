@@ -5,8 +5,10 @@ use std::fmt::Write;
 use bytes::Bytes;
 
 use super::connection::REDIS_VERSION;
+use super::server::split_address;
 use crate::engine::keyspace::{Entry, Millis};
 use crate::engine::memory;
+use crate::engine::replication::Role;
 use crate::engine::value::Value;
 use crate::engine::Engine;
 
@@ -51,7 +53,7 @@ fn fields(engine: &Engine, section: &str, now: Millis) -> Vec<(String, String)> 
         "clients" => clients(engine),
         "memory" => memory_fields(engine),
         "stats" => stats(engine),
-        "replication" => replication(),
+        "replication" => return replication(engine, now),
         "keyspace" => return keyspace(engine, now),
         _ => Vec::new(),
     };
@@ -129,15 +131,69 @@ fn stats(engine: &Engine) -> Vec<(&'static str, String)> {
         ("pubsub_patterns", engine.pubsub.pattern_count().to_string()),
         ("total_pubsub_messages", s.pubsub_messages.to_string()),
         ("rdb_changes_since_last_save", s.dirty.to_string()),
+        ("sync_full", s.sync_full.to_string()),
+        ("sync_partial_ok", s.sync_partial_ok.to_string()),
     ]
 }
 
-fn replication() -> Vec<(&'static str, String)> {
-    vec![
-        ("role", "master".into()),
-        ("connected_slaves", "0".into()),
-        ("master_repl_offset", "0".into()),
-    ]
+fn replication(engine: &Engine, now: Millis) -> Vec<(String, String)> {
+    let repl = &engine.repl;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut add = |name: &str, value: String| fields.push((name.to_string(), value));
+    match &repl.role {
+        Role::Primary => {
+            add("role", "master".into());
+            add("connected_slaves", repl.replicas.len().to_string());
+            for (index, replica) in repl.replicas.values().enumerate() {
+                let (host, port) = split_address(&replica.address);
+                let lag = now.saturating_sub(replica.last_ack) / 1000;
+                add(
+                    &format!("slave{index}"),
+                    format!(
+                        "ip={host},port={port},state=online,offset={},lag={lag}",
+                        replica.offset
+                    ),
+                );
+            }
+        }
+        Role::Replica { primary, link_up } => {
+            let address = repl.peers.get(primary).cloned().unwrap_or_default();
+            let (host, port) = split_address(&address);
+            add("role", "slave".into());
+            add("master_host", host.into());
+            add("master_port", port.into());
+            add(
+                "master_link_status",
+                if *link_up { "up" } else { "down" }.into(),
+            );
+            add(
+                "master_last_io_seconds_ago",
+                (now.saturating_sub(repl.last_io) / 1000).to_string(),
+            );
+            add(
+                "master_sync_in_progress",
+                u8::from(repl.syncing).to_string(),
+            );
+            add("slave_read_repl_offset", repl.offset.to_string());
+            add("slave_repl_offset", repl.offset.to_string());
+            add("slave_priority", "100".into());
+            add("slave_read_only", "1".into());
+            add("connected_slaves", "0".into());
+        }
+    }
+    add("master_replid", repl.repl_id.to_string());
+    add("master_replid2", repl.repl_id2.to_string());
+    add("master_repl_offset", repl.offset.to_string());
+    let second = repl.second_offset.map_or(-1, |o| o.0 as i64 + 1);
+    add("second_repl_offset", second.to_string());
+    add("repl_backlog_active", u8::from(repl.enabled).to_string());
+    add("repl_backlog_size", repl.backlog.capacity().to_string());
+    add(
+        "repl_backlog_first_byte_offset",
+        (repl.backlog.start().0 + 1).to_string(),
+    );
+    add("repl_backlog_histlen", repl.backlog.len().to_string());
+    fields
 }
 
 fn keyspace(engine: &Engine, now: Millis) -> Vec<(String, String)> {

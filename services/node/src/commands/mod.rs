@@ -55,7 +55,8 @@ pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
     if let Some(reply) = refuse_in_subscribe_mode(ctx, spec) {
         return reply.into();
     }
-    if ctx.engine.settings.maxmemory > 0 {
+    // Replicas leave eviction to the primary, whose DELs they apply (replica-ignore-maxmemory).
+    if ctx.engine.settings.maxmemory > 0 && !ctx.engine.repl.is_replica() {
         if let Err(error) = evict::make_room(ctx.engine, ctx.now) {
             if spec.flags.contains(Flags::DENYOOM) {
                 return Reply::Error(error).into();
@@ -89,6 +90,9 @@ fn check(ctx: &mut Ctx, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError
     let needs_auth = ctx.engine.settings.requirepass.is_some() && !ctx.session.authenticated;
     if needs_auth && !spec.flags.contains(Flags::NO_AUTH) {
         return Err(CmdError::NoAuth);
+    }
+    if spec.is_write() && ctx.engine.repl.is_replica() && !ctx.from_primary {
+        return Err(CmdError::ReadOnly);
     }
     Ok(spec)
 }
@@ -276,9 +280,7 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         )),
         Role => server::role(ctx, args),
         Wait => server::wait(ctx, args),
-        Replicaof | Slaveof => Err(CmdError::err(
-            "replication needs the bus: start rg-node with --nats-url",
-        )),
+        Replicaof | Slaveof => server::replicaof(ctx, args),
         Monitor => Err(CmdError::err("MONITOR is not supported by rg-node")),
         Shutdown => return server::shutdown(ctx, args),
     };
@@ -337,6 +339,7 @@ pub(crate) mod testing {
                 session: &mut self.session,
                 now: self.now,
                 in_exec: false,
+                from_primary: false,
             };
             process(&mut ctx, &args)
         }

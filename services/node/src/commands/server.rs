@@ -7,6 +7,7 @@ use super::args::{self, is};
 use super::ctx::{Ctx, Response};
 use super::info;
 use crate::engine::error::{unknown_subcommand, CmdError};
+use crate::engine::replication::Role;
 use crate::engine::reply::Reply;
 use crate::engine::settings::NAMES;
 use crate::engine::{digest, expire, glob, memory};
@@ -268,13 +269,87 @@ pub fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
     Ok(Reply::Int((ctx.engine.started_at / 1000) as i64))
 }
 
-/// A standalone node is a primary with no replicas.
-pub fn role(_ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
-    Ok(Reply::Array(vec![
-        Reply::bulk(b"master"),
-        Reply::Int(0),
-        Reply::Array(Vec::new()),
-    ]))
+/// ROLE, as Redis answers it: `master offset [[ip port offset]...]` or
+/// `slave host port state offset`.
+pub fn role(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
+    let repl = &ctx.engine.repl;
+    let offset = Reply::Int(repl.offset.0 as i64);
+    match &repl.role {
+        Role::Primary => {
+            let replicas = repl
+                .replicas
+                .values()
+                .map(|r| {
+                    let (host, port) = split_address(&r.address);
+                    Reply::Array(vec![
+                        Reply::bulk(host.as_bytes()),
+                        Reply::bulk(port.as_bytes()),
+                        Reply::bulk(r.offset.0.to_string().as_bytes()),
+                    ])
+                })
+                .collect();
+            Ok(Reply::Array(vec![
+                Reply::bulk(b"master"),
+                offset,
+                Reply::Array(replicas),
+            ]))
+        }
+        Role::Replica { primary, link_up } => {
+            let address = repl.peers.get(primary).cloned().unwrap_or_default();
+            let (host, port) = split_address(&address);
+            let state = if *link_up { "connected" } else { "connect" };
+            Ok(Reply::Array(vec![
+                Reply::bulk(b"slave"),
+                Reply::bulk(host.as_bytes()),
+                Reply::Int(port.parse().unwrap_or(0)),
+                Reply::bulk(state.as_bytes()),
+                offset,
+            ]))
+        }
+    }
+}
+
+pub fn split_address(address: &str) -> (&str, &str) {
+    address.rsplit_once(':').unwrap_or((address, "0"))
+}
+
+/// REPLICAOF NO ONE | REPLICAOF host port, where host:port is the announced address of
+/// another node of this group.
+pub fn replicaof(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
+    let repl = &mut ctx.engine.repl;
+    if !repl.enabled {
+        return Err(CmdError::err(
+            "replication needs the bus: start rg-node with --nats-url",
+        ));
+    }
+    if is(&args[1], "NO") && is(&args[2], "ONE") {
+        repl.promote();
+        return Ok(Reply::Ok);
+    }
+    let port = args::int(&args[2]).map_err(|_| CmdError::err("Invalid master port"))?;
+    let address = format!("{}:{port}", String::from_utf8_lossy(&args[1]));
+    if address == repl.address {
+        return Err(CmdError::err("can't replicate myself"));
+    }
+    let Some(node) = repl
+        .peers
+        .iter()
+        .find(|(_, a)| **a == address)
+        .map(|(n, _)| n.clone())
+    else {
+        let known: Vec<String> = repl.peers.values().cloned().collect();
+        return Err(CmdError::err(format!(
+            "{address} is not the address of a node of this group (known: {})",
+            known.join(", ")
+        )));
+    };
+    if matches!(&repl.role, Role::Replica { primary, .. } if *primary == node) {
+        return Ok(Reply::Status(
+            "OK Already connected to specified master".into(),
+        ));
+    }
+    repl.follow(node);
+    Ok(Reply::Ok)
 }
 
 /// WAIT numreplicas timeout: a standalone node has no replica to wait for.

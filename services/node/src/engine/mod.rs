@@ -14,6 +14,7 @@ pub mod glob;
 pub mod keyspace;
 pub mod memory;
 pub mod pubsub;
+pub mod replication;
 pub mod reply;
 pub mod settings;
 pub mod small_bytes;
@@ -63,6 +64,9 @@ pub struct Stats {
     pub net_output_bytes: u64,
     /// Writes since start, as Redis's `rdb_changes_since_last_save` counts them.
     pub dirty: u64,
+    /// Resyncs served as a primary: full, and partial ones accepted.
+    pub sync_full: u64,
+    pub sync_partial_ok: u64,
 }
 
 pub struct Engine {
@@ -79,6 +83,7 @@ pub struct Engine {
     pub rng: SmallRng,
     /// When the engine started, for uptime and the LRU clock.
     pub started_at: Millis,
+    pub repl: replication::ReplState,
 }
 
 impl Engine {
@@ -94,6 +99,7 @@ impl Engine {
             records: None,
             rng: SmallRng::from_entropy(),
             started_at: now,
+            repl: replication::ReplState::new(64 * 1024 * 1024),
         }
     }
 

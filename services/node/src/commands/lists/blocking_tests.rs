@@ -43,6 +43,7 @@ impl Client {
             session: &mut self.session,
             now: node.now,
             in_exec,
+            from_primary: false,
         };
         process(&mut ctx, &args)
     }

@@ -1,0 +1,196 @@
+//! Replication state that lives inside the engine, under its lock: the role, the history ids
+//! and offsets (as Redis's PSYNC2 keeps them), the backlog, the stream bytes not yet
+//! published, and what replicas have acknowledged. No networking here: the driver in
+//! `crate::replication` moves these bytes over the bus.
+
+mod backlog;
+pub mod snapshot;
+
+use std::collections::BTreeMap;
+
+use bytes::{Bytes, BytesMut};
+use rand::RngCore;
+use rg_proto::{NodeId, Offset, ReplId};
+
+pub use self::backlog::Backlog;
+use super::keyspace::Millis;
+use super::{Engine, Record};
+
+/// What this node is in its group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    Primary,
+    /// Follows `primary`; `link_up` once its stream is being applied.
+    Replica {
+        primary: NodeId,
+        link_up: bool,
+    },
+}
+
+/// A replica as its primary knows it, from its acks.
+#[derive(Debug, Clone)]
+pub struct ReplicaState {
+    pub offset: Offset,
+    pub last_ack: Millis,
+    pub address: String,
+}
+
+#[derive(Debug)]
+pub struct ReplState {
+    pub role: Role,
+    pub repl_id: ReplId,
+    /// The previous history, and the last offset that belongs to it (PSYNC2).
+    pub repl_id2: ReplId,
+    pub second_offset: Option<Offset>,
+    /// The stream position after the last byte produced (primary) or applied (replica).
+    pub offset: Offset,
+    pub backlog: Backlog,
+    /// Bytes captured but not yet published, starting at `unpublished_from`.
+    pub unpublished: BytesMut,
+    pub unpublished_from: Offset,
+    /// The database the stream's last command ran in, so a SELECT is inserted on change.
+    stream_db: Option<usize>,
+    pub replicas: BTreeMap<NodeId, ReplicaState>,
+    /// Peers' client addresses (`host:port`) from heartbeats, for REPLICAOF host port.
+    pub peers: BTreeMap<NodeId, String>,
+    /// Bumped on every role change so the driver notices.
+    pub generation: u64,
+    /// The node is on the bus (standalone nodes cannot change roles).
+    pub enabled: bool,
+    /// This node's own client address, as announced.
+    pub address: String,
+    /// A replica's last message from its primary, and whether a full sync is running.
+    pub last_io: Millis,
+    pub syncing: bool,
+}
+
+impl ReplState {
+    pub fn new(backlog_size: usize) -> Self {
+        ReplState {
+            role: Role::Primary,
+            repl_id: fresh_id(),
+            repl_id2: ReplId::none(),
+            second_offset: None,
+            offset: Offset(0),
+            backlog: Backlog::new(backlog_size),
+            unpublished: BytesMut::new(),
+            unpublished_from: Offset(0),
+            stream_db: None,
+            replicas: BTreeMap::new(),
+            peers: BTreeMap::new(),
+            generation: 0,
+            enabled: false,
+            address: String::new(),
+            last_io: 0,
+            syncing: false,
+        }
+    }
+
+    pub fn is_replica(&self) -> bool {
+        matches!(self.role, Role::Replica { .. })
+    }
+
+    /// Becomes a primary, keeping the old history as the second one so that replicas of it
+    /// continue with a partial resync (REPLICAOF NO ONE, promote).
+    pub fn promote(&mut self) {
+        if !self.is_replica() {
+            return;
+        }
+        self.repl_id2 = std::mem::replace(&mut self.repl_id, fresh_id());
+        self.second_offset = Some(self.offset);
+        self.role = Role::Primary;
+        self.stream_db = None;
+        self.unpublished.clear();
+        self.unpublished_from = self.offset;
+        self.generation += 1;
+    }
+
+    /// Becomes a replica of `primary`; the dataset stays until a sync replaces it.
+    pub fn follow(&mut self, primary: NodeId) {
+        self.role = Role::Replica {
+            primary,
+            link_up: false,
+        };
+        self.replicas.clear();
+        self.generation += 1;
+    }
+
+    /// Appends stream bytes (produced here or received from the primary) to the backlog.
+    pub fn append(&mut self, bytes: &[u8]) {
+        if self.unpublished.is_empty() {
+            self.unpublished_from = self.offset;
+        }
+        let chunk = Bytes::copy_from_slice(bytes);
+        self.backlog.push(self.offset, chunk);
+        self.offset = self.offset.advance(bytes.len());
+        if !self.is_replica() {
+            self.unpublished.extend_from_slice(bytes);
+        }
+    }
+
+    /// Takes what the driver must publish, with its start offset.
+    pub fn take_unpublished(&mut self) -> Option<(Offset, Bytes)> {
+        if self.unpublished.is_empty() {
+            return None;
+        }
+        let from = self.unpublished_from;
+        self.unpublished_from = self.offset;
+        Some((from, self.unpublished.split().freeze()))
+    }
+
+    /// Starts a fresh history at `offset` (after a full sync from `repl_id`).
+    pub fn reset_history(&mut self, repl_id: ReplId, offset: Offset) {
+        self.repl_id = repl_id;
+        self.repl_id2 = ReplId::none();
+        self.second_offset = None;
+        self.offset = offset;
+        self.backlog.reset(offset);
+        self.stream_db = None;
+    }
+
+    /// Replicas whose last ack covers `offset`.
+    pub fn replicas_at(&self, offset: Offset) -> usize {
+        self.replicas
+            .values()
+            .filter(|r| r.offset >= offset)
+            .count()
+    }
+}
+
+fn fresh_id() -> ReplId {
+    let mut bytes = [0u8; 20];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    ReplId::from_bytes(bytes)
+}
+
+/// Moves the engine's new write records into the replication stream as RESP commands,
+/// inserting a SELECT where the database changes. Returns true if there is something to
+/// publish.
+pub fn capture(engine: &mut Engine) -> bool {
+    let records = engine.take_records();
+    // A replica's stream is its primary's, appended as received; its own records (from
+    // applying that stream) are the same writes and are dropped.
+    if records.is_empty() || engine.repl.is_replica() {
+        return false;
+    }
+    let mut stream = BytesMut::new();
+    for Record { db, args } in records {
+        if engine.repl.stream_db != Some(db) {
+            let db_text = db.to_string();
+            write_command(&mut stream, &[b"SELECT", db_text.as_bytes()]);
+            engine.repl.stream_db = Some(db);
+        }
+        let parts: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
+        write_command(&mut stream, &parts);
+    }
+    engine.repl.append(&stream);
+    true
+}
+
+/// Writes one command as a RESP multibulk, as a client would send it.
+pub fn write_command(out: &mut BytesMut, parts: &[&[u8]]) {
+    rg_resp::encode::array_len(out, parts.len());
+    for part in parts {
+        rg_resp::encode::bulk(out, part);
+    }
+}

@@ -1,0 +1,64 @@
+//! Heartbeats: this node's state every interval, and its peers' addresses from theirs.
+
+use std::sync::Arc;
+
+use rg_proto::messages::{Heartbeat, Role as WireRole};
+
+use super::Link;
+use crate::engine::replication::Role;
+
+pub(super) async fn run(link: Arc<Link>) {
+    tokio::spawn(learn_peers(link.clone()));
+    let mut tick = tokio::time::interval(link.config.heartbeat);
+    loop {
+        tick.tick().await;
+        let heartbeat = current(&link);
+        let subject = link.subjects.heartbeat(&link.config.node);
+        if let Err(error) = link.bus.publish(subject, &heartbeat).await {
+            tracing::debug!(%error, "heartbeat not sent");
+        }
+    }
+}
+
+fn current(link: &Link) -> Heartbeat {
+    let engine = link.shared.engine.lock();
+    let repl = &engine.repl;
+    let (role, primary, link_up) = match &repl.role {
+        Role::Primary => (WireRole::Primary, None, true),
+        Role::Replica { primary, link_up } => (WireRole::Replica, Some(primary.clone()), *link_up),
+    };
+    Heartbeat {
+        group: link.config.group.clone(),
+        node: link.config.node.clone(),
+        role,
+        epoch: Default::default(),
+        repl_id: repl.repl_id.clone(),
+        offset: repl.offset,
+        az: link.config.az.clone(),
+        address: link.config.address.clone(),
+        healthy: true,
+        primary,
+        link_up,
+    }
+}
+
+async fn learn_peers(link: Arc<Link>) {
+    let mut heartbeats = match link
+        .bus
+        .subscribe::<Heartbeat>(link.subjects.heartbeats())
+        .await
+    {
+        Ok(subscription) => subscription,
+        Err(error) => {
+            tracing::error!(%error, "cannot follow heartbeats");
+            return;
+        }
+    };
+    while let Some((heartbeat, _)) = heartbeats.next().await {
+        if heartbeat.group != link.config.group || heartbeat.node == link.config.node {
+            continue;
+        }
+        let mut engine = link.shared.engine.lock();
+        engine.repl.peers.insert(heartbeat.node, heartbeat.address);
+    }
+}

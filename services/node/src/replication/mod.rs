@@ -1,0 +1,86 @@
+//! Replication over the bus: the async side. The engine keeps the stream, backlog and role
+//! (`crate::engine::replication`); these tasks move bytes between nodes with rg-bus:
+//!
+//! - `heartbeat`: publishes this node's heartbeat and learns its peers' addresses;
+//! - `primary`: publishes the stream in batches, answers resync requests (partial from the
+//!   backlog, or a full snapshot pulled chunk by chunk), and records replicas' acks;
+//! - `replica`: follows the primary's stream, detects gaps and duplicates from offsets, and
+//!   resyncs by itself.
+//!
+//! Every task reads the role from the engine, so a role change (REPLICAOF, promote) takes
+//! effect without restarting anything.
+
+mod heartbeat;
+mod primary;
+mod replica;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rg_bus::Bus;
+use rg_proto::{GroupId, NodeId, Subjects};
+
+use crate::server::Shared;
+
+/// How a node joins its group on the bus.
+#[derive(Debug, Clone)]
+pub struct ReplicationConfig {
+    /// One URL, or several comma-separated for a NATS cluster.
+    pub nats_url: String,
+    pub prefix: String,
+    pub group: GroupId,
+    pub node: NodeId,
+    pub az: String,
+    /// `host:port` where clients reach this node.
+    pub address: String,
+    /// Start as a replica of this node; None starts as a primary.
+    pub follow: Option<NodeId>,
+    pub backlog_size: usize,
+    pub heartbeat: Duration,
+}
+
+/// What every replication task shares.
+pub(crate) struct Link {
+    pub shared: Arc<Shared>,
+    pub bus: Bus,
+    pub config: ReplicationConfig,
+    pub subjects: Subjects,
+}
+
+/// Prepares the engine for replication and starts the tasks; they run until the process ends.
+pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
+    {
+        let mut engine = shared.engine.lock();
+        engine.record_writes();
+        let repl = &mut engine.repl;
+        repl.enabled = true;
+        repl.address = config.address.clone();
+        repl.backlog = crate::engine::replication::Backlog::new(config.backlog_size);
+        if let Some(primary) = &config.follow {
+            repl.follow(primary.clone());
+        }
+    }
+    tokio::spawn(async move {
+        let name = format!("rg-node {}", config.node);
+        let bus = match Bus::connect(&config.nats_url, &name).await {
+            Ok(bus) => bus,
+            Err(error) => {
+                tracing::error!(%error, "cannot join the bus; serving standalone");
+                return;
+            }
+        };
+        tracing::info!(url = %config.nats_url, group = %config.group, node = %config.node, "joined the bus");
+        let subjects = Subjects::new(&config.prefix, &config.group);
+        let link = Arc::new(Link {
+            shared,
+            bus,
+            config,
+            subjects,
+        });
+        tokio::spawn(heartbeat::run(link.clone()));
+        tokio::spawn(primary::publish(link.clone()));
+        tokio::spawn(primary::serve_resyncs(link.clone()));
+        tokio::spawn(primary::collect_acks(link.clone()));
+        tokio::spawn(replica::follow(link));
+    });
+}

@@ -1,0 +1,207 @@
+//! The primary's side: publishing the stream, answering resyncs, collecting acks.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use rg_proto::messages::{Ack, ReplBatch, SyncReply, SyncRequest, MAX_PAYLOAD};
+use rg_proto::Offset;
+
+use super::Link;
+use crate::engine::replication::{snapshot, ReplicaState, Role};
+use crate::server::now_ms;
+
+/// Publishes captured stream bytes as they appear. Whatever accumulates while a publish is
+/// in flight goes out in the next batch, so batches grow with the load.
+pub(super) async fn publish(link: Arc<Link>) {
+    loop {
+        link.shared.repl_notify.notified().await;
+        while let Some(batches) = next_batches(&link) {
+            for batch in batches {
+                if let Err(error) = link.bus.publish(link.subjects.repl_stream(), &batch).await {
+                    // Replicas see the gap from the offsets and resync from the backlog.
+                    tracing::warn!(%error, offset = %batch.offset, "stream batch not published");
+                }
+            }
+        }
+    }
+}
+
+/// The unpublished stream cut into batches that fit in a message; None when all is out.
+fn next_batches(link: &Link) -> Option<Vec<ReplBatch>> {
+    let (repl_id, from, bytes) = {
+        let mut engine = link.shared.engine.lock();
+        if engine.repl.role != Role::Primary {
+            return None;
+        }
+        let (from, bytes) = engine.repl.take_unpublished()?;
+        (engine.repl.repl_id.clone(), from, bytes)
+    };
+    let batches = (0..bytes.len())
+        .step_by(MAX_PAYLOAD)
+        .map(|start| ReplBatch {
+            group: link.config.group.clone(),
+            primary: link.config.node.clone(),
+            epoch: Default::default(),
+            repl_id: repl_id.clone(),
+            offset: from.advance(start),
+            payload: bytes.slice(start..(start + MAX_PAYLOAD).min(bytes.len())),
+        })
+        .collect();
+    Some(batches)
+}
+
+/// A full-sync snapshot being pulled by a replica.
+struct Transfer {
+    chunks: Vec<Bytes>,
+    started: Instant,
+}
+
+/// How long a snapshot waits to be pulled before it is dropped.
+const TRANSFER_TTL: Duration = Duration::from_secs(120);
+
+pub(super) async fn serve_resyncs(link: Arc<Link>) {
+    let subject = link.subjects.repl_sync(&link.config.node);
+    let mut requests = match link.bus.subscribe::<SyncRequest>(subject).await {
+        Ok(subscription) => subscription,
+        Err(error) => {
+            tracing::error!(%error, "cannot serve resyncs");
+            return;
+        }
+    };
+    let mut transfers: HashMap<u64, Transfer> = HashMap::new();
+    let mut next_transfer = 1u64;
+    while let Some((request, reply_to)) = requests.next().await {
+        let Some(reply_to) = reply_to else {
+            continue;
+        };
+        transfers.retain(|_, t| t.started.elapsed() < TRANSFER_TTL);
+        let reply = match request {
+            SyncRequest::Resume { group, .. } | SyncRequest::Chunk { group, .. }
+                if group != link.config.group =>
+            {
+                refused("this node belongs to another group")
+            }
+            SyncRequest::Resume {
+                replica,
+                repl_id,
+                offset,
+                ..
+            } => {
+                let reply = resume(&link, &repl_id, offset, &mut transfers, next_transfer);
+                if let SyncReply::Full { transfer, .. } = &reply {
+                    tracing::info!(%replica, transfer, "full sync");
+                    next_transfer += 1;
+                }
+                reply
+            }
+            SyncRequest::Chunk {
+                transfer, index, ..
+            } => chunk(&mut transfers, transfer, index),
+        };
+        if let Err(error) = link.bus.reply(&reply_to, &reply).await {
+            tracing::warn!(%error, "resync reply not sent");
+        }
+    }
+}
+
+fn refused(reason: &str) -> SyncReply {
+    SyncReply::Refused {
+        reason: reason.to_string(),
+    }
+}
+
+/// Partial resync when this node's history and backlog cover the request; a full one else.
+fn resume(
+    link: &Link,
+    repl_id: &rg_proto::ReplId,
+    offset: Offset,
+    transfers: &mut HashMap<u64, Transfer>,
+    transfer: u64,
+) -> SyncReply {
+    let mut engine = link.shared.engine.lock();
+    if engine.repl.role != Role::Primary {
+        return refused("not a primary");
+    }
+    crate::engine::replication::capture(&mut engine);
+    link.shared.repl_notify.notify_one();
+    let repl = &engine.repl;
+    let same_history = *repl_id == repl.repl_id
+        || (*repl_id == repl.repl_id2 && repl.second_offset.is_some_and(|end| offset <= end));
+    if same_history {
+        if let Some(bytes) = repl.backlog.since(offset) {
+            let payload = bytes.slice(..bytes.len().min(MAX_PAYLOAD));
+            let repl_id = repl.repl_id.clone();
+            engine.stats.sync_partial_ok += 1;
+            return SyncReply::Partial {
+                repl_id,
+                offset,
+                payload,
+            };
+        }
+    }
+    engine.stats.sync_full += 1;
+    let chunks = snapshot::serialize(&engine, now_ms());
+    let reply = SyncReply::Full {
+        repl_id: engine.repl.repl_id.clone(),
+        offset: engine.repl.offset,
+        transfer,
+        chunks: chunks.len() as u32,
+    };
+    transfers.insert(
+        transfer,
+        Transfer {
+            chunks,
+            started: Instant::now(),
+        },
+    );
+    reply
+}
+
+fn chunk(transfers: &mut HashMap<u64, Transfer>, transfer: u64, index: u32) -> SyncReply {
+    let Some(pending) = transfers.get(&transfer) else {
+        return refused("unknown or expired transfer");
+    };
+    let Some(data) = pending.chunks.get(index as usize).cloned() else {
+        return refused("no such chunk");
+    };
+    if index as usize + 1 == pending.chunks.len() {
+        transfers.remove(&transfer);
+    }
+    SyncReply::Chunk {
+        transfer,
+        index,
+        data,
+    }
+}
+
+/// Records what each replica has applied, for INFO, ROLE and WAIT.
+pub(super) async fn collect_acks(link: Arc<Link>) {
+    let mut acks = match link.bus.subscribe::<Ack>(link.subjects.repl_ack()).await {
+        Ok(subscription) => subscription,
+        Err(error) => {
+            tracing::error!(%error, "cannot collect acks");
+            return;
+        }
+    };
+    while let Some((ack, _)) = acks.next().await {
+        if ack.group != link.config.group {
+            continue;
+        }
+        let mut engine = link.shared.engine.lock();
+        let repl = &mut engine.repl;
+        if repl.role != Role::Primary || ack.repl_id != repl.repl_id {
+            continue;
+        }
+        let address = repl.peers.get(&ack.replica).cloned().unwrap_or_default();
+        repl.replicas.insert(
+            ack.replica,
+            ReplicaState {
+                offset: ack.offset,
+                last_ack: now_ms(),
+                address,
+            },
+        );
+    }
+}

@@ -1,0 +1,272 @@
+//! The replica's side: follow the primary's stream, apply it in order, resync on any gap.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use rg_proto::messages::{Ack, ReplBatch, SyncReply, SyncRequest, MAX_PAYLOAD};
+use rg_proto::{NodeId, Offset, ReplId};
+use rg_resp::RequestDecoder;
+use tokio::sync::mpsc;
+
+use super::Link;
+use crate::commands::{self, Ctx, Session};
+use crate::engine::replication::Role;
+use crate::engine::Engine;
+use crate::server::now_ms;
+
+const SYNC_TIMEOUT: Duration = Duration::from_secs(10);
+const RETRY: Duration = Duration::from_millis(200);
+const ACK_EVERY: Duration = Duration::from_millis(100);
+
+/// Applies the primary's stream: a RESP decoder that survives batch boundaries, and the
+/// session the primary's commands run in (its SELECTs persist).
+struct Applier {
+    decoder: RequestDecoder,
+    pending: BytesMut,
+    session: Session,
+}
+
+impl Applier {
+    fn new() -> Self {
+        let (push, _) = mpsc::channel(1);
+        Applier {
+            decoder: RequestDecoder::default(),
+            pending: BytesMut::new(),
+            session: Session::new(0, true, push),
+        }
+    }
+
+    /// Runs the commands in `bytes`; a command split across batches completes with the next.
+    fn apply(&mut self, engine: &mut Engine, bytes: &[u8]) {
+        self.pending.extend_from_slice(bytes);
+        let now = now_ms();
+        loop {
+            match self.decoder.decode(&mut self.pending) {
+                Ok(Some(args)) => {
+                    let mut ctx = Ctx {
+                        engine,
+                        session: &mut self.session,
+                        now,
+                        in_exec: false,
+                        from_primary: true,
+                    };
+                    commands::process(&mut ctx, &args);
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    tracing::error!(%error, "the replication stream does not decode; resyncing");
+                    *self = Applier::new();
+                    break;
+                }
+            }
+        }
+        // The records of applied commands are the primary's own; only its bytes count.
+        engine.take_records();
+    }
+}
+
+/// Why following stopped.
+enum Stop {
+    /// The role changed (promotion, another primary).
+    RoleChanged,
+    /// A gap, another history or a decode failure: resync from the current offset.
+    Resync,
+}
+
+pub(super) async fn follow(link: Arc<Link>) {
+    let mut stream = match link
+        .bus
+        .subscribe::<ReplBatch>(link.subjects.repl_stream())
+        .await
+    {
+        Ok(subscription) => subscription,
+        Err(error) => {
+            tracing::error!(%error, "cannot follow the replication stream");
+            return;
+        }
+    };
+    loop {
+        let Some((primary, generation)) = followed(&link) else {
+            tokio::time::sleep(RETRY).await;
+            continue;
+        };
+        let mut applier = Applier::new();
+        if let Err(error) = resync(&link, &primary, &mut applier).await {
+            tracing::warn!(%primary, %error, "resync failed; retrying");
+            set_link(&link, false);
+            tokio::time::sleep(RETRY).await;
+            continue;
+        }
+        set_link(&link, true);
+        match stream_from(&link, &primary, generation, &mut stream, &mut applier).await {
+            Stop::RoleChanged => set_link(&link, false),
+            Stop::Resync => tracing::info!(%primary, "gap in the stream; resyncing"),
+        }
+    }
+}
+
+/// The primary this node follows and the role generation, or None when it is a primary.
+fn followed(link: &Link) -> Option<(NodeId, u64)> {
+    let engine = link.shared.engine.lock();
+    match &engine.repl.role {
+        Role::Replica { primary, .. } => Some((primary.clone(), engine.repl.generation)),
+        Role::Primary => None,
+    }
+}
+
+fn set_link(link: &Link, up: bool) {
+    let mut engine = link.shared.engine.lock();
+    if let Role::Replica { link_up, .. } = &mut engine.repl.role {
+        *link_up = up;
+    }
+}
+
+/// Asks the primary to continue from this node's offset, then applies what it sends: the
+/// missing stream (partial) or a snapshot (full).
+async fn resync(link: &Link, primary: &NodeId, applier: &mut Applier) -> Result<(), String> {
+    loop {
+        let (repl_id, offset) = position(link);
+        let request = SyncRequest::Resume {
+            group: link.config.group.clone(),
+            replica: link.config.node.clone(),
+            repl_id,
+            offset,
+        };
+        match sync_request(link, primary, &request).await? {
+            SyncReply::Partial {
+                repl_id,
+                offset,
+                payload,
+            } => {
+                let full_page = payload.len() == MAX_PAYLOAD;
+                apply_at(link, applier, &repl_id, offset, &payload);
+                if !full_page {
+                    return Ok(());
+                }
+            }
+            SyncReply::Full {
+                repl_id,
+                offset,
+                transfer,
+                chunks,
+            } => return full_sync(link, primary, applier, repl_id, offset, transfer, chunks).await,
+            SyncReply::Refused { reason } => return Err(reason),
+            SyncReply::Chunk { .. } => return Err("unexpected chunk".into()),
+        }
+    }
+}
+
+fn position(link: &Link) -> (ReplId, Offset) {
+    let engine = link.shared.engine.lock();
+    (engine.repl.repl_id.clone(), engine.repl.offset)
+}
+
+async fn sync_request(
+    link: &Link,
+    primary: &NodeId,
+    request: &SyncRequest,
+) -> Result<SyncReply, String> {
+    link.bus
+        .request(link.subjects.repl_sync(primary), request, SYNC_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn full_sync(
+    link: &Link,
+    primary: &NodeId,
+    applier: &mut Applier,
+    repl_id: ReplId,
+    offset: Offset,
+    transfer: u64,
+    chunks: u32,
+) -> Result<(), String> {
+    link.shared.engine.lock().repl.syncing = true;
+    *applier = Applier::new();
+    for index in 0..chunks {
+        let request = SyncRequest::Chunk {
+            group: link.config.group.clone(),
+            replica: link.config.node.clone(),
+            transfer,
+            index,
+        };
+        let data = match sync_request(link, primary, &request).await? {
+            SyncReply::Chunk { data, .. } => data,
+            SyncReply::Refused { reason } => return Err(reason),
+            _ => return Err("unexpected reply to a chunk request".into()),
+        };
+        let mut engine = link.shared.engine.lock();
+        applier.apply(&mut engine, &data);
+    }
+    let mut engine = link.shared.engine.lock();
+    *applier = Applier::new();
+    engine.repl.reset_history(repl_id, offset);
+    engine.repl.syncing = false;
+    engine.repl.last_io = now_ms();
+    tracing::info!(%offset, chunks, "full sync done");
+    Ok(())
+}
+
+/// Applies stream bytes that start at `offset`, skipping what was already applied.
+fn apply_at(link: &Link, applier: &mut Applier, repl_id: &ReplId, offset: Offset, bytes: &Bytes) {
+    let mut engine = link.shared.engine.lock();
+    let expected = engine.repl.offset;
+    let skip = (expected.0.saturating_sub(offset.0)) as usize;
+    if skip >= bytes.len() {
+        return;
+    }
+    let fresh = &bytes[skip..];
+    applier.apply(&mut engine, fresh);
+    let repl = &mut engine.repl;
+    repl.repl_id = repl_id.clone();
+    repl.append(fresh);
+    repl.last_io = now_ms();
+}
+
+async fn stream_from(
+    link: &Link,
+    primary: &NodeId,
+    generation: u64,
+    stream: &mut rg_bus::Subscription<ReplBatch>,
+    applier: &mut Applier,
+) -> Stop {
+    let mut acks = tokio::time::interval(ACK_EVERY);
+    loop {
+        tokio::select! {
+            received = stream.next() => {
+                let Some((batch, _)) = received else {
+                    return Stop::Resync;
+                };
+                if batch.group != link.config.group || batch.primary != *primary {
+                    continue;
+                }
+                let (repl_id, expected) = position(link);
+                if batch.repl_id != repl_id || batch.offset > expected {
+                    return Stop::Resync;
+                }
+                apply_at(link, applier, &batch.repl_id, batch.offset, &batch.payload);
+            }
+            _ = acks.tick() => {
+                if followed(link).map(|(_, g)| g) != Some(generation) {
+                    return Stop::RoleChanged;
+                }
+                send_ack(link).await;
+            }
+        }
+    }
+}
+
+async fn send_ack(link: &Link) {
+    let (repl_id, offset) = position(link);
+    let ack = Ack {
+        group: link.config.group.clone(),
+        replica: link.config.node.clone(),
+        repl_id,
+        offset,
+    };
+    if let Err(error) = link.bus.publish(link.subjects.repl_ack(), &ack).await {
+        tracing::debug!(%error, "ack not sent");
+    }
+}
