@@ -18,6 +18,7 @@ mod node_smoke;
 mod pipelining;
 mod pubsub;
 mod redis_cli;
+mod replication;
 mod resp3;
 mod server;
 mod sets;

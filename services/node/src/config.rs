@@ -185,6 +185,7 @@ impl NodeConfig {
         let config: NodeConfig =
             rg_config::load(&NodeConfig::default(), flags.config.as_deref(), flags)?;
         config.settings()?;
+        config.replication()?;
         Ok(config)
     }
 

@@ -107,6 +107,13 @@ impl Node {
         self.child.try_wait().ok().flatten()
     }
 
+    /// Sends a signal by name (`STOP`, `CONT`, `KILL`...) to the process.
+    pub fn signal(&self, name: &str) {
+        let _ = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status();
+    }
+
     /// Sends SIGTERM and waits for the process to exit.
     pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
         let _ = Command::new("kill")

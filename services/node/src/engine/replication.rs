@@ -62,6 +62,9 @@ pub struct ReplState {
     /// A replica's last message from its primary, and whether a full sync is running.
     pub last_io: Millis,
     pub syncing: bool,
+    /// The followed primary's history and offset from its latest heartbeat, so a replica
+    /// notices a lost tail of the stream even when no later batch arrives.
+    pub primary_position: Option<(ReplId, Offset)>,
 }
 
 impl ReplState {
@@ -83,6 +86,7 @@ impl ReplState {
             address: String::new(),
             last_io: 0,
             syncing: false,
+            primary_position: None,
         }
     }
 
@@ -125,6 +129,12 @@ impl ReplState {
         self.offset = self.offset.advance(bytes.len());
         if !self.is_replica() {
             self.unpublished.extend_from_slice(bytes);
+            // While the bus is down nothing is published; past the backlog's size the
+            // unpublished bytes are dropped rather than grown without bound. Replicas see
+            // the gap in the offsets and resync (fully, since the backlog no longer has it).
+            if self.unpublished.len() > self.backlog.capacity() {
+                self.unpublished.clear();
+            }
         }
     }
 

@@ -59,6 +59,10 @@ async fn learn_peers(link: Arc<Link>) {
             continue;
         }
         let mut engine = link.shared.engine.lock();
-        engine.repl.peers.insert(heartbeat.node, heartbeat.address);
+        let repl = &mut engine.repl;
+        if matches!(&repl.role, Role::Replica { primary, .. } if *primary == heartbeat.node) {
+            repl.primary_position = Some((heartbeat.repl_id, heartbeat.offset));
+        }
+        repl.peers.insert(heartbeat.node, heartbeat.address);
     }
 }

@@ -18,6 +18,12 @@ pub(super) async fn publish(link: Arc<Link>) {
     loop {
         link.shared.repl_notify.notified().await;
         while let Some(batches) = next_batches(&link) {
+            // While the bus is down, batches are dropped rather than queued in the client
+            // without bound; replicas find the gap from the offsets and resync.
+            if !link.bus.is_connected() {
+                tracing::debug!("bus down: stream batches dropped, replicas will resync");
+                continue;
+            }
             for batch in batches {
                 if let Err(error) = link.bus.publish(link.subjects.repl_stream(), &batch).await {
                     // Replicas see the gap from the offsets and resync from the backlog.

@@ -233,6 +233,7 @@ async fn stream_from(
     applier: &mut Applier,
 ) -> Stop {
     let mut acks = tokio::time::interval(ACK_EVERY);
+    let mut stall = Stall::default();
     loop {
         tokio::select! {
             received = stream.next() => {
@@ -252,9 +253,38 @@ async fn stream_from(
                 if followed(link).map(|(_, g)| g) != Some(generation) {
                     return Stop::RoleChanged;
                 }
+                if stall.behind_and_stuck(link) {
+                    return Stop::Resync;
+                }
                 send_ack(link).await;
             }
         }
+    }
+}
+
+/// Detects a lost tail of the stream: the primary's heartbeats say it is ahead, and this
+/// replica's offset has not moved for several ticks, so no batch is on its way.
+#[derive(Default)]
+struct Stall {
+    last_offset: Offset,
+    ticks: u32,
+}
+
+impl Stall {
+    const TICKS: u32 = 3;
+
+    fn behind_and_stuck(&mut self, link: &Link) -> bool {
+        let engine = link.shared.engine.lock();
+        let repl = &engine.repl;
+        let behind = matches!(&repl.primary_position,
+            Some((id, offset)) if *id == repl.repl_id && *offset > repl.offset);
+        if behind && repl.offset == self.last_offset {
+            self.ticks += 1;
+        } else {
+            self.ticks = 0;
+        }
+        self.last_offset = repl.offset;
+        self.ticks >= Self::TICKS
     }
 }
 

@@ -1,0 +1,283 @@
+//! Replication over a real nats-server: a primary and two replicas as real processes.
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::Duration;
+
+use rg_testkit::{assert_eventually, NatsServer, Node};
+
+use crate::support::{connect, err, info_field, info_int, q};
+
+/// How long replicas get to catch up before a test fails.
+const CONVERGE: Duration = Duration::from_secs(30);
+
+struct Group {
+    nats: NatsServer,
+    name: String,
+}
+
+impl Group {
+    fn new(name: &str) -> Group {
+        Group {
+            nats: NatsServer::start(),
+            name: name.to_string(),
+        }
+    }
+
+    /// Starts node `id`, as a replica of `follow` when given.
+    fn node(&self, id: &str, follow: Option<&str>, extra: &[&str]) -> Node {
+        let url = self.nats.url();
+        let mut args = vec!["--nats-url", &url, "--group", &self.name, "--node-id", id];
+        if let Some(primary) = follow {
+            args.extend(["--replicaof", primary]);
+        }
+        args.extend(extra);
+        Node::start(&args)
+    }
+}
+
+fn digest(node: &Node) -> String {
+    q(&mut connect(node), &["DEBUG", "DIGEST"])
+}
+
+fn converged(primary: &Node, replicas: &[&Node]) -> bool {
+    let expected = digest(primary);
+    replicas.iter().all(|r| digest(r) == expected)
+}
+
+/// Writes `count` keys of every type, some with a TTL, through the `redis` crate.
+fn write_mixed(node: &Node, prefix: &str, count: usize) {
+    let mut con = connect(node);
+    let mut pipe = redis::pipe();
+    for i in 0..count {
+        let key = format!("{prefix}:{i}");
+        match i % 6 {
+            0 => pipe.cmd("SET").arg(&key).arg(i),
+            1 => pipe.cmd("RPUSH").arg(&key).arg("a").arg(i),
+            2 => pipe.cmd("HSET").arg(&key).arg("f").arg(i).arg("g").arg("x"),
+            3 => pipe.cmd("SADD").arg(&key).arg(i).arg("m"),
+            4 => pipe.cmd("ZADD").arg(&key).arg(i as f64 / 3.0).arg("m"),
+            _ => pipe.cmd("SET").arg(&key).arg(i).arg("EX").arg(3600),
+        };
+        pipe.ignore();
+        if i % 1000 == 999 {
+            let _: () = pipe.query(&mut con).unwrap();
+            pipe = redis::pipe();
+        }
+    }
+    let _: () = pipe.query(&mut con).unwrap();
+    let _: String = q(
+        &mut con,
+        &["INCRBYFLOAT", &format!("{prefix}:float"), "1.5"],
+    );
+}
+
+#[test]
+fn replicas_converge_on_the_primarys_dataset() {
+    let group = Group::new("converge");
+    let primary = group.node("n1", None, &[]);
+    write_mixed(&primary, "before", 3000);
+    let r1 = group.node("n2", Some("n1"), &[]);
+    let r2 = group.node("n3", Some("n1"), &[]);
+    write_mixed(&primary, "after", 3000);
+    let status = Command::new("redis-benchmark")
+        .args([
+            "-p",
+            &primary.port.to_string(),
+            "-q",
+            "-n",
+            "20000",
+            "-r",
+            "5000",
+        ])
+        .args(["-t", "set,incr,lpush,sadd,hset,zadd,lpop,spop"])
+        .output()
+        .expect("redis-benchmark runs");
+    assert!(status.status.success());
+    assert_eventually!(converged(&primary, &[&r1, &r2]), CONVERGE);
+    let mut con = connect(&primary);
+    assert!(q::<i64>(&mut con, &["DBSIZE"]) > 6000);
+    assert_eventually!(info_int(&mut con, "replication", "connected_slaves") == 2);
+    let mut replica = connect(&r1);
+    assert_eq!(
+        info_field(&mut replica, "replication", "role").as_deref(),
+        Some("slave")
+    );
+    assert_eq!(
+        info_field(&mut replica, "replication", "master_link_status").as_deref(),
+        Some("up")
+    );
+}
+
+#[test]
+fn a_replica_refuses_writes_and_serves_reads() {
+    let group = Group::new("readonly");
+    let primary = group.node("n1", None, &[]);
+    let replica = group.node("n2", Some("n1"), &[]);
+    let _: () = q(&mut connect(&primary), &["SET", "k", "v"]);
+    let mut con = connect(&replica);
+    assert_eventually!(q::<Option<String>>(&mut con, &["GET", "k"]).as_deref() == Some("v"));
+    assert_eq!(
+        err(&mut con, &["SET", "k", "w"]),
+        "READONLY You can't write against a read only replica."
+    );
+    let role: Vec<redis::Value> = q(&mut con, &["ROLE"]);
+    assert_eq!(role[0], redis::Value::BulkString(b"slave".to_vec()));
+}
+
+#[test]
+fn a_killed_replica_converges_after_a_restart() {
+    let group = Group::new("restart");
+    let primary = group.node("n1", None, &[]);
+    let replica = group.node("n2", Some("n1"), &[]);
+    write_mixed(&primary, "a", 1000);
+    assert_eventually!(converged(&primary, &[&replica]), CONVERGE);
+    replica.signal("KILL");
+    drop(replica);
+    write_mixed(&primary, "b", 1000);
+    let replica = group.node("n2", Some("n1"), &[]);
+    assert_eventually!(converged(&primary, &[&replica]), CONVERGE);
+}
+
+#[test]
+fn the_bus_restarting_mid_stream_loses_nothing() {
+    let mut group = Group::new("busdown");
+    let primary = group.node("n1", None, &[]);
+    let replica = group.node("n2", Some("n1"), &[]);
+    write_mixed(&primary, "a", 1000);
+    assert_eventually!(converged(&primary, &[&replica]), CONVERGE);
+    let port = group.nats.port;
+    group.nats.kill();
+    // The primary keeps serving its clients while the bus is down.
+    write_mixed(&primary, "b", 1000);
+    group.nats = NatsServer::start_on(port);
+    write_mixed(&primary, "c", 100);
+    assert_eventually!(converged(&primary, &[&replica]), CONVERGE);
+}
+
+#[test]
+fn a_replica_paused_with_sigstop_catches_up() {
+    let group = Group::new("paused");
+    let primary = group.node("n1", None, &["--repl-backlog-size", "1mb"]);
+    let replica = group.node("n2", Some("n1"), &[]);
+    write_mixed(&primary, "a", 100);
+    assert_eventually!(converged(&primary, &[&replica]), CONVERGE);
+    let mut con = connect(&primary);
+    replica.signal("STOP");
+    let value = "x".repeat(1000);
+    for i in 0..3000 {
+        let _: () = q(&mut con, &["SET", &format!("big:{i}"), &value]);
+    }
+    replica.signal("CONT");
+    assert_eventually!(converged(&primary, &[&replica]), CONVERGE);
+}
+
+#[test]
+fn a_short_outage_resyncs_partially_and_a_long_one_fully() {
+    let mut group = Group::new("outage");
+    let primary = group.node("n1", None, &["--repl-backlog-size", "1mb"]);
+    let replica = group.node("n2", Some("n1"), &[]);
+    write_mixed(&primary, "a", 100);
+    assert_eventually!(converged(&primary, &[&replica]), CONVERGE);
+    let mut con = connect(&primary);
+    let port = group.nats.port;
+
+    // Short: what the replica missed is still in the primary's backlog (or still in the
+    // bus client's reconnect buffer), so no full sync is needed.
+    let full = info_int(&mut con, "stats", "sync_full");
+    group.nats.kill();
+    write_mixed(&primary, "b", 100);
+    group.nats = NatsServer::start_on(port);
+    write_mixed(&primary, "c", 10);
+    assert_eventually!(converged(&primary, &[&replica]), CONVERGE);
+    assert_eq!(info_int(&mut con, "stats", "sync_full"), full);
+
+    // Long: more than the 1 MB backlog was written while the bus was down.
+    group.nats.kill();
+    let value = "y".repeat(1000);
+    for i in 0..3000 {
+        let _: () = q(&mut con, &["SET", &format!("long:{i}"), &value]);
+    }
+    group.nats = NatsServer::start_on(port);
+    write_mixed(&primary, "d", 10);
+    assert_eventually!(converged(&primary, &[&replica]), CONVERGE);
+    assert!(info_int(&mut con, "stats", "sync_full") > full);
+}
+
+#[test]
+fn after_a_promotion_the_others_resync_partially() {
+    let group = Group::new("promote");
+    let n1 = group.node("n1", None, &[]);
+    let n2 = group.node("n2", Some("n1"), &[]);
+    let n3 = group.node("n3", Some("n1"), &[]);
+    write_mixed(&n1, "a", 2000);
+    assert_eventually!(converged(&n1, &[&n2, &n3]), CONVERGE);
+    let mut new_primary = connect(&n2);
+    let _: () = q(&mut new_primary, &["REPLICAOF", "NO", "ONE"]);
+    let port = n2.port.to_string();
+    // Peers learn each other's addresses from heartbeats, so the first tries may be early.
+    for node in [&n1, &n3] {
+        assert_eventually!(redis::cmd("REPLICAOF")
+            .arg("127.0.0.1")
+            .arg(&port)
+            .query::<String>(&mut connect(node))
+            .is_ok());
+    }
+    write_mixed(&n2, "b", 500);
+    assert_eventually!(converged(&n2, &[&n1, &n3]), CONVERGE);
+    assert_eq!(info_int(&mut new_primary, "stats", "sync_full"), 0);
+    assert!(info_int(&mut new_primary, "stats", "sync_partial_ok") >= 2);
+    assert_eq!(
+        err(&mut connect(&n1), &["SET", "k", "v"]),
+        "READONLY You can't write against a read only replica."
+    );
+}
+
+#[test]
+fn garbage_on_the_bus_is_dropped() {
+    let group = Group::new("garbage");
+    let primary = group.node("n1", None, &[]);
+    let replica = group.node("n2", Some("n1"), &[]);
+    let mut raw = TcpStream::connect(("127.0.0.1", group.nats.port)).unwrap();
+    let mut publish = |subject: &str, payload: &[u8]| {
+        let header = format!("PUB {subject} {}\r\n", payload.len());
+        raw.write_all(header.as_bytes()).unwrap();
+        raw.write_all(payload).unwrap();
+        raw.write_all(b"\r\n").unwrap();
+    };
+    raw_connect(&mut publish);
+    for subject in [
+        "rg.garbage.repl.stream",
+        "rg.garbage.heartbeat.x",
+        "rg.garbage.repl.ack",
+    ] {
+        publish(subject, b"\xc1 not messagepack");
+        publish(subject, b"");
+    }
+    write_mixed(&primary, "a", 200);
+    assert_eventually!(converged(&primary, &[&replica]), CONVERGE);
+}
+
+fn raw_connect(publish: &mut impl FnMut(&str, &[u8])) {
+    // NATS accepts PUB without CONNECT once the INFO has been sent; a no-op PUB warms it up.
+    publish("warmup", b"");
+}
+
+#[test]
+fn a_node_needs_a_group_and_an_id_to_join_the_bus() {
+    let output = Command::new(rg_testkit::binary("rg-node"))
+        .args([
+            "--port",
+            "0",
+            "--nats-url",
+            "nats://127.0.0.1:1",
+            "--node-id",
+            "a.b",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(64));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("'group'"), "{stderr}");
+}
