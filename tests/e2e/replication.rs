@@ -281,3 +281,38 @@ fn a_node_needs_a_group_and_an_id_to_join_the_bus() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("'group'"), "{stderr}");
 }
+
+#[test]
+fn wait_counts_the_replicas_that_hold_the_write() {
+    let group = Group::new("wait");
+    let primary = group.node("n1", None, &[]);
+    let r1 = group.node("n2", Some("n1"), &[]);
+    let r2 = group.node("n3", Some("n1"), &[]);
+    let mut con = connect(&primary);
+    assert_eventually!(info_int(&mut con, "replication", "connected_slaves") == 2);
+    let _: () = q(&mut con, &["SET", "k", "1"]);
+    assert_eq!(q::<i64>(&mut con, &["WAIT", "2", "5000"]), 2);
+    r2.signal("STOP");
+    let _: () = q(&mut con, &["SET", "k", "2"]);
+    assert_eq!(q::<i64>(&mut con, &["WAIT", "2", "300"]), 1);
+    r2.signal("CONT");
+    assert_eventually!(converged(&primary, &[&r1, &r2]), CONVERGE);
+    assert!(err(&mut connect(&r1), &["WAIT", "1", "10"]).starts_with("ERR WAIT cannot be used"));
+}
+
+#[test]
+fn min_replicas_to_write_refuses_writes_without_enough_replicas() {
+    let group = Group::new("minreplicas");
+    let primary = group.node("n1", None, &["--min-replicas-to-write", "1"]);
+    let mut con = connect(&primary);
+    assert_eq!(
+        err(&mut con, &["SET", "k", "v"]),
+        "NOREPLICAS Not enough good replicas to write."
+    );
+    let _replica = group.node("n2", Some("n1"), &[]);
+    assert_eventually!(redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut connect(&primary))
+        .is_ok());
+}

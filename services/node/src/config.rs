@@ -57,6 +57,10 @@ pub struct NodeConfig {
     pub repl_backlog_size: u64,
     /// Milliseconds between heartbeats.
     pub heartbeat_ms: u64,
+    /// A primary refuses writes unless this many replicas acked recently (0: off).
+    pub min_replicas_to_write: u32,
+    /// Seconds within which a replica's ack counts for `min-replicas-to-write`.
+    pub min_replicas_max_lag: u32,
     /// Threads that serve client sockets; 0 means one per core. The engine itself is serial
     /// (one lock), so more threads only help when socket work dominates; on small machines
     /// the client load generator needs the other cores, and 1 measured fastest.
@@ -90,6 +94,8 @@ impl Default for NodeConfig {
             replicaof: String::new(),
             repl_backlog_size: 64 * 1024 * 1024,
             heartbeat_ms: 100,
+            min_replicas_to_write: 0,
+            min_replicas_max_lag: 10,
         }
     }
 }
@@ -177,6 +183,12 @@ pub struct Flags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub heartbeat_ms: Option<u64>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_replicas_to_write: Option<u32>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_replicas_max_lag: Option<u32>,
 }
 
 impl NodeConfig {
@@ -208,6 +220,14 @@ impl NodeConfig {
             ("hz", self.hz.to_string()),
             ("timeout", self.timeout.to_string()),
             ("proto-max-bulk-len", self.proto_max_bulk_len.to_string()),
+            (
+                "min-replicas-to-write",
+                self.min_replicas_to_write.to_string(),
+            ),
+            (
+                "min-replicas-max-lag",
+                self.min_replicas_max_lag.to_string(),
+            ),
         ];
         for (setting, value) in pairs {
             settings

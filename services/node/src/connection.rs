@@ -35,6 +35,8 @@ enum Step {
     /// Every pending request was answered.
     Answered,
     Blocked(Blocked),
+    /// WAIT: replicas' acks of an offset.
+    WaitAcks(rg_proto::Offset, usize, Option<Millis>),
     Close(Close),
 }
 
@@ -173,6 +175,14 @@ impl Connection {
                     let _ = self.flush().await;
                     return Some(close);
                 }
+                Step::WaitAcks(target, needed, deadline) => {
+                    if self.flush().await.is_err() {
+                        return Some(Close::Done);
+                    }
+                    if let Some(close) = self.wait_acks(target, needed, deadline).await {
+                        return Some(close);
+                    }
+                }
                 Step::Blocked(blocked) => {
                     if self.flush().await.is_err() {
                         return Some(Close::Done);
@@ -213,13 +223,24 @@ impl Connection {
             from_primary: false,
         };
         while let Some(args) = self.pending.pop_front() {
-            match commands::process(&mut ctx, &args) {
+            let response = commands::process(&mut ctx, &args);
+            // Each write goes into the stream at once so that WAIT knows its offset.
+            if ctx.engine.records.as_ref().is_some_and(|r| !r.is_empty()) {
+                self.shared.capture_writes(ctx.engine);
+                ctx.session.write_offset = ctx.engine.repl.offset;
+            }
+            match response {
                 Response::Reply(reply) => reply.encode(&mut self.output, ctx.session.protocol),
                 Response::Close(reply) => {
                     reply.encode(&mut self.output, ctx.session.protocol);
                     return Step::Close(Close::Done);
                 }
                 Response::Shutdown => return Step::Close(Close::Shutdown),
+                Response::WaitAcks {
+                    target,
+                    needed,
+                    deadline,
+                } => return Step::WaitAcks(target, needed, deadline),
                 Response::Block {
                     waiter,
                     rx,
@@ -266,6 +287,38 @@ impl Connection {
             .unwrap_or(Reply::NilArray)
             .encode(&mut self.output, protocol);
         self.set_blocked(false);
+        self.flush().await.err().map(|_| Close::Done)
+    }
+
+    /// WAIT: answers how many replicas acknowledged `target` once `needed` have or the
+    /// deadline passes.
+    async fn wait_acks(
+        &mut self,
+        target: rg_proto::Offset,
+        needed: usize,
+        deadline: Option<Millis>,
+    ) -> Option<Close> {
+        let timeout = deadline.map(|d| Duration::from_millis(d.saturating_sub(now_ms())));
+        let sleep = tokio::time::sleep(timeout.unwrap_or(Duration::MAX));
+        tokio::pin!(sleep);
+        let shared = self.shared.clone();
+        let acked = loop {
+            // Registered before the check, so an ack landing in between still wakes us.
+            let notified = shared.ack_notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let acked = shared.engine.lock().repl.replicas_at(target);
+            if acked >= needed {
+                break acked;
+            }
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = &mut sleep, if timeout.is_some() => break acked,
+                _ = self.kill.notified() => return Some(Close::Done),
+            }
+        };
+        let protocol = self.session.protocol;
+        Reply::Int(acked as i64).encode(&mut self.output, protocol);
         self.flush().await.err().map(|_| Close::Done)
     }
 

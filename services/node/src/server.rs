@@ -26,6 +26,8 @@ pub struct Shared {
     pub stop: watch::Sender<bool>,
     /// Woken when writes were captured into the replication stream.
     pub repl_notify: Notify,
+    /// Woken when a replica acknowledges an offset (WAIT).
+    pub ack_notify: Notify,
 }
 
 impl Shared {
@@ -69,6 +71,7 @@ pub async fn run(
         stopping,
         stop,
         repl_notify: Notify::new(),
+        ack_notify: Notify::new(),
     });
     if let Some(config) = replication {
         crate::replication::spawn(shared.clone(), config);

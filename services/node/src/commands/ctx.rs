@@ -36,6 +36,8 @@ pub struct Session {
     pub channels: HashSet<Bytes>,
     pub patterns: HashSet<Bytes>,
     pub push: mpsc::Sender<PushMessage>,
+    /// The replication offset just after this client's last write, for WAIT.
+    pub write_offset: rg_proto::Offset,
 }
 
 impl Session {
@@ -50,6 +52,7 @@ impl Session {
             channels: HashSet::new(),
             patterns: HashSet::new(),
             push,
+            write_offset: rg_proto::Offset(0),
         }
     }
 
@@ -71,6 +74,13 @@ pub enum Response {
     Block {
         waiter: WaiterId,
         rx: oneshot::Receiver<Reply>,
+        deadline: Option<Millis>,
+    },
+    /// WAIT: answer once `needed` replicas have acknowledged `target`, or at `deadline`
+    /// (None: no limit) with how many have.
+    WaitAcks {
+        target: rg_proto::Offset,
+        needed: usize,
         deadline: Option<Millis>,
     },
     /// Answer, then close the connection (QUIT).

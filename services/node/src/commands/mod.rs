@@ -91,10 +91,34 @@ fn check(ctx: &mut Ctx, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError
     if needs_auth && !spec.flags.contains(Flags::NO_AUTH) {
         return Err(CmdError::NoAuth);
     }
-    if spec.is_write() && ctx.engine.repl.is_replica() && !ctx.from_primary {
-        return Err(CmdError::ReadOnly);
+    if spec.is_write() && !ctx.from_primary {
+        if ctx.engine.repl.is_replica() {
+            return Err(CmdError::ReadOnly);
+        }
+        if !enough_good_replicas(ctx) {
+            return Err(CmdError::Line(
+                "NOREPLICAS Not enough good replicas to write.".into(),
+            ));
+        }
     }
     Ok(spec)
+}
+
+/// `min-replicas-to-write` replicas acknowledged within `min-replicas-max-lag` seconds.
+fn enough_good_replicas(ctx: &Ctx) -> bool {
+    let settings = &ctx.engine.settings;
+    if settings.min_replicas_to_write == 0 {
+        return true;
+    }
+    let max_lag = u64::from(settings.min_replicas_max_lag) * 1000;
+    let good = ctx
+        .engine
+        .repl
+        .replicas
+        .values()
+        .filter(|r| ctx.now.saturating_sub(r.last_ack) <= max_lag)
+        .count();
+    good >= settings.min_replicas_to_write as usize
 }
 
 fn refuse_in_subscribe_mode(ctx: &Ctx, spec: &CommandSpec) -> Option<Reply> {
@@ -279,7 +303,7 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
             "rgroup keeps no snapshots on disk: durability comes from replication",
         )),
         Role => server::role(ctx, args),
-        Wait => server::wait(ctx, args),
+        Wait => return into_response(server::wait(ctx, args)),
         Replicaof | Slaveof => server::replicaof(ctx, args),
         Monitor => Err(CmdError::err("MONITOR is not supported by rg-node")),
         Shutdown => return server::shutdown(ctx, args),

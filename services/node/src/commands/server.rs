@@ -353,10 +353,29 @@ pub fn replicaof(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 }
 
 /// WAIT numreplicas timeout: a standalone node has no replica to wait for.
-pub fn wait(_ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
-    args::int(&args[1])?;
-    args::non_negative(&args[2], "timeout is negative")?;
-    Ok(Reply::Int(0))
+/// WAIT numreplicas timeout: https://redis.io/commands/wait/
+pub fn wait(ctx: &mut Ctx, args: &[Bytes]) -> Result<Response, CmdError> {
+    let needed = args::int(&args[1])?;
+    let timeout = args::non_negative(&args[2], "timeout is negative")?;
+    if ctx.engine.repl.is_replica() {
+        return Err(CmdError::err(
+            "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 \
+             if a replica is configured to be writable (which is not the default) writes to \
+             replicas are just local and are not propagated.",
+        ));
+    }
+    let target = ctx.session.write_offset;
+    let acked = ctx.engine.repl.replicas_at(target);
+    let needed = usize::try_from(needed).unwrap_or(0);
+    if acked >= needed || ctx.in_exec {
+        return Ok(Reply::Int(acked as i64).into());
+    }
+    let deadline = (timeout > 0).then(|| ctx.now + timeout);
+    Ok(Response::WaitAcks {
+        target,
+        needed,
+        deadline,
+    })
 }
 
 /// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]

@@ -138,6 +138,9 @@ pub struct Settings {
     pub proto_max_bulk_len: u64,
     pub lfu_log_factor: u32,
     pub lfu_decay_time: u32,
+    /// Refuse writes unless this many replicas acked within `min_replicas_max_lag` seconds.
+    pub min_replicas_to_write: u32,
+    pub min_replicas_max_lag: u32,
     /// Fixed at start (reported by CONFIG GET only).
     pub threads: usize,
     pub log_format: String,
@@ -159,6 +162,8 @@ impl Default for Settings {
             proto_max_bulk_len: 512 * 1024 * 1024,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
+            min_replicas_to_write: 0,
+            min_replicas_max_lag: 10,
             threads: 1,
             log_format: "human".into(),
             log_level: "info".into(),
@@ -181,6 +186,8 @@ pub const NAMES: &[&str] = &[
     "proto-max-bulk-len",
     "lfu-log-factor",
     "lfu-decay-time",
+    "min-replicas-to-write",
+    "min-replicas-max-lag",
     "threads",
     "log-format",
     "log-level",
@@ -204,6 +211,8 @@ impl Settings {
             "proto-max-bulk-len" => self.proto_max_bulk_len.to_string(),
             "lfu-log-factor" => self.lfu_log_factor.to_string(),
             "lfu-decay-time" => self.lfu_decay_time.to_string(),
+            "min-replicas-to-write" => self.min_replicas_to_write.to_string(),
+            "min-replicas-max-lag" => self.min_replicas_max_lag.to_string(),
             "threads" => self.threads.to_string(),
             "log-format" => self.log_format.clone(),
             "log-level" => self.log_level.clone(),
@@ -236,6 +245,8 @@ impl Settings {
             }
             "lfu-log-factor" => self.lfu_log_factor = bounded(value, 0, 1_000_000)?,
             "lfu-decay-time" => self.lfu_decay_time = bounded(value, 0, 1_000_000)?,
+            "min-replicas-to-write" => self.min_replicas_to_write = bounded(value, 0, 1000)?,
+            "min-replicas-max-lag" => self.min_replicas_max_lag = bounded(value, 0, 86_400)?,
             "save" | "appendonly" if value.is_empty() || value == "no" => {}
             "bind" | "port" | "databases" | "save" | "appendonly" | "threads" | "log-format"
             | "log-level" => return Err("can't set immutable config".into()),

@@ -20,8 +20,16 @@ pub(super) async fn run(link: Arc<Link>) {
     }
 }
 
+/// A replica silent for this long is no longer counted (INFO, ROLE, WAIT).
+const REPLICA_TIMEOUT_MS: u64 = 5_000;
+
 fn current(link: &Link) -> Heartbeat {
-    let engine = link.shared.engine.lock();
+    let mut engine = link.shared.engine.lock();
+    let now = crate::server::now_ms();
+    engine
+        .repl
+        .replicas
+        .retain(|_, r| now.saturating_sub(r.last_ack) < REPLICA_TIMEOUT_MS);
     let repl = &engine.repl;
     let (role, primary, link_up) = match &repl.role {
         Role::Primary => (WireRole::Primary, None, true),

@@ -209,5 +209,7 @@ pub(super) async fn collect_acks(link: Arc<Link>) {
                 address,
             },
         );
+        drop(engine);
+        link.shared.ack_notify.notify_waiters();
     }
 }

@@ -248,6 +248,8 @@ async fn stream_from(
                     return Stop::Resync;
                 }
                 apply_at(link, applier, &batch.repl_id, batch.offset, &batch.payload);
+                // Acked at once, so that WAIT and sync-replicas answer within a round trip.
+                send_ack(link).await;
             }
             _ = acks.tick() => {
                 if followed(link).map(|(_, g)| g) != Some(generation) {
