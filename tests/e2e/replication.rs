@@ -316,3 +316,33 @@ fn min_replicas_to_write_refuses_writes_without_enough_replicas() {
         .query::<()>(&mut connect(&primary))
         .is_ok());
 }
+
+#[test]
+fn sync_replicas_answers_a_write_only_once_a_replica_holds_it() {
+    let group = Group::new("syncrepl");
+    let primary = group.node(
+        "n1",
+        None,
+        &["--sync-replicas", "1", "--sync-timeout-ms", "300"],
+    );
+    let replica = group.node("n2", Some("n1"), &[]);
+    let mut con = connect(&primary);
+    assert_eventually!(info_int(&mut con, "replication", "connected_slaves") == 1);
+    for i in 0..50 {
+        let _: () = q(&mut con, &["SET", &format!("k{i}"), "v"]);
+        // Acknowledged means the replica already holds it.
+        let held: Option<String> = q(&mut connect(&replica), &["GET", &format!("k{i}")]);
+        assert_eq!(held.as_deref(), Some("v"));
+    }
+    replica.signal("STOP");
+    let error = err(&mut con, &["SET", "lost?", "v"]);
+    assert!(
+        error.starts_with("NOREPLICAS the write was not acknowledged"),
+        "{error}"
+    );
+    let value: String = q(&mut con, &["GET", "k0"]);
+    assert_eq!(value, "v", "reads are answered without waiting");
+    replica.signal("CONT");
+    let _: () = q(&mut con, &["CONFIG", "SET", "sync-replicas", "0"]);
+    let _: () = q(&mut con, &["SET", "async", "v"]);
+}

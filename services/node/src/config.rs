@@ -61,6 +61,10 @@ pub struct NodeConfig {
     pub min_replicas_to_write: u32,
     /// Seconds within which a replica's ack counts for `min-replicas-to-write`.
     pub min_replicas_max_lag: u32,
+    /// A primary answers a write only once this many replicas hold it (0: asynchronous).
+    pub sync_replicas: u32,
+    /// Milliseconds a write waits for `sync-replicas` acks before an error answers it.
+    pub sync_timeout_ms: u64,
     /// Threads that serve client sockets; 0 means one per core. The engine itself is serial
     /// (one lock), so more threads only help when socket work dominates; on small machines
     /// the client load generator needs the other cores, and 1 measured fastest.
@@ -96,6 +100,8 @@ impl Default for NodeConfig {
             heartbeat_ms: 100,
             min_replicas_to_write: 0,
             min_replicas_max_lag: 10,
+            sync_replicas: 0,
+            sync_timeout_ms: 1000,
         }
     }
 }
@@ -189,6 +195,12 @@ pub struct Flags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_replicas_max_lag: Option<u32>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_replicas: Option<u32>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_timeout_ms: Option<u64>,
 }
 
 impl NodeConfig {
@@ -228,6 +240,8 @@ impl NodeConfig {
                 "min-replicas-max-lag",
                 self.min_replicas_max_lag.to_string(),
             ),
+            ("sync-replicas", self.sync_replicas.to_string()),
+            ("sync-timeout-ms", self.sync_timeout_ms.to_string()),
         ];
         for (setting, value) in pairs {
             settings

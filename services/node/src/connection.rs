@@ -67,6 +67,13 @@ struct Connection {
     unreported_output: u64,
     /// The `timeout` setting as of the last batch, in seconds.
     idle_timeout: u64,
+    /// With `sync-replicas`: the replies to writes not yet acknowledged by enough replicas
+    /// (their byte ranges in `output`), the offset that must be acknowledged, and the
+    /// setting's values as of the batch.
+    unacked: Vec<std::ops::Range<usize>>,
+    sync_target: rg_proto::Offset,
+    sync_replicas: usize,
+    sync_timeout: Duration,
 }
 
 pub async fn serve(shared: Arc<Shared>, socket: TcpStream) {
@@ -103,6 +110,10 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream) {
         unreported_input: 0,
         unreported_output: 0,
         idle_timeout: 0,
+        unacked: Vec::new(),
+        sync_target: rg_proto::Offset(0),
+        sync_replicas: 0,
+        sync_timeout: Duration::ZERO,
     };
     let close = connection.run().await;
     connection.cleanup();
@@ -215,6 +226,13 @@ impl Connection {
         engine.stats.net_input_bytes += std::mem::take(&mut self.unreported_input);
         engine.stats.net_output_bytes += std::mem::take(&mut self.unreported_output);
         self.idle_timeout = engine.settings.timeout;
+        let synchronous = engine.repl.enabled && !engine.repl.is_replica();
+        self.sync_replicas = if synchronous {
+            engine.settings.sync_replicas as usize
+        } else {
+            0
+        };
+        self.sync_timeout = Duration::from_millis(engine.settings.sync_timeout_ms);
         let mut ctx = Ctx {
             engine,
             session: &mut self.session,
@@ -225,12 +243,20 @@ impl Connection {
         while let Some(args) = self.pending.pop_front() {
             let response = commands::process(&mut ctx, &args);
             // Each write goes into the stream at once so that WAIT knows its offset.
-            if ctx.engine.records.as_ref().is_some_and(|r| !r.is_empty()) {
+            let wrote = ctx.engine.records.as_ref().is_some_and(|r| !r.is_empty());
+            if wrote {
                 self.shared.capture_writes(ctx.engine);
                 ctx.session.write_offset = ctx.engine.repl.offset;
             }
             match response {
-                Response::Reply(reply) => reply.encode(&mut self.output, ctx.session.protocol),
+                Response::Reply(reply) => {
+                    let start = self.output.len();
+                    reply.encode(&mut self.output, ctx.session.protocol);
+                    if wrote && self.sync_replicas > 0 {
+                        self.unacked.push(start..self.output.len());
+                        self.sync_target = ctx.session.write_offset;
+                    }
+                }
                 Response::Close(reply) => {
                     reply.encode(&mut self.output, ctx.session.protocol);
                     return Step::Close(Close::Done);
@@ -322,6 +348,42 @@ impl Connection {
         self.flush().await.err().map(|_| Close::Done)
     }
 
+    /// `sync-replicas`: holds the replies until enough replicas acknowledged the writes; past
+    /// `sync-timeout-ms` each write's reply becomes an error, never a silent success.
+    async fn await_sync_replicas(&mut self) {
+        let shared = self.shared.clone();
+        let acked = async {
+            loop {
+                let notified = shared.ack_notify.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                if shared.engine.lock().repl.replicas_at(self.sync_target) >= self.sync_replicas {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        if tokio::time::timeout(self.sync_timeout, acked).await.is_ok() {
+            self.unacked.clear();
+            return;
+        }
+        let error = format!(
+            "-NOREPLICAS the write was not acknowledged by {} replicas within sync-timeout-ms \
+             ({} ms): it is applied on the primary but may be lost in a failover\r\n",
+            self.sync_replicas,
+            self.sync_timeout.as_millis()
+        );
+        let mut rewritten = BytesMut::with_capacity(self.output.len());
+        let mut at = 0;
+        for range in self.unacked.drain(..) {
+            rewritten.extend_from_slice(&self.output[at..range.start]);
+            rewritten.extend_from_slice(error.as_bytes());
+            at = range.end;
+        }
+        rewritten.extend_from_slice(&self.output[at..]);
+        self.output = rewritten;
+    }
+
     /// On timeout: unblock, unless the waiter was served in the meantime.
     fn time_out(&mut self, waiter: WaiterId, rx: &mut oneshot::Receiver<Reply>) -> Option<Reply> {
         let mut engine = self.shared.engine.lock();
@@ -359,6 +421,9 @@ impl Connection {
     async fn flush(&mut self) -> std::io::Result<()> {
         if self.output.is_empty() {
             return Ok(());
+        }
+        if !self.unacked.is_empty() {
+            self.await_sync_replicas().await;
         }
         let written = self.output.len() as u64;
         let result = self.socket.write_all(&self.output).await;

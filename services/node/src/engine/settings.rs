@@ -141,6 +141,10 @@ pub struct Settings {
     /// Refuse writes unless this many replicas acked within `min_replicas_max_lag` seconds.
     pub min_replicas_to_write: u32,
     pub min_replicas_max_lag: u32,
+    /// A primary answers a write only once this many replicas hold it (0: asynchronous).
+    pub sync_replicas: u32,
+    /// How long a write waits for `sync_replicas` acks before it is answered with an error.
+    pub sync_timeout_ms: u64,
     /// Fixed at start (reported by CONFIG GET only).
     pub threads: usize,
     pub log_format: String,
@@ -164,6 +168,8 @@ impl Default for Settings {
             lfu_decay_time: 1,
             min_replicas_to_write: 0,
             min_replicas_max_lag: 10,
+            sync_replicas: 0,
+            sync_timeout_ms: 1000,
             threads: 1,
             log_format: "human".into(),
             log_level: "info".into(),
@@ -188,6 +194,8 @@ pub const NAMES: &[&str] = &[
     "lfu-decay-time",
     "min-replicas-to-write",
     "min-replicas-max-lag",
+    "sync-replicas",
+    "sync-timeout-ms",
     "threads",
     "log-format",
     "log-level",
@@ -213,6 +221,8 @@ impl Settings {
             "lfu-decay-time" => self.lfu_decay_time.to_string(),
             "min-replicas-to-write" => self.min_replicas_to_write.to_string(),
             "min-replicas-max-lag" => self.min_replicas_max_lag.to_string(),
+            "sync-replicas" => self.sync_replicas.to_string(),
+            "sync-timeout-ms" => self.sync_timeout_ms.to_string(),
             "threads" => self.threads.to_string(),
             "log-format" => self.log_format.clone(),
             "log-level" => self.log_level.clone(),
@@ -247,6 +257,10 @@ impl Settings {
             "lfu-decay-time" => self.lfu_decay_time = bounded(value, 0, 1_000_000)?,
             "min-replicas-to-write" => self.min_replicas_to_write = bounded(value, 0, 1000)?,
             "min-replicas-max-lag" => self.min_replicas_max_lag = bounded(value, 0, 86_400)?,
+            "sync-replicas" => self.sync_replicas = bounded(value, 0, 1000)?,
+            "sync-timeout-ms" => {
+                self.sync_timeout_ms = u64::from(bounded(value, 1, 3_600_000)?);
+            }
             "save" | "appendonly" if value.is_empty() || value == "no" => {}
             "bind" | "port" | "databases" | "save" | "appendonly" | "threads" | "log-format"
             | "log-level" => return Err("can't set immutable config".into()),
