@@ -123,3 +123,6 @@ if memory:
 print()
 print(f'lowest throughput ratio: {worst:.2f}')
 PY
+
+echo
+scripts/bench-replication.sh

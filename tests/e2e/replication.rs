@@ -77,10 +77,11 @@ fn write_mixed(node: &Node, prefix: &str, count: usize) {
 fn replicas_converge_on_the_primarys_dataset() {
     let group = Group::new("converge");
     let primary = group.node("n1", None, &[]);
-    write_mixed(&primary, "before", 3000);
+    // 100,000 keys of every type: half before the replicas exist (full sync), half after.
+    write_mixed(&primary, "before", 50_000);
     let r1 = group.node("n2", Some("n1"), &[]);
     let r2 = group.node("n3", Some("n1"), &[]);
-    write_mixed(&primary, "after", 3000);
+    write_mixed(&primary, "after", 50_000);
     let status = Command::new("redis-benchmark")
         .args([
             "-p",
@@ -97,7 +98,7 @@ fn replicas_converge_on_the_primarys_dataset() {
     assert!(status.status.success());
     assert_eventually!(converged(&primary, &[&r1, &r2]), CONVERGE);
     let mut con = connect(&primary);
-    assert!(q::<i64>(&mut con, &["DBSIZE"]) > 6000);
+    assert!(q::<i64>(&mut con, &["DBSIZE"]) > 100_000);
     assert_eventually!(info_int(&mut con, "replication", "connected_slaves") == 2);
     let mut replica = connect(&r1);
     assert_eq!(

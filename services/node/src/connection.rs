@@ -218,7 +218,13 @@ impl Connection {
         let shared = self.shared.clone();
         let mut engine = shared.engine.lock();
         let step = self.execute_locked(&mut engine);
-        shared.capture_writes(&mut engine);
+        // The batch's writes enter the stream together: one capture per batch, not per
+        // command (WAIT captures what precedes it itself).
+        if pending_records(&engine) > 0 {
+            shared.capture_writes(&mut engine);
+            self.session.write_offset = engine.repl.offset;
+        }
+        self.sync_target = self.session.write_offset;
         step
     }
 
@@ -241,20 +247,15 @@ impl Connection {
             from_primary: false,
         };
         while let Some(args) = self.pending.pop_front() {
+            let records_before = pending_records(ctx.engine);
             let response = commands::process(&mut ctx, &args);
-            // Each write goes into the stream at once so that WAIT knows its offset.
-            let wrote = ctx.engine.records.as_ref().is_some_and(|r| !r.is_empty());
-            if wrote {
-                self.shared.capture_writes(ctx.engine);
-                ctx.session.write_offset = ctx.engine.repl.offset;
-            }
+            let wrote = pending_records(ctx.engine) > records_before;
             match response {
                 Response::Reply(reply) => {
                     let start = self.output.len();
                     reply.encode(&mut self.output, ctx.session.protocol);
                     if wrote && self.sync_replicas > 0 {
                         self.unacked.push(start..self.output.len());
-                        self.sync_target = ctx.session.write_offset;
                     }
                 }
                 Response::Close(reply) => {
@@ -446,6 +447,11 @@ impl Connection {
         commands::unsubscribe_all(&mut ctx);
         engine.clients.unregister(self.session.id);
     }
+}
+
+/// Write records executed but not yet captured into the replication stream.
+fn pending_records(engine: &crate::engine::Engine) -> usize {
+    engine.records.as_ref().map_or(0, Vec::len)
 }
 
 fn push_reply(message: PushMessage) -> Reply {

@@ -34,7 +34,10 @@ impl Shared {
     /// Moves the writes just executed into the replication stream and wakes the publisher;
     /// called by whoever executed them, before letting go of the lock.
     pub fn capture_writes(&self, engine: &mut Engine) {
-        if engine.records.is_some() && replication::capture(engine) {
+        if engine.records.is_some() {
+            replication::capture(engine);
+        }
+        if !engine.repl.unpublished.is_empty() {
             self.repl_notify.notify_one();
         }
     }

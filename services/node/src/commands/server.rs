@@ -364,6 +364,11 @@ pub fn wait(ctx: &mut Ctx, args: &[Bytes]) -> Result<Response, CmdError> {
              replicas are just local and are not propagated.",
         ));
     }
+    // Writes earlier in this batch are not in the stream yet: put them there first, so
+    // the target covers them.
+    if crate::engine::replication::capture(ctx.engine) {
+        ctx.session.write_offset = ctx.engine.repl.offset;
+    }
     let target = ctx.session.write_offset;
     let acked = ctx.engine.repl.replicas_at(target);
     let needed = usize::try_from(needed).unwrap_or(0);
