@@ -347,3 +347,67 @@ fn sync_replicas_answers_a_write_only_once_a_replica_holds_it() {
     let _: () = q(&mut con, &["CONFIG", "SET", "sync-replicas", "0"]);
     let _: () = q(&mut con, &["SET", "async", "v"]);
 }
+
+/// Sends a control request over a real bus client and returns the node's reply.
+fn control(
+    nats: &NatsServer,
+    node: &str,
+    epoch: u64,
+    command: rg_proto::messages::ControlCommand,
+) -> rg_proto::messages::ControlReply {
+    use rg_proto::{Epoch, GroupId, NodeId, Subjects};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let bus = rg_bus::Bus::connect(&nats.url(), "test").await.unwrap();
+        let group = GroupId::new("control").unwrap();
+        let subject = Subjects::new("rg", &group).control(&NodeId::new(node).unwrap());
+        let request = rg_proto::messages::ControlRequest {
+            group,
+            epoch: Epoch(epoch),
+            command,
+        };
+        bus.request(subject, &request, Duration::from_secs(5))
+            .await
+            .unwrap()
+    })
+}
+
+#[test]
+fn control_requests_change_roles_and_refuse_older_epochs() {
+    use rg_proto::messages::{ControlCommand, Role};
+    let group = Group::new("control");
+    let n1 = group.node("n1", None, &[]);
+    let n2 = group.node("n2", Some("n1"), &[]);
+    write_mixed(&n1, "a", 500);
+    assert_eventually!(converged(&n1, &[&n2]), CONVERGE);
+
+    let promoted = control(&group.nats, "n2", 1, ControlCommand::Promote);
+    assert!(promoted.accepted, "{promoted:?}");
+    assert_eq!(promoted.role, Role::Primary);
+    let primary = rg_proto::NodeId::new("n2").unwrap();
+    let repointed = control(
+        &group.nats,
+        "n1",
+        1,
+        ControlCommand::ReplicateOf { primary },
+    );
+    assert!(repointed.accepted && repointed.role == Role::Replica);
+    write_mixed(&n2, "b", 500);
+    assert_eventually!(converged(&n2, &[&n1]), CONVERGE);
+
+    let stale = control(&group.nats, "n1", 0, ControlCommand::Promote);
+    assert!(!stale.accepted);
+    assert!(stale.reason.unwrap().contains("older"));
+    assert_eq!(stale.role, Role::Replica);
+    let itself = rg_proto::NodeId::new("n1").unwrap();
+    let refused = control(
+        &group.nats,
+        "n1",
+        2,
+        ControlCommand::ReplicateOf { primary: itself },
+    );
+    assert!(!refused.accepted);
+}

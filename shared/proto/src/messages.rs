@@ -105,6 +105,40 @@ pub struct Ack {
     pub offset: Offset,
 }
 
+/// A request to one node on `rg.<group>.node.<node>.control`. Nodes refuse requests whose
+/// epoch is older than the newest they have seen, so a stale leader cannot undo a newer
+/// topology.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlRequest {
+    pub group: GroupId,
+    pub epoch: Epoch,
+    pub command: ControlCommand,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ControlCommand {
+    /// Become the primary (keeping the old history for the others' partial resync).
+    Promote,
+    /// Follow `primary`.
+    ReplicateOf { primary: NodeId },
+    /// Report state without changing anything.
+    Ping,
+}
+
+/// A node's answer to a [`ControlRequest`]: its state after handling it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlReply {
+    pub node: NodeId,
+    pub accepted: bool,
+    /// Why the request was refused, when it was.
+    #[serde(default)]
+    pub reason: Option<String>,
+    pub role: Role,
+    pub epoch: Epoch,
+    pub repl_id: ReplId,
+    pub offset: Offset,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

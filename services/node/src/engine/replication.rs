@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use bytes::{Bytes, BytesMut};
 use rand::RngCore;
-use rg_proto::{NodeId, Offset, ReplId};
+use rg_proto::{Epoch, NodeId, Offset, ReplId};
 
 pub use self::backlog::Backlog;
 use super::keyspace::Millis;
@@ -65,6 +65,8 @@ pub struct ReplState {
     /// The followed primary's history and offset from its latest heartbeat, so a replica
     /// notices a lost tail of the stream even when no later batch arrives.
     pub primary_position: Option<(ReplId, Offset)>,
+    /// The newest topology epoch seen in a control request; older ones are refused.
+    pub epoch: Epoch,
 }
 
 impl ReplState {
@@ -87,6 +89,7 @@ impl ReplState {
             last_io: 0,
             syncing: false,
             primary_position: None,
+            epoch: Epoch(0),
         }
     }
 

@@ -39,7 +39,7 @@ fn current(link: &Link) -> Heartbeat {
         group: link.config.group.clone(),
         node: link.config.node.clone(),
         role,
-        epoch: Default::default(),
+        epoch: repl.epoch,
         repl_id: repl.repl_id.clone(),
         offset: repl.offset,
         az: link.config.az.clone(),

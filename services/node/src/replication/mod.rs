@@ -4,12 +4,14 @@
 //! - `heartbeat`: publishes this node's heartbeat and learns its peers' addresses;
 //! - `primary`: publishes the stream in batches, answers resync requests (partial from the
 //!   backlog, or a full snapshot pulled chunk by chunk), and records replicas' acks;
+//! - `control`: answers promote / replicate-of / ping requests, refusing older epochs;
 //! - `replica`: follows the primary's stream, detects gaps and duplicates from offsets, and
 //!   resyncs by itself.
 //!
 //! Every task reads the role from the engine, so a role change (REPLICAOF, promote) takes
 //! effect without restarting anything.
 
+mod control;
 mod heartbeat;
 mod primary;
 mod replica;
@@ -81,6 +83,7 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
         tokio::spawn(primary::publish(link.clone()));
         tokio::spawn(primary::serve_resyncs(link.clone()));
         tokio::spawn(primary::collect_acks(link.clone()));
+        tokio::spawn(control::serve(link.clone()));
         tokio::spawn(replica::follow(link));
     });
 }

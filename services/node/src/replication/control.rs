@@ -1,0 +1,73 @@
+//! Control requests on the bus: promote, replicate-of, ping. The sentinels' failover uses
+//! them; every request carries an epoch and a node refuses one older than it has seen.
+
+use std::sync::Arc;
+
+use rg_proto::messages::{ControlCommand, ControlReply, ControlRequest, Role as WireRole};
+
+use super::Link;
+use crate::engine::replication::Role;
+
+pub(super) async fn serve(link: Arc<Link>) {
+    let subject = link.subjects.control(&link.config.node);
+    let mut requests = match link.bus.subscribe::<ControlRequest>(subject).await {
+        Ok(subscription) => subscription,
+        Err(error) => {
+            tracing::error!(%error, "cannot serve control requests");
+            return;
+        }
+    };
+    while let Some((request, reply_to)) = requests.next().await {
+        let reply = handle(&link, request);
+        if let Some(reply_to) = reply_to {
+            if let Err(error) = link.bus.reply(&reply_to, &reply).await {
+                tracing::warn!(%error, "control reply not sent");
+            }
+        }
+    }
+}
+
+fn handle(link: &Link, request: ControlRequest) -> ControlReply {
+    let mut engine = link.shared.engine.lock();
+    let repl = &mut engine.repl;
+    let refusal = if request.group != link.config.group {
+        Some("this node belongs to another group".to_string())
+    } else if matches!(&request.command, ControlCommand::ReplicateOf { primary } if *primary == link.config.node)
+    {
+        Some("a node cannot replicate itself".to_string())
+    } else if request.epoch < repl.epoch {
+        Some(format!(
+            "epoch {} is older than this node's {}",
+            request.epoch.0, repl.epoch.0
+        ))
+    } else {
+        None
+    };
+    if refusal.is_none() {
+        repl.epoch = request.epoch;
+        match request.command {
+            ControlCommand::Promote => repl.promote(),
+            ControlCommand::ReplicateOf { primary } => {
+                let already =
+                    matches!(&repl.role, Role::Replica { primary: p, .. } if *p == primary);
+                if !already {
+                    repl.follow(primary);
+                }
+            }
+            ControlCommand::Ping => {}
+        }
+        tracing::info!(epoch = request.epoch.0, "control request applied");
+    }
+    ControlReply {
+        node: link.config.node.clone(),
+        accepted: refusal.is_none(),
+        reason: refusal,
+        role: match repl.role {
+            Role::Primary => WireRole::Primary,
+            Role::Replica { .. } => WireRole::Replica,
+        },
+        epoch: repl.epoch,
+        repl_id: repl.repl_id.clone(),
+        offset: repl.offset,
+    }
+}
