@@ -1,0 +1,138 @@
+//! The connection's waits: a blocked command (BLPOP...), WAIT, and `sync-replicas` holding
+//! replies until replicas acknowledge.
+
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::io::AsyncReadExt;
+use tokio::sync::oneshot;
+
+use super::{Blocked, Close, Connection};
+use crate::engine::blocking::WaiterId;
+use crate::engine::keyspace::Millis;
+use crate::engine::reply::Reply;
+use crate::server::now_ms;
+
+impl Connection {
+    /// Waits for a blocked command's result, its timeout, or the client going away.
+    pub(super) async fn wait_blocked(&mut self, blocked: Blocked) -> Option<Close> {
+        let Blocked {
+            waiter,
+            mut rx,
+            deadline,
+        } = blocked;
+        let timeout = deadline.map(|d| Duration::from_millis(d.saturating_sub(now_ms())));
+        let sleep = tokio::time::sleep(timeout.unwrap_or(Duration::MAX));
+        tokio::pin!(sleep);
+        let mut stopping = self.shared.stopping.clone();
+        let reply = loop {
+            tokio::select! {
+                biased;
+                reply = &mut rx => break reply.ok(),
+                _ = self.kill.notified() => return Some(self.abandon(waiter)),
+                _ = stopping.changed() => return Some(self.abandon(waiter)),
+                _ = &mut sleep, if timeout.is_some() => break self.time_out(waiter, &mut rx),
+                read = self.socket.read_buf(&mut self.input) => match read {
+                    // Bytes sent while blocked wait their turn; a close ends the wait.
+                    Ok(0) | Err(_) => return Some(self.abandon(waiter)),
+                    Ok(_) => {}
+                },
+            }
+        };
+        let protocol = self.session.protocol;
+        reply
+            .unwrap_or(Reply::NilArray)
+            .encode(&mut self.output, protocol);
+        self.set_blocked(false);
+        self.flush().await.err().map(|_| Close::Done)
+    }
+
+    /// WAIT: answers how many replicas acknowledged `target` once `needed` have or the
+    /// deadline passes.
+    pub(super) async fn wait_acks(
+        &mut self,
+        target: rg_proto::Offset,
+        needed: usize,
+        deadline: Option<Millis>,
+    ) -> Option<Close> {
+        let timeout = deadline.map(|d| Duration::from_millis(d.saturating_sub(now_ms())));
+        let sleep = tokio::time::sleep(timeout.unwrap_or(Duration::MAX));
+        tokio::pin!(sleep);
+        let shared = self.shared.clone();
+        let acked = loop {
+            // Registered before the check, so an ack landing in between still wakes us.
+            let notified = shared.ack_notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let acked = shared.engine.lock().repl.replicas_at(target);
+            if acked >= needed {
+                break acked;
+            }
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = &mut sleep, if timeout.is_some() => break acked,
+                _ = self.kill.notified() => return Some(Close::Done),
+            }
+        };
+        let protocol = self.session.protocol;
+        Reply::Int(acked as i64).encode(&mut self.output, protocol);
+        self.flush().await.err().map(|_| Close::Done)
+    }
+
+    /// `sync-replicas`: holds the replies until enough replicas acknowledged the writes; past
+    /// `sync-timeout-ms` each write's reply becomes an error, never a silent success.
+    pub(super) async fn await_sync_replicas(&mut self) {
+        let shared = self.shared.clone();
+        let acked = async {
+            loop {
+                let notified = shared.ack_notify.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                if shared.engine.lock().repl.replicas_at(self.sync_target) >= self.sync_replicas {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        if tokio::time::timeout(self.sync_timeout, acked).await.is_ok() {
+            self.unacked.clear();
+            return;
+        }
+        let error = format!(
+            "-NOREPLICAS the write was not acknowledged by {} replicas within sync-timeout-ms \
+             ({} ms): it is applied on the primary but may be lost in a failover\r\n",
+            self.sync_replicas,
+            self.sync_timeout.as_millis()
+        );
+        let mut rewritten = BytesMut::with_capacity(self.output.len());
+        let mut at = 0;
+        for range in self.unacked.drain(..) {
+            rewritten.extend_from_slice(&self.output[at..range.start]);
+            rewritten.extend_from_slice(error.as_bytes());
+            at = range.end;
+        }
+        rewritten.extend_from_slice(&self.output[at..]);
+        self.output = rewritten;
+    }
+
+    /// On timeout: unblock, unless the waiter was served in the meantime.
+    fn time_out(&mut self, waiter: WaiterId, rx: &mut oneshot::Receiver<Reply>) -> Option<Reply> {
+        let mut engine = self.shared.engine.lock();
+        match engine.blocking.unblock(waiter) {
+            // Redis 7.0 answers a null array for BLPOP, BRPOP and BLMOVE alike.
+            Some(_) => Some(Reply::NilArray),
+            None => rx.try_recv().ok(),
+        }
+    }
+
+    fn abandon(&mut self, waiter: WaiterId) -> Close {
+        self.shared.engine.lock().blocking.unblock(waiter);
+        Close::Done
+    }
+
+    fn set_blocked(&mut self, blocked: bool) {
+        if let Some(client) = self.shared.engine.lock().clients.get_mut(self.session.id) {
+            client.blocked = blocked;
+        }
+    }
+}
