@@ -79,8 +79,9 @@ pub enum SyncReply {
         offset: Offset,
         payload: Bytes,
     },
-    /// A snapshot of `chunks` chunks rebuilds the dataset as of stream position `offset` of
-    /// history `repl_id`; the replica pulls the chunks of `transfer`, then follows the stream.
+    /// A snapshot rebuilds the dataset as of stream position `offset` of history `repl_id`;
+    /// the replica pulls the chunks of `transfer` until one says it is the last (`chunks` is
+    /// 0 when the count is not known in advance), then follows the stream.
     Full {
         repl_id: ReplId,
         offset: Offset,
@@ -91,6 +92,8 @@ pub enum SyncReply {
         transfer: u64,
         index: u32,
         data: Bytes,
+        #[serde(default)]
+        last: bool,
     },
     /// Not served (not a primary, unknown transfer...), with the reason.
     Refused { reason: String },

@@ -238,6 +238,8 @@ pub fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let first = index(&args[1], "first")?;
     let second = index(&args[2], "second")?;
     if first != second {
+        // A snapshot walks databases by index; moving them under it would mislabel entries.
+        crate::engine::replication::snapshot::abort(ctx.engine);
         let dbs = &mut ctx.engine.dbs;
         let first_keys = std::mem::take(&mut dbs[first].keys);
         dbs[first].keys = std::mem::replace(&mut dbs[second].keys, first_keys);

@@ -26,6 +26,10 @@ pub const PERSISTENT: Millis = 0;
 
 const NO_SLOT: u32 = u32::MAX;
 
+/// The top bit of an entry's `volatile_pos` is its snapshot mark; the rest is its position.
+const MARK: u32 = 1 << 31;
+const NO_POS: u32 = !MARK;
+
 #[derive(Debug)]
 pub struct Entry {
     pub key: SmallBytes,
@@ -34,8 +38,27 @@ pub struct Entry {
     pub expires_at: Millis,
     /// The eviction policy's access stamp (LRU clock or LFU counter).
     pub access: u32,
-    /// Where this entry sits in the keyspace's list of keys with an expiry.
+    /// Where this entry sits in the keyspace's list of keys with an expiry (low 31 bits),
+    /// and whether the running snapshot has handled it (top bit, see [`Keyspace::mark`]).
     volatile_pos: u32,
+}
+
+impl Entry {
+    fn pos(&self) -> u32 {
+        self.volatile_pos & NO_POS
+    }
+
+    fn set_pos(&mut self, pos: u32) {
+        self.volatile_pos = (self.volatile_pos & MARK) | (pos & NO_POS);
+    }
+
+    fn marked(&self) -> bool {
+        self.volatile_pos & MARK != 0
+    }
+
+    fn set_marked(&mut self, marked: bool) {
+        self.volatile_pos = (self.volatile_pos & NO_POS) | if marked { MARK } else { 0 };
+    }
 }
 
 #[derive(Debug)]
@@ -53,6 +76,19 @@ pub struct Keyspace {
     /// Slots of the entries that have an expiry, for active expiry and volatile eviction.
     volatile: Vec<u32>,
     hasher: DefaultHashBuilder,
+    /// The mark value that means "handled by the current snapshot" (flipped at each start).
+    mark: bool,
+    snapshot: Option<Box<Walk>>,
+}
+
+/// A point-in-time snapshot in progress over this keyspace: entries are serialized either by
+/// the walk or, just before their first change, by the change itself, so the output is the
+/// keyspace as it was when the snapshot started, without stopping writes.
+#[derive(Debug)]
+struct Walk {
+    cursor: usize,
+    out: bytes::BytesMut,
+    started: Millis,
 }
 
 impl Keyspace {
@@ -93,6 +129,7 @@ impl Keyspace {
     }
 
     pub fn entry_mut(&mut self, slot: u32) -> &mut Entry {
+        self.before_change(slot);
         match &mut self.slots[slot as usize] {
             Slot::Used(entry) => entry,
             Slot::Free { .. } => unreachable!("slot {slot} is free"),
@@ -134,7 +171,7 @@ impl Keyspace {
                     value,
                     expires_at: PERSISTENT,
                     access,
-                    volatile_pos: NO_SLOT,
+                    volatile_pos: NO_POS | if self.mark { MARK } else { 0 },
                 };
                 let slot = match self.free_head {
                     Some(free) => {
@@ -162,6 +199,7 @@ impl Keyspace {
         let Keyspace { index, slots, .. } = self;
         let found = index.find_entry(hash, |&slot| slot_key(slots, slot) == key);
         let slot = found.ok()?.remove().0;
+        self.before_change(slot);
         Some(self.release(slot))
     }
 
@@ -175,7 +213,7 @@ impl Keyspace {
         };
         self.free_head = Some(slot);
         self.len -= 1;
-        self.forget_volatile(entry.volatile_pos);
+        self.forget_volatile(entry.pos());
         entry
     }
 
@@ -183,14 +221,15 @@ impl Keyspace {
     pub fn set_expiry(&mut self, slot: u32, at: Millis) {
         let entry = self.entry_mut(slot);
         entry.expires_at = at;
-        let pos = entry.volatile_pos;
-        match (at == PERSISTENT, pos == NO_SLOT) {
+        let pos = entry.pos();
+        match (at == PERSISTENT, pos == NO_POS) {
             (false, true) => {
-                self.entry_mut(slot).volatile_pos = self.volatile.len() as u32;
+                let next = self.volatile.len() as u32;
+                self.entry_mut(slot).set_pos(next);
                 self.volatile.push(slot);
             }
             (true, false) => {
-                self.entry_mut(slot).volatile_pos = NO_SLOT;
+                self.entry_mut(slot).set_pos(NO_POS);
                 self.forget_volatile(pos);
             }
             _ => {}
@@ -198,12 +237,87 @@ impl Keyspace {
     }
 
     fn forget_volatile(&mut self, pos: u32) {
-        if pos == NO_SLOT {
+        if pos == NO_POS {
             return;
         }
         self.volatile.swap_remove(pos as usize);
         if let Some(&moved) = self.volatile.get(pos as usize) {
-            self.entry_mut(moved).volatile_pos = pos;
+            self.entry_mut(moved).set_pos(pos);
+        }
+    }
+
+    /// Starts a point-in-time snapshot as of now (see [`Walk`]).
+    pub fn start_snapshot(&mut self, now: Millis) {
+        self.finish_snapshot();
+        self.mark = !self.mark;
+        self.snapshot = Some(Box::new(Walk {
+            cursor: 0,
+            out: bytes::BytesMut::new(),
+            started: now,
+        }));
+    }
+
+    /// Serializes unhandled entries until `max_bytes` are pending or the walk is over;
+    /// true once every entry has been handled.
+    pub fn snapshot_step(&mut self, max_bytes: usize) -> bool {
+        let Some(walk) = self.snapshot.as_ref() else {
+            return true;
+        };
+        let mut cursor = walk.cursor;
+        while cursor < self.slots.len() && self.snapshot_pending() < max_bytes {
+            self.before_change(cursor as u32);
+            cursor += 1;
+        }
+        if let Some(walk) = self.snapshot.as_mut() {
+            walk.cursor = cursor;
+        }
+        cursor >= self.slots.len()
+    }
+
+    pub fn snapshot_pending(&self) -> usize {
+        self.snapshot.as_ref().map_or(0, |w| w.out.len())
+    }
+
+    /// Takes the serialized entries so far.
+    pub fn take_snapshot_output(&mut self) -> bytes::BytesMut {
+        self.snapshot
+            .as_mut()
+            .map(|w| w.out.split())
+            .unwrap_or_default()
+    }
+
+    /// Ends the snapshot, marking whatever the walk did not reach as handled (without
+    /// output), so the next snapshot starts from a consistent mark.
+    pub fn finish_snapshot(&mut self) {
+        let Some(walk) = self.snapshot.take() else {
+            return;
+        };
+        for index in walk.cursor..self.slots.len() {
+            if let Slot::Used(entry) = &mut self.slots[index] {
+                entry.set_marked(self.mark);
+            }
+        }
+    }
+
+    pub fn snapshot_active(&self) -> bool {
+        self.snapshot.is_some()
+    }
+
+    /// Serializes the entry in `slot` into the snapshot if the snapshot has not handled it:
+    /// its value is still the one it had when the snapshot started.
+    fn before_change(&mut self, slot: u32) {
+        let Some(walk) = self.snapshot.as_mut() else {
+            return;
+        };
+        let Slot::Used(entry) = &mut self.slots[slot as usize] else {
+            return;
+        };
+        if entry.marked() == self.mark {
+            return;
+        }
+        entry.set_marked(self.mark);
+        if entry.expires_at == PERSISTENT || entry.expires_at > walk.started {
+            super::replication::snapshot::write_entry(&mut walk.out, entry);
         }
     }
 
@@ -260,8 +374,16 @@ impl Keyspace {
         })
     }
 
+    /// Empties the keyspace. A snapshot in progress continues (over nothing): what it had
+    /// not written out is gone, as the FLUSH in the stream after it says.
     pub fn clear(&mut self) {
+        let (mark, snapshot) = (self.mark, self.snapshot.take());
         *self = Keyspace::default();
+        self.mark = mark;
+        self.snapshot = snapshot.map(|mut walk| {
+            walk.cursor = 0;
+            walk
+        });
     }
 }
 

@@ -5,6 +5,9 @@
 
 mod backlog;
 pub mod snapshot;
+#[cfg(test)]
+#[path = "replication/snapshot_tests.rs"]
+mod snapshot_tests;
 
 use std::collections::BTreeMap;
 
@@ -158,6 +161,11 @@ impl ReplState {
         self.second_offset = None;
         self.offset = offset;
         self.backlog.reset(offset);
+        self.stream_db = None;
+    }
+
+    /// Makes the next stream command start with a SELECT (a snapshot's reader begins in db 0).
+    pub fn forget_stream_db(&mut self) {
         self.stream_db = None;
     }
 

@@ -1,10 +1,8 @@
 //! The primary's side: publishing the stream, answering resyncs, collecting acks.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use rg_proto::messages::{Ack, ReplBatch, SyncReply, SyncRequest, MAX_PAYLOAD};
 use rg_proto::Offset;
 
@@ -58,14 +56,15 @@ fn next_batches(link: &Link) -> Option<Vec<ReplBatch>> {
     Some(batches)
 }
 
-/// A full-sync snapshot being pulled by a replica.
+/// The full-sync snapshot being pulled (one at a time: the snapshot lives in the engine).
 struct Transfer {
-    chunks: Vec<Bytes>,
-    started: Instant,
+    id: u64,
+    next_index: u32,
+    last_pull: Instant,
 }
 
-/// How long a snapshot waits to be pulled before it is dropped.
-const TRANSFER_TTL: Duration = Duration::from_secs(120);
+/// A snapshot nobody pulled for this long is abandoned, so another replica can sync.
+const TRANSFER_IDLE: Duration = Duration::from_secs(5);
 
 pub(super) async fn serve_resyncs(link: Arc<Link>) {
     let subject = link.subjects.repl_sync(&link.config.node);
@@ -76,13 +75,12 @@ pub(super) async fn serve_resyncs(link: Arc<Link>) {
             return;
         }
     };
-    let mut transfers: HashMap<u64, Transfer> = HashMap::new();
-    let mut next_transfer = 1u64;
+    let mut transfer: Option<Transfer> = None;
+    let mut next_id = 1u64;
     while let Some((request, reply_to)) = requests.next().await {
         let Some(reply_to) = reply_to else {
             continue;
         };
-        transfers.retain(|_, t| t.started.elapsed() < TRANSFER_TTL);
         let reply = match request {
             SyncRequest::Resume { group, .. } | SyncRequest::Chunk { group, .. }
                 if group != link.config.group =>
@@ -95,16 +93,18 @@ pub(super) async fn serve_resyncs(link: Arc<Link>) {
                 offset,
                 ..
             } => {
-                let reply = resume(&link, &repl_id, offset, &mut transfers, next_transfer);
+                let reply = resume(&link, &repl_id, offset, &mut transfer, next_id);
                 if let SyncReply::Full { transfer, .. } = &reply {
                     tracing::info!(%replica, transfer, "full sync");
-                    next_transfer += 1;
+                    next_id += 1;
                 }
                 reply
             }
             SyncRequest::Chunk {
-                transfer, index, ..
-            } => chunk(&mut transfers, transfer, index),
+                transfer: id,
+                index,
+                ..
+            } => chunk(&link, &mut transfer, id, index),
         };
         if let Err(error) = link.bus.reply(&reply_to, &reply).await {
             tracing::warn!(%error, "resync reply not sent");
@@ -123,8 +123,8 @@ fn resume(
     link: &Link,
     repl_id: &rg_proto::ReplId,
     offset: Offset,
-    transfers: &mut HashMap<u64, Transfer>,
-    transfer: u64,
+    transfer: &mut Option<Transfer>,
+    id: u64,
 ) -> SyncReply {
     let mut engine = link.shared.engine.lock();
     if engine.repl.role != Role::Primary {
@@ -147,38 +147,54 @@ fn resume(
             };
         }
     }
+    if snapshot::active(&engine) {
+        match transfer {
+            Some(running) if running.last_pull.elapsed() < TRANSFER_IDLE => {
+                return refused("another full sync is in progress; retry");
+            }
+            _ => snapshot::abort(&mut engine),
+        }
+    }
     engine.stats.sync_full += 1;
-    let chunks = snapshot::serialize(&engine, now_ms());
-    let reply = SyncReply::Full {
+    snapshot::start(&mut engine, now_ms());
+    *transfer = Some(Transfer {
+        id,
+        next_index: 0,
+        last_pull: Instant::now(),
+    });
+    SyncReply::Full {
         repl_id: engine.repl.repl_id.clone(),
         offset: engine.repl.offset,
-        transfer,
-        chunks: chunks.len() as u32,
-    };
-    transfers.insert(
-        transfer,
-        Transfer {
-            chunks,
-            started: Instant::now(),
-        },
-    );
-    reply
+        transfer: id,
+        chunks: 0,
+    }
 }
 
-fn chunk(transfers: &mut HashMap<u64, Transfer>, transfer: u64, index: u32) -> SyncReply {
-    let Some(pending) = transfers.get(&transfer) else {
-        return refused("unknown or expired transfer");
+/// Serializes and hands out the next chunk; chunks must be pulled in order.
+fn chunk(link: &Link, transfer: &mut Option<Transfer>, id: u64, index: u32) -> SyncReply {
+    let Some(running) = transfer.as_mut().filter(|t| t.id == id) else {
+        return refused("unknown or abandoned transfer");
     };
-    let Some(data) = pending.chunks.get(index as usize).cloned() else {
-        return refused("no such chunk");
-    };
-    if index as usize + 1 == pending.chunks.len() {
-        transfers.remove(&transfer);
+    if index != running.next_index {
+        return refused("chunks must be pulled in order");
+    }
+    let mut engine = link.shared.engine.lock();
+    if !snapshot::active(&engine) && index > 0 {
+        *transfer = None;
+        return refused("the snapshot was abandoned");
+    }
+    let (data, last) = snapshot::next_chunk(&mut engine, index == 0);
+    drop(engine);
+    running.next_index += 1;
+    running.last_pull = Instant::now();
+    if last {
+        *transfer = None;
     }
     SyncReply::Chunk {
-        transfer,
+        transfer: id,
         index,
         data,
+        last,
     }
 }
 

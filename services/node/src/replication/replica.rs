@@ -86,12 +86,14 @@ pub(super) async fn follow(link: Arc<Link>) {
             return;
         }
     };
+    // One applier for the whole life of the follower: the stream's SELECTs carry over
+    // resyncs, and only a full sync starts it afresh.
+    let mut applier = Applier::new();
     loop {
         let Some((primary, generation)) = followed(&link) else {
             tokio::time::sleep(RETRY).await;
             continue;
         };
-        let mut applier = Applier::new();
         if let Err(error) = resync(&link, &primary, &mut applier).await {
             tracing::warn!(%primary, %error, "resync failed; retrying");
             set_link(&link, false);
@@ -185,27 +187,33 @@ async fn full_sync(
 ) -> Result<(), String> {
     link.shared.engine.lock().repl.syncing = true;
     *applier = Applier::new();
-    for index in 0..chunks {
+    let mut index = 0;
+    loop {
         let request = SyncRequest::Chunk {
             group: link.config.group.clone(),
             replica: link.config.node.clone(),
             transfer,
             index,
         };
-        let data = match sync_request(link, primary, &request).await? {
-            SyncReply::Chunk { data, .. } => data,
+        let (data, last) = match sync_request(link, primary, &request).await? {
+            SyncReply::Chunk { data, last, .. } => (data, last),
             SyncReply::Refused { reason } => return Err(reason),
             _ => return Err("unexpected reply to a chunk request".into()),
         };
         let mut engine = link.shared.engine.lock();
         applier.apply(&mut engine, &data);
+        drop(engine);
+        index += 1;
+        if last || (chunks > 0 && index >= chunks) {
+            break;
+        }
     }
     let mut engine = link.shared.engine.lock();
     *applier = Applier::new();
     engine.repl.reset_history(repl_id, offset);
     engine.repl.syncing = false;
     engine.repl.last_io = now_ms();
-    tracing::info!(%offset, chunks, "full sync done");
+    tracing::info!(%offset, chunks = index, "full sync done");
     Ok(())
 }
 

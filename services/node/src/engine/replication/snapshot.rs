@@ -2,9 +2,10 @@
 //! per key SET / RPUSH / HSET / SADD / ZADD and PEXPIREAT), cut into chunks that fit in a
 //! bus message. Containers are written in bounded commands so no single command is huge.
 //!
-//! The snapshot is taken under the engine lock in one go, which stalls clients for the time
-//! it takes to serialize the dataset (about a second per GB); an incremental,
-//! point-in-time snapshot is the planned replacement.
+//! The snapshot is point-in-time without stopping writes: each keyspace serializes an entry
+//! either when its walk reaches it or just before the entry's first change after the start,
+//! whichever comes first (see `Keyspace::start_snapshot`). Writes made after the start reach
+//! the replica through the stream instead.
 
 use bytes::{Bytes, BytesMut};
 use rg_proto::messages::MAX_PAYLOAD;
@@ -17,33 +18,63 @@ use super::write_command;
 /// Elements per container command.
 const BATCH: usize = 512;
 
-pub fn serialize(engine: &Engine, now: Millis) -> Vec<Bytes> {
-    let mut chunks = Vec::new();
-    let mut out = BytesMut::new();
-    write_command(&mut out, &[b"FLUSHALL"]);
-    for (index, db) in engine.dbs.iter().enumerate() {
-        if db.keys.is_empty() {
-            continue;
-        }
-        let index_text = index.to_string();
-        write_command(&mut out, &[b"SELECT", index_text.as_bytes()]);
-        for entry in db.keys.iter() {
-            if entry.expires_at != PERSISTENT && entry.expires_at <= now {
-                continue;
-            }
-            write_entry(&mut out, entry);
-            if out.len() >= MAX_PAYLOAD {
-                chunks.push(out.split().freeze());
-            }
-        }
+/// Starts a point-in-time snapshot of every database, as of the stream's current offset
+/// (the caller captures pending writes first). The next stream command carries a SELECT, so
+/// a replica that loads the snapshot and then follows the stream lands in the right database.
+pub fn start(engine: &mut Engine, now: Millis) {
+    for db in &mut engine.dbs {
+        db.keys.start_snapshot(now);
     }
-    if !out.is_empty() {
-        chunks.push(out.freeze());
-    }
-    chunks
+    engine.repl.forget_stream_db();
 }
 
-fn write_entry(out: &mut BytesMut, entry: &Entry) {
+/// The next chunk of the running snapshot (the first starts with FLUSHALL); `true` with the
+/// last one. Each call serializes at most about one chunk, so the engine lock is held for
+/// a bounded time and clients keep being served between chunks.
+pub fn next_chunk(engine: &mut Engine, first: bool) -> (Bytes, bool) {
+    next_chunk_of(engine, first, MAX_PAYLOAD)
+}
+
+/// [`next_chunk`] with chunks of about `size` bytes.
+pub fn next_chunk_of(engine: &mut Engine, first: bool, size: usize) -> (Bytes, bool) {
+    let mut out = BytesMut::new();
+    if first {
+        write_command(&mut out, &[b"FLUSHALL"]);
+    }
+    let mut all_done = true;
+    for (index, db) in engine.dbs.iter_mut().enumerate() {
+        if !db.keys.snapshot_active() {
+            continue;
+        }
+        let room = size.saturating_sub(out.len());
+        let done = room > 0 && db.keys.snapshot_step(room);
+        let bytes = db.keys.take_snapshot_output();
+        if !bytes.is_empty() {
+            let index_text = index.to_string();
+            write_command(&mut out, &[b"SELECT", index_text.as_bytes()]);
+            out.extend_from_slice(&bytes);
+        }
+        if done {
+            db.keys.finish_snapshot();
+        } else {
+            all_done = false;
+        }
+    }
+    (out.freeze(), all_done)
+}
+
+/// Abandons a running snapshot (its replica went away, or SWAPDB moved databases under it).
+pub fn abort(engine: &mut Engine) {
+    for db in &mut engine.dbs {
+        db.keys.finish_snapshot();
+    }
+}
+
+pub fn active(engine: &Engine) -> bool {
+    engine.dbs.iter().any(|db| db.keys.snapshot_active())
+}
+
+pub fn write_entry(out: &mut BytesMut, entry: &Entry) {
     let key: &[u8] = &entry.key;
     match &entry.value {
         Value::Str(value) => write_command(out, &[b"SET", key, value]),
