@@ -37,7 +37,7 @@ impl Shared {
         if engine.records.is_some() {
             replication::capture(engine);
         }
-        if !engine.repl.unpublished.is_empty() {
+        if engine.repl.has_unpublished() {
             self.repl_notify.notify_one();
         }
     }

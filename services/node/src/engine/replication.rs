@@ -48,8 +48,10 @@ pub struct ReplState {
     /// The stream position after the last byte produced (primary) or applied (replica).
     pub offset: Offset,
     pub backlog: Backlog,
-    /// Bytes captured but not yet published, starting at `unpublished_from`.
-    pub unpublished: BytesMut,
+    /// Stream pieces captured but not yet published (shared with the backlog), starting at
+    /// `unpublished_from`.
+    unpublished: Vec<Bytes>,
+    unpublished_len: usize,
     pub unpublished_from: Offset,
     /// The database the stream's last command ran in, so a SELECT is inserted on change.
     stream_db: Option<usize>,
@@ -81,7 +83,8 @@ impl ReplState {
             second_offset: None,
             offset: Offset(0),
             backlog: Backlog::new(backlog_size),
-            unpublished: BytesMut::new(),
+            unpublished: Vec::new(),
+            unpublished_len: 0,
             unpublished_from: Offset(0),
             stream_db: None,
             replicas: BTreeMap::new(),
@@ -111,6 +114,7 @@ impl ReplState {
         self.role = Role::Primary;
         self.stream_db = None;
         self.unpublished.clear();
+        self.unpublished_len = 0;
         self.unpublished_from = self.offset;
         self.generation += 1;
     }
@@ -131,17 +135,23 @@ impl ReplState {
             self.unpublished_from = self.offset;
         }
         let chunk = Bytes::copy_from_slice(bytes);
-        self.backlog.push(self.offset, chunk);
+        self.backlog.push(self.offset, chunk.clone());
         self.offset = self.offset.advance(bytes.len());
         if !self.is_replica() {
-            self.unpublished.extend_from_slice(bytes);
+            self.unpublished_len += chunk.len();
+            self.unpublished.push(chunk);
             // While the bus is down nothing is published; past the backlog's size the
             // unpublished bytes are dropped rather than grown without bound. Replicas see
             // the gap in the offsets and resync (fully, since the backlog no longer has it).
-            if self.unpublished.len() > self.backlog.capacity() {
+            if self.unpublished_len > self.backlog.capacity() {
                 self.unpublished.clear();
+                self.unpublished_len = 0;
             }
         }
+    }
+
+    pub fn has_unpublished(&self) -> bool {
+        !self.unpublished.is_empty()
     }
 
     /// Takes what the driver must publish, with its start offset.
@@ -151,7 +161,16 @@ impl ReplState {
         }
         let from = self.unpublished_from;
         self.unpublished_from = self.offset;
-        Some((from, self.unpublished.split().freeze()))
+        self.unpublished_len = 0;
+        let pieces = std::mem::take(&mut self.unpublished);
+        if let [single] = pieces.as_slice() {
+            return Some((from, single.clone()));
+        }
+        let mut joined = BytesMut::with_capacity(pieces.iter().map(Bytes::len).sum());
+        pieces
+            .iter()
+            .for_each(|piece| joined.extend_from_slice(piece));
+        Some((from, joined.freeze()))
     }
 
     /// Starts a fresh history at `offset` (after a full sync from `repl_id`).

@@ -28,6 +28,13 @@ pub(super) async fn publish(link: Arc<Link>) {
                     tracing::warn!(%error, offset = %batch.offset, "stream batch not published");
                 }
             }
+            // Backpressure: wait until the client has written what it was given, so its
+            // buffers hold about one round of batches rather than growing with the load
+            // (measured: 1.7 GB retained after loading 1 GB without this). What arrives
+            // meanwhile joins the next, larger batch.
+            if let Err(error) = link.bus.flush().await {
+                tracing::debug!(%error, "flush of the stream failed");
+            }
         }
     }
 }

@@ -75,17 +75,6 @@ enum Stop {
 }
 
 pub(super) async fn follow(link: Arc<Link>) {
-    let mut stream = match link
-        .bus
-        .subscribe::<ReplBatch>(link.subjects.repl_stream())
-        .await
-    {
-        Ok(subscription) => subscription,
-        Err(error) => {
-            tracing::error!(%error, "cannot follow the replication stream");
-            return;
-        }
-    };
     // One applier for the whole life of the follower: the stream's SELECTs carry over
     // resyncs, and only a full sync starts it afresh.
     let mut applier = Applier::new();
@@ -94,15 +83,43 @@ pub(super) async fn follow(link: Arc<Link>) {
             tokio::time::sleep(RETRY).await;
             continue;
         };
-        if let Err(error) = resync(&link, &primary, &mut applier).await {
+        // Subscribed only while following: a primary must not buffer its own stream in a
+        // subscription nobody reads (measured: 1.6 GB held after loading 1 GB).
+        let subject = link.subjects.repl_stream();
+        let mut stream = match link.bus.subscribe::<ReplBatch>(subject).await {
+            Ok(subscription) => subscription,
+            Err(error) => {
+                tracing::warn!(%error, "cannot follow the replication stream; retrying");
+                tokio::time::sleep(RETRY).await;
+                continue;
+            }
+        };
+        follow_primary(&link, &primary, generation, &mut stream, &mut applier).await;
+        set_link(&link, false);
+    }
+}
+
+/// Resyncs and applies the stream until the role changes.
+async fn follow_primary(
+    link: &Link,
+    primary: &NodeId,
+    generation: u64,
+    stream: &mut rg_bus::Subscription<ReplBatch>,
+    applier: &mut Applier,
+) {
+    loop {
+        if followed(link).map(|(_, g)| g) != Some(generation) {
+            return;
+        }
+        if let Err(error) = resync(link, primary, applier).await {
             tracing::warn!(%primary, %error, "resync failed; retrying");
-            set_link(&link, false);
+            set_link(link, false);
             tokio::time::sleep(RETRY).await;
             continue;
         }
-        set_link(&link, true);
-        match stream_from(&link, &primary, generation, &mut stream, &mut applier).await {
-            Stop::RoleChanged => set_link(&link, false),
+        set_link(link, true);
+        match stream_from(link, primary, generation, stream, applier).await {
+            Stop::RoleChanged => return,
             Stop::Resync => tracing::info!(%primary, "gap in the stream; resyncing"),
         }
     }
