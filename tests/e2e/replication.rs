@@ -411,3 +411,38 @@ fn control_requests_change_roles_and_refuse_older_epochs() {
     );
     assert!(!refused.accepted);
 }
+
+#[test]
+fn a_batch_naming_another_group_is_dropped() {
+    use rg_proto::messages::ReplBatch;
+    use rg_proto::{Epoch, GroupId, NodeId, Offset, ReplId, Subjects};
+    let group = Group::new("mine");
+    let primary = group.node("n1", None, &[]);
+    let replica = group.node("n2", Some("n1"), &[]);
+    write_mixed(&primary, "a", 100);
+    assert_eventually!(converged(&primary, &[&replica]), CONVERGE);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let bus = rg_bus::Bus::connect(&group.nats.url(), "intruder")
+            .await
+            .unwrap();
+        let mine = GroupId::new("mine").unwrap();
+        let forged = ReplBatch {
+            group: GroupId::new("other").unwrap(),
+            primary: NodeId::new("n1").unwrap(),
+            epoch: Epoch(0),
+            repl_id: ReplId::none(),
+            offset: Offset(0),
+            payload: bytes::Bytes::from_static(b"*1\r\n$8\r\nFLUSHALL\r\n"),
+        };
+        let subject = Subjects::new("rg", &mine).repl_stream();
+        bus.publish(subject, &forged).await.unwrap();
+        bus.flush().await.unwrap();
+    });
+    write_mixed(&primary, "b", 100);
+    assert_eventually!(converged(&primary, &[&replica]), CONVERGE);
+    assert!(q::<i64>(&mut connect(&replica), &["DBSIZE"]) > 150);
+}
