@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 status=0
-for crate in rg-resp rg-commands rg-proto; do
+for crate in rg-resp rg-commands rg-proto rg-failover; do
     for forbidden in tokio async-nats figment; do
         if cargo tree -p "$crate" -e normal --prefix none | grep -q "^$forbidden "; then
             echo "check-deps: $crate must not depend on $forbidden" >&2
