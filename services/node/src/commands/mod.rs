@@ -91,6 +91,16 @@ fn check(ctx: &mut Ctx, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError
     if needs_auth && !spec.flags.contains(Flags::NO_AUTH) {
         return Err(CmdError::NoAuth);
     }
+    // A replica in a full sync holds a partial dataset: like Redis while loading, it
+    // answers only the commands that make sense then.
+    // Commands with subcommands (CONFIG, CLIENT...) carry their flags on the subcommands,
+    // most of which Redis allows while loading; they are let through.
+    let allowed_while_loading = spec.flags.contains(Flags::LOADING) || spec.flags.is_empty();
+    if ctx.engine.repl.syncing && !ctx.from_primary && !allowed_while_loading {
+        return Err(CmdError::Line(
+            "LOADING Redis is loading the dataset in memory".into(),
+        ));
+    }
     if spec.is_write() && !ctx.from_primary {
         if ctx.engine.repl.is_replica() {
             return Err(CmdError::ReadOnly);

@@ -79,3 +79,25 @@ pub fn bulk(text: &str) -> Reply {
 pub fn bulks(items: &[&str]) -> Reply {
     Reply::Array(items.iter().map(|s| bulk(s)).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TestNode;
+    use crate::engine::reply::Reply;
+
+    #[test]
+    fn a_replica_in_a_full_sync_answers_loading_except_to_loading_safe_commands() {
+        let mut node = TestNode::new();
+        node.engine.repl.syncing = true;
+        let loading = |reply: Reply| match reply {
+            Reply::Error(e) => e.line().starts_with("LOADING"),
+            _ => false,
+        };
+        assert!(loading(node.run(&["GET", "k"])));
+        assert!(loading(node.run(&["DBSIZE"])));
+        assert!(matches!(node.run(&["INFO", "replication"]), Reply::Text(_)));
+        assert!(!loading(node.run(&["CONFIG", "GET", "maxmemory"])));
+        node.engine.repl.syncing = false;
+        assert_eq!(node.run(&["GET", "k"]), Reply::Nil);
+    }
+}
