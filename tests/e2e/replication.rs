@@ -446,3 +446,79 @@ fn a_batch_naming_another_group_is_dropped() {
     assert_eventually!(converged(&primary, &[&replica]), CONVERGE);
     assert!(q::<i64>(&mut connect(&replica), &["DBSIZE"]) > 150);
 }
+
+/// Publishes heartbeats for `sentinels` of group `fence` every 100 ms until `stop` is set.
+fn fake_sentinels(
+    url: String,
+    sentinels: &'static [&'static str],
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    use rg_proto::messages::SentinelHeartbeat;
+    use rg_proto::{Epoch, GroupId, NodeId, Subjects};
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let bus = rg_bus::Bus::connect(&url, "fake-sentinels").await.unwrap();
+            let group = GroupId::new("fence").unwrap();
+            let subjects = Subjects::new("rg", &group);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                for name in sentinels {
+                    let sentinel = NodeId::new(*name).unwrap();
+                    let heartbeat = SentinelHeartbeat {
+                        group: group.clone(),
+                        sentinel: sentinel.clone(),
+                        epoch: Epoch(0),
+                    };
+                    let _ = bus
+                        .publish(subjects.sentinel_heartbeat(&sentinel), &heartbeat)
+                        .await;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+    })
+}
+
+#[test]
+fn a_primary_that_loses_sight_of_its_sentinels_fences_itself() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let group = Group::new("fence");
+    let fenced_error = "READONLY You can't write against a fenced primary";
+    let primary = group.node(
+        "n1",
+        None,
+        &["--sentinels", "s1,s2,s3", "--fence-timeout-ms", "400"],
+    );
+    let mut con = connect(&primary);
+    // Only a stranger and one of three: not a majority, so after the grace period it fences.
+    let stop = Arc::new(AtomicBool::new(false));
+    let minority = fake_sentinels(group.nats.url(), &["s1", "mallory"], stop.clone());
+    let fenced = |con: &mut redis::Connection| {
+        redis::cmd("SET")
+            .arg("k")
+            .arg("v")
+            .query::<()>(con)
+            .is_err_and(|e| crate::support::error_line(&e).starts_with(fenced_error))
+    };
+    assert_eventually!(fenced(&mut con));
+    stop.store(true, Ordering::Relaxed);
+    minority.join().unwrap();
+    // A majority heard again: writes resume.
+    let stop = Arc::new(AtomicBool::new(false));
+    let majority = fake_sentinels(group.nats.url(), &["s1", "s2"], stop.clone());
+    assert_eventually!(redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut con)
+        .is_ok());
+    // The sentinels go silent (as when the primary is cut off from the bus): fenced again.
+    stop.store(true, Ordering::Relaxed);
+    majority.join().unwrap();
+    assert_eventually!(fenced(&mut con));
+    let value: String = q(&mut con, &["GET", "k"]);
+    assert_eq!(value, "v", "a fenced primary still serves reads");
+}

@@ -57,6 +57,10 @@ pub struct NodeConfig {
     pub repl_backlog_size: u64,
     /// Milliseconds between heartbeats.
     pub heartbeat_ms: u64,
+    /// The group's sentinel ids, comma-separated; empty turns fencing off.
+    pub sentinels: String,
+    /// A primary that sees no majority of `sentinels` for this long refuses writes; 0 off.
+    pub fence_timeout_ms: u64,
     /// A primary refuses writes unless this many replicas acked recently (0: off).
     pub min_replicas_to_write: u32,
     /// Seconds within which a replica's ack counts for `min-replicas-to-write`.
@@ -98,6 +102,8 @@ impl Default for NodeConfig {
             replicaof: String::new(),
             repl_backlog_size: 64 * 1024 * 1024,
             heartbeat_ms: 100,
+            sentinels: String::new(),
+            fence_timeout_ms: 1000,
             min_replicas_to_write: 0,
             min_replicas_max_lag: 10,
             sync_replicas: 0,
@@ -191,6 +197,12 @@ pub struct Flags {
     pub heartbeat_ms: Option<u64>,
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentinels: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fence_timeout_ms: Option<u64>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_replicas_to_write: Option<u32>,
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -275,6 +287,13 @@ impl NodeConfig {
         if self.heartbeat_ms == 0 {
             return Err(rejected("heartbeat-ms", "must be at least 1".into()));
         }
+        let sentinels = self
+            .sentinels
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| NodeId::new(s).map_err(|e| rejected("sentinels", e.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
         let host = if self.announce_host.is_empty() {
             &self.bind
         } else {
@@ -295,6 +314,8 @@ impl NodeConfig {
             follow,
             backlog_size: self.repl_backlog_size.max(1024 * 1024) as usize,
             heartbeat: std::time::Duration::from_millis(self.heartbeat_ms),
+            sentinels,
+            fence_timeout_ms: self.fence_timeout_ms,
         }))
     }
 }

@@ -108,6 +108,14 @@ pub struct Ack {
     pub offset: Offset,
 }
 
+/// Published by every sentinel every heartbeat interval for each group it watches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentinelHeartbeat {
+    pub group: GroupId,
+    pub sentinel: NodeId,
+    pub epoch: Epoch,
+}
+
 /// A request to one node on `rg.<group>.node.<node>.control`. Nodes refuse requests whose
 /// epoch is older than the newest they have seen, so a stale leader cannot undo a newer
 /// topology.

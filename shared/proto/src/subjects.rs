@@ -42,6 +42,16 @@ impl Subjects {
         format!("{}.repl.sync.{primary}", self.base)
     }
 
+    /// `rg.<group>.sentinel.heartbeat.<sentinel>`: a sentinel's liveness, which a primary
+    /// needs from a majority of the sentinel set to keep accepting writes (fencing).
+    pub fn sentinel_heartbeat(&self, sentinel: &NodeId) -> String {
+        format!("{}.sentinel.heartbeat.{sentinel}", self.base)
+    }
+
+    pub fn sentinel_heartbeats(&self) -> String {
+        format!("{}.sentinel.heartbeat.*", self.base)
+    }
+
     /// `rg.<group>.repl.ack`: replicas' acknowledged offsets.
     pub fn repl_ack(&self) -> String {
         format!("{}.repl.ack", self.base)

@@ -6,6 +6,34 @@
 mod backlog;
 pub mod snapshot;
 #[cfg(test)]
+mod fence_tests {
+    use super::*;
+
+    #[test]
+    fn a_primary_needs_a_fresh_majority_of_its_sentinels() {
+        let ids: Vec<NodeId> = ["s1", "s2", "s3"]
+            .iter()
+            .map(|s| NodeId::new(*s).unwrap())
+            .collect();
+        let mut fence = Fence {
+            sentinels: ids.clone(),
+            timeout: 500,
+            last_seen: BTreeMap::new(),
+            since: 1000,
+        };
+        assert!(!fence.fenced(1400), "grace period after start");
+        assert!(fence.fenced(1600));
+        fence.last_seen.insert(ids[0].clone(), 1600);
+        assert!(fence.fenced(1600), "one of three is not a majority");
+        fence.last_seen.insert(ids[1].clone(), 1600);
+        assert!(!fence.fenced(1700));
+        assert!(fence.fenced(2200), "their heartbeats went stale");
+        fence.timeout = 0;
+        assert!(!fence.fenced(9999), "0 turns fencing off");
+    }
+}
+
+#[cfg(test)]
 #[path = "replication/snapshot_tests.rs"]
 mod snapshot_tests;
 
@@ -72,6 +100,40 @@ pub struct ReplState {
     pub primary_position: Option<(ReplId, Offset)>,
     /// The newest topology epoch seen in a control request; older ones are refused.
     pub epoch: Epoch,
+    pub fence: Fence,
+}
+
+/// Fencing: a primary that cannot see a majority of its sentinel set for `timeout` stops
+/// accepting writes, so a primary cut off from the bus cannot keep taking writes that the
+/// primary elected on the other side will never have.
+#[derive(Debug, Clone, Default)]
+pub struct Fence {
+    /// The configured sentinel set; empty means fencing is off.
+    pub sentinels: Vec<NodeId>,
+    /// 0 turns fencing off (trading safety for availability).
+    pub timeout: Millis,
+    /// When each sentinel was last heard from.
+    pub last_seen: BTreeMap<NodeId, Millis>,
+    /// Counted from here when a sentinel has not been heard from yet.
+    pub since: Millis,
+}
+
+impl Fence {
+    /// True when writes must be refused at `now`.
+    pub fn fenced(&self, now: Millis) -> bool {
+        if self.sentinels.is_empty() || self.timeout == 0 {
+            return false;
+        }
+        let seen = self
+            .sentinels
+            .iter()
+            .filter(|s| {
+                let last = self.last_seen.get(*s).copied().unwrap_or(self.since);
+                now.saturating_sub(last) <= self.timeout
+            })
+            .count();
+        seen * 2 <= self.sentinels.len()
+    }
 }
 
 impl ReplState {
@@ -96,6 +158,7 @@ impl ReplState {
             syncing: false,
             primary_position: None,
             epoch: Epoch(0),
+            fence: Fence::default(),
         }
     }
 
@@ -186,6 +249,11 @@ impl ReplState {
     /// Makes the next stream command start with a SELECT (a snapshot's reader begins in db 0).
     pub fn forget_stream_db(&mut self) {
         self.stream_db = None;
+    }
+
+    /// Whether writes are refused because this primary is fenced.
+    pub fn fenced(&self, now: Millis) -> bool {
+        !self.is_replica() && self.fence.fenced(now)
     }
 
     /// Replicas whose last ack covers `offset`.

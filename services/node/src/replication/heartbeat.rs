@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use rg_proto::messages::{Heartbeat, Role as WireRole};
+use rg_proto::messages::{Heartbeat, Role as WireRole, SentinelHeartbeat};
 
 use super::Link;
 use crate::engine::replication::Role;
@@ -72,5 +72,32 @@ async fn learn_peers(link: Arc<Link>) {
             repl.primary_position = Some((heartbeat.repl_id, heartbeat.offset));
         }
         repl.peers.insert(heartbeat.node, heartbeat.address);
+    }
+}
+
+/// Notes when each sentinel of the set was last heard from, for fencing.
+pub(super) async fn watch_sentinels(link: Arc<Link>) {
+    if link.config.sentinels.is_empty() {
+        return;
+    }
+    let subject = link.subjects.sentinel_heartbeats();
+    let mut heartbeats = match link.bus.subscribe::<SentinelHeartbeat>(subject).await {
+        Ok(subscription) => subscription,
+        Err(error) => {
+            tracing::error!(%error, "cannot watch the sentinels; this primary will fence itself");
+            return;
+        }
+    };
+    while let Some((heartbeat, _)) = heartbeats.next().await {
+        if heartbeat.group != link.config.group
+            || !link.config.sentinels.contains(&heartbeat.sentinel)
+        {
+            continue;
+        }
+        let mut engine = link.shared.engine.lock();
+        let fence = &mut engine.repl.fence;
+        fence
+            .last_seen
+            .insert(heartbeat.sentinel, crate::server::now_ms());
     }
 }

@@ -39,6 +39,9 @@ pub struct ReplicationConfig {
     pub follow: Option<NodeId>,
     pub backlog_size: usize,
     pub heartbeat: Duration,
+    /// The sentinel set a primary must see a majority of (empty: no fencing).
+    pub sentinels: Vec<NodeId>,
+    pub fence_timeout_ms: u64,
 }
 
 /// What every replication task shares.
@@ -61,6 +64,12 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
         if let Some(primary) = &config.follow {
             repl.follow(primary.clone());
         }
+        repl.fence = crate::engine::replication::Fence {
+            sentinels: config.sentinels.clone(),
+            timeout: config.fence_timeout_ms,
+            last_seen: Default::default(),
+            since: crate::server::now_ms(),
+        };
     }
     tokio::spawn(async move {
         let name = format!("rg-node {}", config.node);
@@ -80,6 +89,7 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
             subjects,
         });
         tokio::spawn(heartbeat::run(link.clone()));
+        tokio::spawn(heartbeat::watch_sentinels(link.clone()));
         tokio::spawn(primary::publish(link.clone()));
         tokio::spawn(primary::serve_resyncs(link.clone()));
         tokio::spawn(primary::collect_acks(link.clone()));
