@@ -2,6 +2,10 @@
 //! async-nats. Messages are the `rg-proto` types; a message that does not decode is counted,
 //! logged and dropped, never a panic.
 
+mod kv;
+
+pub use kv::{Kv, KvWatch, Revision};
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,8 +27,33 @@ pub enum BusError {
     },
     #[error("no answer on '{0}' in time")]
     Timeout(String),
+    /// A compare-and-set lost: the key exists, or changed since the revision read.
+    #[error("'{0}' was changed by another writer")]
+    Conflict(String),
     #[error(transparent)]
     Proto(#[from] rg_proto::ProtoError),
+}
+
+/// What callers branch on, without matching message strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BusErrorKind {
+    Connect,
+    Io,
+    Timeout,
+    Conflict,
+    Decode,
+}
+
+impl BusError {
+    pub fn kind(&self) -> BusErrorKind {
+        match self {
+            BusError::Connect { .. } => BusErrorKind::Connect,
+            BusError::Io { .. } => BusErrorKind::Io,
+            BusError::Timeout(_) => BusErrorKind::Timeout,
+            BusError::Conflict(_) => BusErrorKind::Conflict,
+            BusError::Proto(_) => BusErrorKind::Decode,
+        }
+    }
 }
 
 /// A connection to the bus, cheap to clone.

@@ -51,3 +51,31 @@ async fn requests_get_replies() {
         .unwrap();
     assert_eq!(answer.offset, Offset(42));
 }
+
+#[tokio::test]
+async fn key_value_compare_and_set_lets_one_writer_win() {
+    use rg_bus::BusErrorKind;
+    let nats = NatsServer::start_jetstream();
+    let bus = Bus::connect(&nats.url(), "test").await.unwrap();
+    let kv = bus.kv("topology", 1, 5).await.unwrap();
+    assert!(kv.get::<Ack>("g").await.unwrap().is_none());
+    let first = kv.create("g", &ack(1)).await.unwrap();
+    let again = kv.create("g", &ack(2)).await.unwrap_err();
+    assert_eq!(again.kind(), BusErrorKind::Conflict);
+
+    let mut watch = kv.watch::<Ack>("g").await.unwrap();
+    let (seen, revision) = watch.next().await.unwrap();
+    assert_eq!((seen, revision), (Some(ack(1)), first));
+
+    // Two leaders read the same revision; only one install succeeds.
+    let (ten, twenty) = (ack(10), ack(20));
+    let (a, b) = tokio::join!(kv.update("g", &ten, first), kv.update("g", &twenty, first));
+    assert_eq!([a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(), 1);
+    let loser = if a.is_ok() { b } else { a };
+    assert_eq!(loser.unwrap_err().kind(), BusErrorKind::Conflict);
+    let (value, revision) = kv.get::<Ack>("g").await.unwrap().unwrap();
+    assert!(value == ack(10) || value == ack(20));
+    assert!(revision > first);
+    let (seen, _) = watch.next().await.unwrap();
+    assert_eq!(seen, Some(value));
+}

@@ -163,6 +163,8 @@ pub struct NatsServer {
     pub port: u16,
     child: Child,
     log: tempfile::NamedTempFile,
+    /// JetStream's storage, removed with the server.
+    _store: Option<tempfile::TempDir>,
 }
 
 impl NatsServer {
@@ -171,8 +173,21 @@ impl NatsServer {
         Self::start_on(port)
     }
 
+    /// Starts with JetStream enabled, storing in a temporary directory.
+    pub fn start_jetstream() -> NatsServer {
+        let store = tempfile::tempdir().expect("a temp dir for JetStream");
+        let dir = store.path().display().to_string();
+        let mut server = Self::spawn(free_port(), &["-js", "-sd", &dir]);
+        server._store = Some(store);
+        server
+    }
+
     /// Starts on a given port (to restart a killed server where clients expect it).
     pub fn start_on(port: u16) -> NatsServer {
+        Self::spawn(port, &[])
+    }
+
+    fn spawn(port: u16, extra: &[&str]) -> NatsServer {
         let log = tempfile::NamedTempFile::new().expect("a temp file for the log");
         let stderr = File::options()
             .append(true)
@@ -180,11 +195,17 @@ impl NatsServer {
             .expect("the log file opens");
         let child = Command::new("nats-server")
             .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(stderr)
             .spawn()
             .expect("nats-server starts (scripts/test.sh installs it)");
-        let server = NatsServer { port, child, log };
+        let server = NatsServer {
+            port,
+            child,
+            log,
+            _store: None,
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(

@@ -1,0 +1,143 @@
+//! A JetStream key/value bucket with compare-and-set: the topology record, changed only by
+//! the writer that read the current revision, so two leaders can never both install theirs.
+
+use bytes::Bytes;
+use futures::StreamExt;
+use serde::{de::DeserializeOwned, Serialize};
+
+use async_nats::jetstream::kv::{self, CreateErrorKind, UpdateErrorKind};
+
+use crate::{Bus, BusError};
+
+/// A value's revision in its bucket; every change has a higher one.
+pub type Revision = u64;
+
+/// One bucket.
+#[derive(Clone)]
+pub struct Kv {
+    store: kv::Store,
+}
+
+impl Bus {
+    /// Opens bucket `name`, creating it (with `replicas` copies, file storage, and the last
+    /// `history` revisions kept) if it does not exist yet.
+    pub async fn kv(&self, name: &str, replicas: usize, history: i64) -> Result<Kv, BusError> {
+        let js = async_nats::jetstream::new(self.client.clone());
+        if let Ok(store) = js.get_key_value(name).await {
+            return Ok(Kv { store });
+        }
+        let config = kv::Config {
+            bucket: name.to_string(),
+            history,
+            num_replicas: replicas,
+            storage: async_nats::jetstream::stream::StorageType::File,
+            ..Default::default()
+        };
+        let store = js
+            .create_key_value(config)
+            .await
+            .map_err(|e| kv_error("create bucket", name, e))?;
+        Ok(Kv { store })
+    }
+}
+
+impl Kv {
+    /// The current value and its revision; None if the key was never set or was deleted.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<(T, Revision)>, BusError> {
+        let entry = self
+            .store
+            .entry(key)
+            .await
+            .map_err(|e| kv_error("get", key, e))?;
+        match entry {
+            Some(entry) if entry.operation == kv::Operation::Put => {
+                Ok(Some((rg_proto::decode(&entry.value)?, entry.revision)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Sets `key` only if it does not exist; [`BusError::Conflict`] if it does.
+    pub async fn create<T: Serialize>(&self, key: &str, value: &T) -> Result<Revision, BusError> {
+        let payload = Bytes::from(rg_proto::encode(value)?);
+        self.store.create(key, payload).await.map_err(|e| {
+            if e.kind() == CreateErrorKind::AlreadyExists {
+                BusError::Conflict(key.to_string())
+            } else {
+                kv_error("create", key, e)
+            }
+        })
+    }
+
+    /// Sets `key` only if its revision is still `expected`; [`BusError::Conflict`] if another
+    /// writer changed it first.
+    pub async fn update<T: Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+        expected: Revision,
+    ) -> Result<Revision, BusError> {
+        let payload = Bytes::from(rg_proto::encode(value)?);
+        self.store
+            .update(key, payload, expected)
+            .await
+            .map_err(|e| {
+                if e.kind() == UpdateErrorKind::WrongLastRevision {
+                    BusError::Conflict(key.to_string())
+                } else {
+                    kv_error("update", key, e)
+                }
+            })
+    }
+
+    /// The key's current value, then every change, as they happen.
+    pub async fn watch<T: DeserializeOwned>(&self, key: &str) -> Result<KvWatch<T>, BusError> {
+        let inner = self
+            .store
+            .watch_with_history(key)
+            .await
+            .map_err(|e| kv_error("watch", key, e))?;
+        Ok(KvWatch {
+            inner,
+            _value: std::marker::PhantomData,
+        })
+    }
+}
+
+/// Changes of one key: `Some(value)` for a put, `None` for a delete.
+pub struct KvWatch<T> {
+    inner: kv::Watch,
+    _value: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> KvWatch<T> {
+    pub async fn next(&mut self) -> Option<(Option<T>, Revision)> {
+        loop {
+            let entry = match self.inner.next().await? {
+                Ok(entry) => entry,
+                Err(error) => {
+                    tracing::warn!(%error, "key/value watch error");
+                    continue;
+                }
+            };
+            if entry.operation != kv::Operation::Put {
+                return Some((None, entry.revision));
+            }
+            match rg_proto::decode(&entry.value) {
+                Ok(value) => return Some((Some(value), entry.revision)),
+                Err(error) => tracing::warn!(key = %entry.key, %error, "undecodable value dropped"),
+            }
+        }
+    }
+}
+
+fn kv_error(operation: &'static str, key: &str, error: impl std::fmt::Display) -> BusError {
+    BusError::Io {
+        operation,
+        subject: key.to_string(),
+        reason: error.to_string(),
+    }
+}
