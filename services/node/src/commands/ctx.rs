@@ -223,6 +223,14 @@ impl Ctx<'_> {
         }
     }
 
+    /// After a command removed elements from a container: deletes it if now empty, signals
+    /// the change and records the command as sent.
+    pub fn after_removal(&mut self, key: &[u8], args: &[Bytes]) {
+        self.drop_if_empty(key);
+        self.changed(key);
+        self.propagate_verbatim(args);
+    }
+
     /// Signals that `key` was modified (WATCH, blocked clients, dirty count).
     pub fn changed(&mut self, key: &[u8]) {
         self.engine.touch(self.session.db, key);

@@ -89,9 +89,7 @@ pub fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         .filter(|field| hash.remove(&field[..]).is_some())
         .count();
     if removed > 0 {
-        ctx.drop_if_empty(key);
-        ctx.changed(key);
-        ctx.propagate_verbatim(args);
+        ctx.after_removal(key, args);
     }
     Ok(Reply::Int(removed as i64))
 }

@@ -73,55 +73,53 @@ fn refuse_in_multi(ctx: &Ctx, name: &str) -> Result<(), CmdError> {
 }
 
 pub fn unsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
-    let channels: Vec<Bytes> = match args.len() {
-        1 => ctx.session.channels.iter().cloned().collect(),
-        _ => args[1..].to_vec(),
-    };
-    let mut replies = Vec::new();
-    for channel in &channels {
-        ctx.engine.pubsub.unsubscribe(channel, ctx.session.id);
-        ctx.session.channels.remove(channel);
-        replies.push(confirmation(
-            "unsubscribe",
-            Some(channel),
-            ctx.session.subscription_count(),
-        ));
-    }
-    if replies.is_empty() {
-        replies.push(confirmation(
-            "unsubscribe",
-            None,
-            ctx.session.subscription_count(),
-        ));
-    }
-    update_counts(ctx);
-    Ok(Reply::Many(replies))
+    Ok(leave(ctx, &args[1..], Kind::Channel))
 }
 
 pub fn punsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
-    let patterns: Vec<Bytes> = match args.len() {
-        1 => ctx.session.patterns.iter().cloned().collect(),
-        _ => args[1..].to_vec(),
+    Ok(leave(ctx, &args[1..], Kind::Pattern))
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Channel,
+    Pattern,
+}
+
+/// (P)UNSUBSCRIBE: the names given, or every one the session holds, with one confirmation
+/// each (or a single one with a nil name when there was nothing to leave).
+fn leave(ctx: &mut Ctx, names: &[Bytes], kind: Kind) -> Reply {
+    let (word, held) = match kind {
+        Kind::Channel => ("unsubscribe", &ctx.session.channels),
+        Kind::Pattern => ("punsubscribe", &ctx.session.patterns),
+    };
+    let names: Vec<Bytes> = match names {
+        [] => held.iter().cloned().collect(),
+        names => names.to_vec(),
     };
     let mut replies = Vec::new();
-    for pattern in &patterns {
-        ctx.engine.pubsub.punsubscribe(pattern, ctx.session.id);
-        ctx.session.patterns.remove(pattern);
+    for name in &names {
+        match kind {
+            Kind::Channel => {
+                ctx.engine.pubsub.unsubscribe(name, ctx.session.id);
+                ctx.session.channels.remove(name);
+            }
+            Kind::Pattern => {
+                ctx.engine.pubsub.punsubscribe(name, ctx.session.id);
+                ctx.session.patterns.remove(name);
+            }
+        }
         replies.push(confirmation(
-            "punsubscribe",
-            Some(pattern),
+            word,
+            Some(name),
             ctx.session.subscription_count(),
         ));
     }
     if replies.is_empty() {
-        replies.push(confirmation(
-            "punsubscribe",
-            None,
-            ctx.session.subscription_count(),
-        ));
+        replies.push(confirmation(word, None, ctx.session.subscription_count()));
     }
     update_counts(ctx);
-    Ok(Reply::Many(replies))
+    Reply::Many(replies)
 }
 
 /// Drops every subscription of the session (RESET, or the connection closing).

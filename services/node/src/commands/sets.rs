@@ -44,9 +44,7 @@ pub fn srem(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         .filter(|member| set.remove(&member[..]))
         .count();
     if removed > 0 {
-        ctx.drop_if_empty(key);
-        ctx.changed(key);
-        ctx.propagate_verbatim(args);
+        ctx.after_removal(key, args);
     }
     Ok(Reply::Int(removed as i64))
 }
