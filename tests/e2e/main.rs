@@ -11,6 +11,7 @@ mod blocking;
 mod clients;
 mod eviction;
 mod expiry;
+mod failover;
 mod hashes;
 mod keys;
 mod lists;

@@ -116,6 +116,30 @@ pub struct SentinelHeartbeat {
     pub epoch: Epoch,
 }
 
+/// A sentinel's own judgement of a node, on `rg.<group>.sentinel.opinion.<sentinel>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentinelOpinion {
+    pub group: GroupId,
+    pub sentinel: NodeId,
+    pub node: NodeId,
+    pub down: bool,
+}
+
+/// A candidate's request for a vote, on `rg.<group>.sentinel.vote.<voter>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoteRequest {
+    pub group: GroupId,
+    pub candidate: NodeId,
+    pub epoch: Epoch,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoteReply {
+    pub voter: NodeId,
+    pub epoch: Epoch,
+    pub granted: bool,
+}
+
 /// A request to one node on `rg.<group>.node.<node>.control`. Nodes refuse requests whose
 /// epoch is older than the newest they have seen, so a stale leader cannot undo a newer
 /// topology.

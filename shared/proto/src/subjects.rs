@@ -52,6 +52,20 @@ impl Subjects {
         format!("{}.sentinel.heartbeat.*", self.base)
     }
 
+    /// `rg.<group>.sentinel.opinion.<sentinel>`: SDOWN opinions.
+    pub fn sentinel_opinion(&self, sentinel: &NodeId) -> String {
+        format!("{}.sentinel.opinion.{sentinel}", self.base)
+    }
+
+    pub fn sentinel_opinions(&self) -> String {
+        format!("{}.sentinel.opinion.*", self.base)
+    }
+
+    /// `rg.<group>.sentinel.vote.<voter>`: vote requests to one sentinel (request/reply).
+    pub fn sentinel_vote(&self, voter: &NodeId) -> String {
+        format!("{}.sentinel.vote.{voter}", self.base)
+    }
+
     /// `rg.<group>.repl.ack`: replicas' acknowledged offsets.
     pub fn repl_ack(&self) -> String {
         format!("{}.repl.ack", self.base)

@@ -158,6 +158,49 @@ impl Drop for Node {
     }
 }
 
+/// Any other rgroup binary (a sentinel...) run with `args`, killed on drop, its log
+/// printed if the test panicked.
+pub struct Service {
+    name: String,
+    child: Child,
+    log: tempfile::NamedTempFile,
+}
+
+impl Service {
+    pub fn start(binary_name: &str, args: &[&str]) -> Service {
+        let log = tempfile::NamedTempFile::new().expect("a temp file for the log");
+        let stderr = File::options()
+            .append(true)
+            .open(log.path())
+            .expect("the log file opens");
+        let child = Command::new(binary(binary_name))
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("the service starts");
+        Service {
+            name: binary_name.to_string(),
+            child,
+            log,
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("---- {} logged ----\n{}", self.name, self.log());
+        }
+    }
+}
+
 /// A running `nats-server` on a free port, killed on drop.
 pub struct NatsServer {
     pub port: u16,

@@ -1,0 +1,64 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use mimalloc::MiMalloc;
+use rg_sentinel::config::{Flags, SentinelConfig};
+
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
+
+fn main() -> ExitCode {
+    let flags = match Flags::try_parse() {
+        Ok(flags) => flags,
+        Err(error) if !error.use_stderr() => {
+            let _ = error.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(rg_config::EXIT_BAD_CONFIG as u8);
+        }
+    };
+    let (config, settings) = match SentinelConfig::load(&flags) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprintln!("rg-sentinel: {error}");
+            return ExitCode::from(rg_config::EXIT_BAD_CONFIG as u8);
+        }
+    };
+    rg_config::init_logging(config.log_format, &config.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("rg-sentinel: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = rg_sentinel::run(settings) => result,
+            _ = tokio::signal::ctrl_c() => Ok(()),
+            _ = terminate() => Ok(()),
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn terminate() {
+    #[cfg(unix)]
+    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
+        term.recv().await;
+        return;
+    }
+    std::future::pending::<()>().await;
+}
