@@ -112,3 +112,40 @@ fn killing_the_primary_promotes_a_replica_that_has_every_waited_write() {
         Duration::from_secs(20)
     );
 }
+
+#[test]
+fn a_paused_primary_comes_back_as_a_replica_without_taking_old_epoch_writes() {
+    let nats = NatsServer::start();
+    let state = tempfile::tempdir().unwrap();
+    let n1 = node(&nats, "n1", None);
+    let n2 = node(&nats, "n2", Some("n1"));
+    let _sentinels: Vec<Service> = ["s1", "s2", "s3"]
+        .iter()
+        .map(|id| sentinel(&nats, id, state.path()))
+        .collect();
+    let mut old = connect(&n1);
+    let _: () = q(&mut old, &["SET", "before", "pause"]);
+    assert!(q::<i64>(&mut old, &["WAIT", "1", "5000"]) >= 1);
+
+    n1.signal("STOP");
+    assert_eventually!(
+        role(&n2).as_deref() == Some("master"),
+        Duration::from_secs(20)
+    );
+    n1.signal("CONT");
+    // Back, it must not take a write as the old primary; it becomes a replica of n2.
+    assert_eventually!(
+        role(&n1).as_deref() == Some("slave"),
+        Duration::from_secs(20)
+    );
+    let refused = redis::cmd("SET")
+        .arg("stale")
+        .arg("write")
+        .query::<()>(&mut connect(&n1));
+    assert!(refused.is_err(), "the old primary took a write");
+    let _: () = q(&mut connect(&n2), &["SET", "after", "resume"]);
+    assert_eventually!(
+        q::<Option<String>>(&mut connect(&n1), &["GET", "after"]).as_deref() == Some("resume"),
+        Duration::from_secs(20)
+    );
+}

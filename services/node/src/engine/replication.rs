@@ -20,6 +20,7 @@ mod fence_tests {
             timeout: 500,
             last_seen: BTreeMap::new(),
             since: 1000,
+            newest_epoch: Epoch(0),
         };
         assert!(!fence.fenced(1400), "grace period after start");
         assert!(fence.fenced(1600));
@@ -30,6 +31,18 @@ mod fence_tests {
         assert!(fence.fenced(2200), "their heartbeats went stale");
         fence.timeout = 0;
         assert!(!fence.fenced(9999), "0 turns fencing off");
+    }
+
+    #[test]
+    fn a_primary_behind_the_sentinels_epoch_refuses_writes() {
+        let mut repl = ReplState::new(1024 * 1024);
+        assert!(!repl.fenced(0));
+        // Sentinels moved on to epoch 2 while this primary was paused.
+        repl.fence.newest_epoch = Epoch(2);
+        assert!(repl.fenced(0));
+        // Promoted (or re-pointed) in that epoch, it is current again.
+        repl.epoch = Epoch(2);
+        assert!(!repl.fenced(0));
     }
 }
 
@@ -116,6 +129,9 @@ pub struct Fence {
     pub last_seen: BTreeMap<NodeId, Millis>,
     /// Counted from here when a sentinel has not been heard from yet.
     pub since: Millis,
+    /// The newest epoch the sentinels' heartbeats carry: a primary below it has been
+    /// replaced (it was paused or cut off during a failover) and must not take writes.
+    pub newest_epoch: Epoch,
 }
 
 impl Fence {
@@ -253,7 +269,7 @@ impl ReplState {
 
     /// Whether writes are refused because this primary is fenced.
     pub fn fenced(&self, now: Millis) -> bool {
-        !self.is_replica() && self.fence.fenced(now)
+        !self.is_replica() && (self.fence.fenced(now) || self.fence.newest_epoch > self.epoch)
     }
 
     /// Replicas whose last ack covers `offset`.

@@ -69,6 +69,7 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
             timeout: config.fence_timeout_ms,
             last_seen: Default::default(),
             since: crate::server::now_ms(),
+            newest_epoch: Default::default(),
         };
     }
     tokio::spawn(async move {
