@@ -287,13 +287,8 @@ impl NodeConfig {
         if self.heartbeat_ms == 0 {
             return Err(rejected("heartbeat-ms", "must be at least 1".into()));
         }
-        let sentinels = self
-            .sentinels
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| NodeId::new(s).map_err(|e| rejected("sentinels", e.to_string())))
-            .collect::<Result<Vec<_>, _>>()?;
+        let sentinels = NodeId::parse_list(&self.sentinels)
+            .map_err(|e| rejected("sentinels", e.to_string()))?;
         let host = if self.announce_host.is_empty() {
             &self.bind
         } else {

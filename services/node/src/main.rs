@@ -1,6 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use mimalloc::MiMalloc;
 use rg_node::config::{Flags, NodeConfig};
 use rg_node::engine::memory::Counting;
@@ -9,17 +8,9 @@ use rg_node::engine::memory::Counting;
 static GLOBAL: Counting<MiMalloc> = Counting(MiMalloc);
 
 fn main() -> ExitCode {
-    let flags = match Flags::try_parse() {
+    let flags: Flags = match rg_config::parse_flags() {
         Ok(flags) => flags,
-        Err(error) if !error.use_stderr() => {
-            // --help and --version.
-            let _ = error.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            let _ = error.print();
-            return ExitCode::from(rg_config::EXIT_BAD_CONFIG as u8);
-        }
+        Err(code) => return code,
     };
     let config = match NodeConfig::load(&flags) {
         Ok(config) => config,

@@ -120,13 +120,8 @@ impl SentinelConfig {
             |setting: &'static str, reason: String| ConfigError::Rejected { setting, reason };
         let id = NodeId::new(&self.id).map_err(|e| rejected("id", e.to_string()))?;
         let group = GroupId::new(&self.group).map_err(|e| rejected("group", e.to_string()))?;
-        let sentinels = self
-            .sentinels
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| NodeId::new(s).map_err(|e| rejected("sentinels", e.to_string())))
-            .collect::<Result<Vec<_>, _>>()?;
+        let sentinels = NodeId::parse_list(&self.sentinels)
+            .map_err(|e| rejected("sentinels", e.to_string()))?;
         if !sentinels.contains(&id) {
             return Err(rejected(
                 "sentinels",

@@ -1,6 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use mimalloc::MiMalloc;
 use rg_sentinel::config::{Flags, SentinelConfig};
 
@@ -8,16 +7,9 @@ use rg_sentinel::config::{Flags, SentinelConfig};
 static GLOBAL: MiMalloc = MiMalloc;
 
 fn main() -> ExitCode {
-    let flags = match Flags::try_parse() {
+    let flags: Flags = match rg_config::parse_flags() {
         Ok(flags) => flags,
-        Err(error) if !error.use_stderr() => {
-            let _ = error.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            let _ = error.print();
-            return ExitCode::from(rg_config::EXIT_BAD_CONFIG as u8);
-        }
+        Err(code) => return code,
     };
     let (config, settings) = match SentinelConfig::load(&flags) {
         Ok(loaded) => loaded,

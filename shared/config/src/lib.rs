@@ -36,6 +36,20 @@ pub enum ConfigError {
     },
 }
 
+/// Parses a binary's command line. `--help` and `--version` print and exit 0; a malformed
+/// flag prints clap's message (which names the flag) and gives [`EXIT_BAD_CONFIG`], like
+/// every other bad setting.
+pub fn parse_flags<F: clap::Parser>() -> Result<F, std::process::ExitCode> {
+    F::try_parse().map_err(|error| {
+        let _ = error.print();
+        if error.use_stderr() {
+            std::process::ExitCode::from(EXIT_BAD_CONFIG as u8)
+        } else {
+            std::process::ExitCode::SUCCESS
+        }
+    })
+}
+
 /// Loads `T` from its defaults, then `file`, then the environment, then `flags` (where a
 /// flag that was not given is left out of the serialized `flags`).
 pub fn load<T, F>(defaults: &T, file: Option<&Path>, flags: &F) -> Result<T, ConfigError>

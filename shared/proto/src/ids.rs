@@ -55,6 +55,17 @@ macro_rules! name_type {
 name_type!(GroupId);
 name_type!(NodeId);
 
+impl NodeId {
+    /// A comma-separated list of ids (`s1,s2,s3`), spaces and empty items ignored.
+    pub fn parse_list(text: &str) -> Result<Vec<NodeId>, InvalidId> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(NodeId::new)
+            .collect()
+    }
+}
+
 /// The generation of a group's topology; every change carries a higher one.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
@@ -112,6 +123,17 @@ mod tests {
         assert!(GroupId::new("g*").is_err());
         assert!(GroupId::new("").is_err());
         assert!(GroupId::new("x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn id_lists_parse_and_refuse_bad_items() {
+        let ids = NodeId::parse_list(" s1, s2,,s3 ").unwrap();
+        assert_eq!(
+            ids.iter().map(NodeId::as_str).collect::<Vec<_>>(),
+            ["s1", "s2", "s3"]
+        );
+        assert!(NodeId::parse_list("s1,s.2").is_err());
+        assert!(NodeId::parse_list("").unwrap().is_empty());
     }
 
     #[test]
