@@ -69,6 +69,8 @@ pub struct NodeConfig {
     pub sync_replicas: u32,
     /// Milliseconds a write waits for `sync-replicas` acks before an error answers it.
     pub sync_timeout_ms: u64,
+    /// Failover preference: lower is promoted first, 0 never.
+    pub replica_priority: u32,
     /// Threads that serve client sockets; 0 means one per core. The engine itself is serial
     /// (one lock), so more threads only help when socket work dominates; on small machines
     /// the client load generator needs the other cores, and 1 measured fastest.
@@ -108,6 +110,7 @@ impl Default for NodeConfig {
             min_replicas_max_lag: 10,
             sync_replicas: 0,
             sync_timeout_ms: 1000,
+            replica_priority: settings.replica_priority,
         }
     }
 }
@@ -213,6 +216,9 @@ pub struct Flags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_timeout_ms: Option<u64>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replica_priority: Option<u32>,
 }
 
 impl NodeConfig {
@@ -254,6 +260,7 @@ impl NodeConfig {
             ),
             ("sync-replicas", self.sync_replicas.to_string()),
             ("sync-timeout-ms", self.sync_timeout_ms.to_string()),
+            ("replica-priority", self.replica_priority.to_string()),
         ];
         for (setting, value) in pairs {
             settings

@@ -103,6 +103,14 @@ impl Bus {
             .map_err(|e| io_error("publish", &subject, e))
     }
 
+    /// Publishes bytes as they are: the public event stream is JSON, not MessagePack.
+    pub async fn publish_raw(&self, subject: String, payload: Vec<u8>) -> Result<(), BusError> {
+        self.client
+            .publish(subject.clone(), Bytes::from(payload))
+            .await
+            .map_err(|e| io_error("publish", &subject, e))
+    }
+
     /// Sends everything published so far to the server.
     pub async fn flush(&self) -> Result<(), BusError> {
         self.client
@@ -120,12 +128,30 @@ impl Bus {
             .subscribe(subject.clone())
             .await
             .map_err(|e| io_error("subscribe", &subject, e))?;
-        Ok(Subscription {
+        Ok(self.wrap(inner, subject))
+    }
+
+    /// Like [`Bus::subscribe`], but each message goes to one member of `queue` only.
+    pub async fn queue_subscribe<T: DeserializeOwned>(
+        &self,
+        subject: String,
+        queue: &str,
+    ) -> Result<Subscription<T>, BusError> {
+        let inner = self
+            .client
+            .queue_subscribe(subject.clone(), queue.to_string())
+            .await
+            .map_err(|e| io_error("subscribe", &subject, e))?;
+        Ok(self.wrap(inner, subject))
+    }
+
+    fn wrap<T>(&self, inner: async_nats::Subscriber, subject: String) -> Subscription<T> {
+        Subscription {
             inner,
             subject,
             undecodable: self.undecodable.clone(),
             _message: std::marker::PhantomData,
-        })
+        }
     }
 
     /// Sends a request and waits up to `timeout` for its reply.

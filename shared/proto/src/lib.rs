@@ -4,13 +4,17 @@
 //!
 //! - [`ids`]: newtypes for groups, nodes, epochs, replication ids and offsets.
 //! - [`subjects`]: every subject, built from a prefix and a group.
-//! - [`messages`]: heartbeats, the replication stream, resync and acks.
+//! - [`messages`]: heartbeats, the replication stream, resync and acks, sentinels' votes.
+//! - [`topology`]: the record of each group's primary and members, kept in a key/value bucket.
+//! - [`events`]: the public JSON event stream.
 //! - [`encode`] / [`decode`]: the one codec; a message that fails to decode is an error the
 //!   receiver counts and logs, never a panic.
 
+pub mod events;
 pub mod ids;
 pub mod messages;
 pub mod subjects;
+pub mod topology;
 
 use serde::{de::DeserializeOwned, Serialize};
 use thiserror::Error;

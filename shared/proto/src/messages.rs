@@ -37,6 +37,20 @@ pub struct Heartbeat {
     /// For a replica, whether its link to the primary is up (Redis's master_link_status).
     #[serde(default)]
     pub link_up: bool,
+    /// For a replica, how long its link has been down (0 while up): a failover skips
+    /// replicas cut off from the old primary for too long, their data being too old.
+    #[serde(default)]
+    pub link_down_ms: u64,
+    /// `replica-priority`: lower is promoted first, 0 never.
+    #[serde(default = "default_priority")]
+    pub priority: u32,
+}
+
+/// Redis's default `replica-priority`.
+pub const DEFAULT_PRIORITY: u32 = 100;
+
+fn default_priority() -> u32 {
+    DEFAULT_PRIORITY
 }
 
 /// A run of the primary's write stream: `payload` starts at stream position `offset`.
@@ -155,9 +169,19 @@ pub enum ControlCommand {
     /// Become the primary (keeping the old history for the others' partial resync).
     Promote,
     /// Follow `primary`.
-    ReplicateOf { primary: NodeId },
+    ReplicateOf {
+        primary: NodeId,
+    },
     /// Report state without changing anything.
     Ping,
+    /// Refuse writes for up to `for_ms` (a planned failover: the chosen replica catches up to
+    /// the offset in the reply, then takes over). Lifted by `ResumeWrites`, by a role
+    /// change, or when the time runs out, so a leader that dies mid-switchover cannot leave
+    /// the group without a writable primary.
+    PauseWrites {
+        for_ms: u64,
+    },
+    ResumeWrites,
 }
 
 /// A node's answer to a [`ControlRequest`]: its state after handling it.
@@ -172,6 +196,62 @@ pub struct ControlReply {
     pub epoch: Epoch,
     pub repl_id: ReplId,
     pub offset: Offset,
+}
+
+/// An operator's request for a planned failover of a healthy group, on
+/// `rg.<group>.sentinel.failover` (one sentinel of the set answers). `target` chooses the
+/// replica to promote; None lets the sentinels choose as for an automatic failover.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailoverRequest {
+    pub group: GroupId,
+    #[serde(default)]
+    pub target: Option<NodeId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailoverReply {
+    pub accepted: bool,
+    /// Why the failover did not happen, when it did not.
+    #[serde(default)]
+    pub reason: Option<String>,
+    pub primary: Option<NodeId>,
+    pub epoch: Epoch,
+}
+
+/// A sentinel's view of its group, the answer to a request on
+/// `rg.<group>.sentinel.status.<sentinel>` (and what `SENTINEL` commands show over RESP).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentinelStatus {
+    pub sentinel: NodeId,
+    pub group: GroupId,
+    pub epoch: Epoch,
+    pub primary: Option<NodeId>,
+    pub quorum: usize,
+    /// The whole sentinel set, and the members of it heard from recently (this one included).
+    pub sentinels: Vec<NodeId>,
+    pub reachable_sentinels: Vec<NodeId>,
+    /// Sentinels currently holding the primary subjectively down.
+    pub primary_down_votes: usize,
+    pub automatic_failover: bool,
+    /// Whether a failover is happening or could happen now, and if not, why not, in words.
+    pub failover: String,
+    pub nodes: Vec<NodeStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeStatus {
+    pub node: NodeId,
+    pub role: Role,
+    pub epoch: Epoch,
+    pub az: String,
+    pub address: String,
+    pub offset: Offset,
+    /// This sentinel's own judgement (not subjectively down).
+    pub up: bool,
+    pub priority: u32,
+    pub link_up: bool,
+    /// Milliseconds since its last heartbeat.
+    pub last_heard_ms: u64,
 }
 
 #[cfg(test)]

@@ -7,12 +7,16 @@ pub const DEFAULT_PREFIX: &str = "rg";
 
 #[derive(Debug, Clone)]
 pub struct Subjects {
+    prefix: String,
+    group: String,
     base: String,
 }
 
 impl Subjects {
     pub fn new(prefix: &str, group: &GroupId) -> Self {
         Subjects {
+            prefix: prefix.to_string(),
+            group: group.to_string(),
             base: format!("{prefix}.{group}"),
         }
     }
@@ -66,6 +70,22 @@ impl Subjects {
         format!("{}.sentinel.vote.{voter}", self.base)
     }
 
+    /// `rg.<group>.sentinel.status.<sentinel>`: one sentinel's view (request/reply).
+    pub fn sentinel_status(&self, sentinel: &NodeId) -> String {
+        format!("{}.sentinel.status.{sentinel}", self.base)
+    }
+
+    /// `rg.<group>.sentinel.failover`: a planned failover, served by one sentinel of the set
+    /// (a queue group).
+    pub fn sentinel_failover(&self) -> String {
+        format!("{}.sentinel.failover", self.base)
+    }
+
+    /// `rg.events.<group>.<name>`: the public event stream (JSON).
+    pub fn event(&self, name: &str) -> String {
+        format!("{}.events.{}.{name}", self.prefix, self.group)
+    }
+
     /// `rg.<group>.repl.ack`: replicas' acknowledged offsets.
     pub fn repl_ack(&self) -> String {
         format!("{}.repl.ack", self.base)
@@ -85,5 +105,9 @@ mod tests {
         assert_eq!(subjects.repl_stream(), "rg.cache.repl.stream");
         assert_eq!(subjects.repl_sync(&node), "rg.cache.repl.sync.n1");
         assert_eq!(subjects.control(&node), "rg.cache.node.n1.control");
+        assert_eq!(
+            subjects.event("FailoverComplete"),
+            "rg.events.cache.FailoverComplete"
+        );
     }
 }

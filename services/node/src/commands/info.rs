@@ -176,7 +176,10 @@ fn replication(engine: &Engine, now: Millis) -> Vec<(String, String)> {
             );
             add("slave_read_repl_offset", repl.offset.to_string());
             add("slave_repl_offset", repl.offset.to_string());
-            add("slave_priority", "100".into());
+            add(
+                "slave_priority",
+                engine.settings.replica_priority.to_string(),
+            );
             add("slave_read_only", "1".into());
             add("connected_slaves", "0".into());
         }

@@ -105,12 +105,8 @@ fn check(ctx: &mut Ctx, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError
         if ctx.engine.repl.is_replica() {
             return Err(CmdError::ReadOnly);
         }
-        if ctx.engine.repl.fenced(ctx.now) {
-            return Err(CmdError::Line(
-                "READONLY You can't write against a fenced primary: it cannot see a majority \
-                 of the sentinels, so another primary may have been elected"
-                    .into(),
-            ));
+        if let Some(refusal) = ctx.engine.repl.write_refusal(ctx.now) {
+            return Err(CmdError::Line(refusal.into()));
         }
         if !enough_good_replicas(ctx) {
             return Err(CmdError::Line(

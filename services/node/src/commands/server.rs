@@ -316,6 +316,7 @@ pub fn split_address(address: &str) -> (&str, &str) {
 /// REPLICAOF NO ONE | REPLICAOF host port, where host:port is the announced address of
 /// another node of this group.
 pub fn replicaof(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
+    let now = ctx.now;
     let repl = &mut ctx.engine.repl;
     if !repl.enabled {
         return Err(CmdError::err(
@@ -348,7 +349,7 @@ pub fn replicaof(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
             "OK Already connected to specified master".into(),
         ));
     }
-    repl.follow(node);
+    repl.follow(node, now);
     Ok(Reply::Ok)
 }
 

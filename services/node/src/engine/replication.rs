@@ -21,6 +21,7 @@ mod fence_tests {
             last_seen: BTreeMap::new(),
             since: 1000,
             newest_epoch: Epoch(0),
+            paused_until: 0,
         };
         assert!(!fence.fenced(1400), "grace period after start");
         assert!(fence.fenced(1600));
@@ -36,13 +37,36 @@ mod fence_tests {
     #[test]
     fn a_primary_behind_the_sentinels_epoch_refuses_writes() {
         let mut repl = ReplState::new(1024 * 1024);
-        assert!(!repl.fenced(0));
+        assert!(repl.write_refusal(0).is_none());
         // Sentinels moved on to epoch 2 while this primary was paused.
         repl.fence.newest_epoch = Epoch(2);
-        assert!(repl.fenced(0));
+        assert!(repl.write_refusal(0).unwrap().contains("fenced"));
         // Promoted (or re-pointed) in that epoch, it is current again.
         repl.epoch = Epoch(2);
-        assert!(!repl.fenced(0));
+        assert!(repl.write_refusal(0).is_none());
+    }
+
+    #[test]
+    fn a_planned_failover_pauses_writes_for_a_bounded_time() {
+        let mut repl = ReplState::new(1024 * 1024);
+        repl.fence.paused_until = 500;
+        assert!(repl.write_refusal(499).unwrap().contains("handing over"));
+        assert!(repl.write_refusal(500).is_none());
+    }
+
+    #[test]
+    fn a_replica_counts_how_long_its_link_has_been_down() {
+        let mut repl = ReplState::new(1024 * 1024);
+        assert_eq!(repl.link_down_for(1000), 0, "a primary has no link");
+        repl.follow(NodeId::new("p").unwrap(), 1000);
+        assert_eq!(repl.link_down_for(1500), 500);
+        repl.set_link(true, 1600);
+        assert_eq!(repl.link_down_for(5000), 0);
+        repl.set_link(false, 6000);
+        assert_eq!(repl.link_down_for(6250), 250);
+        // Re-pointed while down: the older start stands.
+        repl.follow(NodeId::new("q").unwrap(), 7000);
+        assert_eq!(repl.link_down_for(7000), 1000);
     }
 }
 
@@ -108,6 +132,9 @@ pub struct ReplState {
     /// A replica's last message from its primary, and whether a full sync is running.
     pub last_io: Millis,
     pub syncing: bool,
+    /// Since when a replica's link to its primary has been down (meaningless while up): a
+    /// failover passes over replicas whose data stopped following long ago.
+    pub link_down_since: Millis,
     /// The followed primary's history and offset from its latest heartbeat, so a replica
     /// notices a lost tail of the stream even when no later batch arrives.
     pub primary_position: Option<(ReplId, Offset)>,
@@ -132,6 +159,8 @@ pub struct Fence {
     /// The newest epoch the sentinels' heartbeats carry: a primary below it has been
     /// replaced (it was paused or cut off during a failover) and must not take writes.
     pub newest_epoch: Epoch,
+    /// Writes are refused until then: a planned failover is handing over to a replica.
+    pub paused_until: Millis,
 }
 
 impl Fence {
@@ -172,6 +201,7 @@ impl ReplState {
             address: String::new(),
             last_io: 0,
             syncing: false,
+            link_down_since: 0,
             primary_position: None,
             epoch: Epoch(0),
             fence: Fence::default(),
@@ -185,6 +215,7 @@ impl ReplState {
     /// Becomes a primary, keeping the old history as the second one so that replicas of it
     /// continue with a partial resync (REPLICAOF NO ONE, promote).
     pub fn promote(&mut self) {
+        self.fence.paused_until = 0;
         if !self.is_replica() {
             return;
         }
@@ -198,8 +229,13 @@ impl ReplState {
         self.generation += 1;
     }
 
-    /// Becomes a replica of `primary`; the dataset stays until a sync replaces it.
-    pub fn follow(&mut self, primary: NodeId) {
+    /// Becomes a replica of `primary` at `now`; the dataset stays until a sync replaces it.
+    pub fn follow(&mut self, primary: NodeId, now: Millis) {
+        // Data that was current until now (a primary's own, or a live link's) counts as
+        // fresh from here; a link already down keeps its older start.
+        if !matches!(self.role, Role::Replica { link_up: false, .. }) {
+            self.link_down_since = now;
+        }
         self.role = Role::Replica {
             primary,
             link_up: false,
@@ -267,9 +303,43 @@ impl ReplState {
         self.stream_db = None;
     }
 
-    /// Whether writes are refused because this primary is fenced.
-    pub fn fenced(&self, now: Millis) -> bool {
-        !self.is_replica() && (self.fence.fenced(now) || self.fence.newest_epoch > self.epoch)
+    /// Marks the replica's link up or down at `now`.
+    pub fn set_link(&mut self, up: bool, now: Millis) {
+        if let Role::Replica { link_up, .. } = &mut self.role {
+            if *link_up && !up {
+                self.link_down_since = now;
+            }
+            *link_up = up;
+        }
+    }
+
+    /// How long a replica's link has been down; 0 while up or for a primary.
+    pub fn link_down_for(&self, now: Millis) -> Millis {
+        match self.role {
+            Role::Replica { link_up: false, .. } => now.saturating_sub(self.link_down_since),
+            _ => 0,
+        }
+    }
+
+    /// Why writes are refused at `now` on this primary, if they are: fenced off the bus,
+    /// replaced in a newer epoch, or paused for a planned failover.
+    pub fn write_refusal(&self, now: Millis) -> Option<&'static str> {
+        if self.is_replica() {
+            return None;
+        }
+        if self.fence.fenced(now) || self.fence.newest_epoch > self.epoch {
+            return Some(
+                "READONLY You can't write against a fenced primary: it cannot see a majority \
+                 of the sentinels, so another primary may have been elected",
+            );
+        }
+        if now < self.fence.paused_until {
+            return Some(
+                "READONLY You can't write against a primary that is handing over to a \
+                 replica (planned failover); retry on the new primary",
+            );
+        }
+        None
     }
 
     /// Replicas whose last ack covers `offset`.

@@ -145,6 +145,8 @@ pub struct Settings {
     pub sync_replicas: u32,
     /// How long a write waits for `sync_replicas` acks before it is answered with an error.
     pub sync_timeout_ms: u64,
+    /// Failover preference: lower is promoted first, 0 never (Redis's `replica-priority`).
+    pub replica_priority: u32,
     /// Fixed at start (reported by CONFIG GET only).
     pub threads: usize,
     pub log_format: String,
@@ -170,6 +172,7 @@ impl Default for Settings {
             min_replicas_max_lag: 10,
             sync_replicas: 0,
             sync_timeout_ms: 1000,
+            replica_priority: 100,
             threads: 1,
             log_format: "human".into(),
             log_level: "info".into(),
@@ -196,6 +199,7 @@ pub const NAMES: &[&str] = &[
     "min-replicas-max-lag",
     "sync-replicas",
     "sync-timeout-ms",
+    "replica-priority",
     "threads",
     "log-format",
     "log-level",
@@ -223,6 +227,7 @@ impl Settings {
             "min-replicas-max-lag" => self.min_replicas_max_lag.to_string(),
             "sync-replicas" => self.sync_replicas.to_string(),
             "sync-timeout-ms" => self.sync_timeout_ms.to_string(),
+            "replica-priority" | "slave-priority" => self.replica_priority.to_string(),
             "threads" => self.threads.to_string(),
             "log-format" => self.log_format.clone(),
             "log-level" => self.log_level.clone(),
@@ -260,6 +265,9 @@ impl Settings {
             "sync-replicas" => self.sync_replicas = bounded(value, 0, 1000)?,
             "sync-timeout-ms" => {
                 self.sync_timeout_ms = u64::from(bounded(value, 1, 3_600_000)?);
+            }
+            "replica-priority" | "slave-priority" => {
+                self.replica_priority = bounded(value, 0, i32::MAX as u32)?;
             }
             "save" | "appendonly" if value.is_empty() || value == "no" => {}
             "bind" | "port" | "databases" | "save" | "appendonly" | "threads" | "log-format"

@@ -1,4 +1,4 @@
-//! Control requests on the bus: promote, replicate-of, ping. The sentinels' failover uses
+//! Control requests on the bus: promote, replicate-of, pause and resume writes, ping. The sentinels' failover uses
 //! them; every request carries an epoch and a node refuses one older than it has seen.
 
 use std::sync::Arc;
@@ -45,15 +45,20 @@ fn handle(link: &Link, request: ControlRequest) -> ControlReply {
     };
     if refusal.is_none() {
         repl.epoch = request.epoch;
+        let now = crate::server::now_ms();
         match request.command {
             ControlCommand::Promote => repl.promote(),
             ControlCommand::ReplicateOf { primary } => {
                 let already =
                     matches!(&repl.role, Role::Replica { primary: p, .. } if *p == primary);
                 if !already {
-                    repl.follow(primary);
+                    repl.follow(primary, now);
                 }
             }
+            ControlCommand::PauseWrites { for_ms } => {
+                repl.fence.paused_until = now.saturating_add(for_ms);
+            }
+            ControlCommand::ResumeWrites => repl.fence.paused_until = 0,
             ControlCommand::Ping => {}
         }
         tracing::info!(epoch = request.epoch.0, "control request applied");

@@ -47,6 +47,8 @@ fn current(link: &Link) -> Heartbeat {
         healthy: true,
         primary,
         link_up,
+        link_down_ms: repl.link_down_for(now),
+        priority: engine.settings.replica_priority,
     }
 }
 

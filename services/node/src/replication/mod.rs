@@ -62,7 +62,7 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
         repl.address = config.address.clone();
         repl.backlog = crate::engine::replication::Backlog::new(config.backlog_size);
         if let Some(primary) = &config.follow {
-            repl.follow(primary.clone());
+            repl.follow(primary.clone(), crate::server::now_ms());
         }
         repl.fence = crate::engine::replication::Fence {
             sentinels: config.sentinels.clone(),
@@ -70,6 +70,7 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
             last_seen: Default::default(),
             since: crate::server::now_ms(),
             newest_epoch: Default::default(),
+            paused_until: 0,
         };
     }
     tokio::spawn(async move {

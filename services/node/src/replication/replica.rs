@@ -135,10 +135,7 @@ fn followed(link: &Link) -> Option<(NodeId, u64)> {
 }
 
 fn set_link(link: &Link, up: bool) {
-    let mut engine = link.shared.engine.lock();
-    if let Role::Replica { link_up, .. } = &mut engine.repl.role {
-        *link_up = up;
-    }
+    link.shared.engine.lock().repl.set_link(up, now_ms());
 }
 
 /// Asks the primary to continue from this node's offset, then applies what it sends: the
