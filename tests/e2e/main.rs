@@ -3,6 +3,7 @@
 //!
 //! One module per area; `support` holds the helpers they share.
 
+mod group;
 mod support;
 
 mod auth;

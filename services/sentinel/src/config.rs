@@ -25,6 +25,10 @@ pub struct SentinelConfig {
     /// Wait this long before retrying a failover that did not complete.
     pub failover_timeout_ms: u64,
     pub heartbeat_ms: u64,
+    /// Where `SENTINEL` commands are served over RESP (redis-cli, sentinel-aware clients);
+    /// port 0 turns it off.
+    pub bind: String,
+    pub port: u16,
     /// Where the last vote is kept, so a restarted sentinel never votes twice in one epoch.
     pub state_dir: PathBuf,
     pub log_format: LogFormat,
@@ -43,6 +47,8 @@ impl Default for SentinelConfig {
             down_after_ms: 1000,
             failover_timeout_ms: 5000,
             heartbeat_ms: 100,
+            bind: "127.0.0.1".into(),
+            port: 26379,
             state_dir: PathBuf::from("."),
             log_format: LogFormat::Human,
             log_level: "info".into(),
@@ -83,6 +89,12 @@ pub struct Flags {
     pub heartbeat_ms: Option<u64>,
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_dir: Option<PathBuf>,
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,7 +116,16 @@ pub struct Settings {
     pub down_after_ms: u64,
     pub failover_timeout_ms: u64,
     pub heartbeat_ms: u64,
+    pub bind: String,
+    pub port: u16,
     pub state_dir: PathBuf,
+}
+
+impl Settings {
+    /// Where to serve RESP, or None when turned off.
+    pub fn resp_address(&self) -> Option<String> {
+        (self.port != 0).then(|| format!("{}:{}", self.bind, self.port))
+    }
 }
 
 impl SentinelConfig {
@@ -153,6 +174,8 @@ impl SentinelConfig {
             down_after_ms: self.down_after_ms,
             failover_timeout_ms: self.failover_timeout_ms,
             heartbeat_ms: self.heartbeat_ms,
+            bind: self.bind.clone(),
+            port: self.port,
             state_dir: self.state_dir.clone(),
         })
     }

@@ -1,5 +1,6 @@
 //! What one sentinel has seen of its group, and the decisions it takes from it (with
-//! `rg-failover`'s rules).
+//! `rg-failover`'s rules). No I/O here: the tasks in the other modules feed it and act on
+//! what it answers.
 
 use std::collections::BTreeMap;
 
@@ -8,34 +9,71 @@ use rg_failover::election::Voter;
 use rg_failover::health::Health;
 use rg_failover::quorum::Opinions;
 use rg_failover::Millis;
-use rg_proto::messages::{Heartbeat, Role, SentinelOpinion};
+use rg_proto::messages::{Heartbeat, NodeStatus, Role, SentinelOpinion, DEFAULT_PRIORITY};
+use rg_proto::topology::{Member, Topology};
 use rg_proto::{Epoch, NodeId};
 
 use crate::config::Settings;
 
+/// The KV revision of the topology record.
+pub type Revision = u64;
+
 struct NodeView {
     heartbeat: Heartbeat,
-    heard_at: Millis,
     health: Health,
+    /// Heard from itself (not only named in the record or by its replicas).
+    heard: bool,
 }
 
 pub struct State {
     nodes: BTreeMap<NodeId, NodeView>,
     opinions: BTreeMap<NodeId, Opinions>,
+    /// When each sentinel of the set was last heard from.
+    sentinels_seen: BTreeMap<NodeId, Millis>,
     pub voter: Voter,
     highest_epoch: Epoch,
     next_attempt: Millis,
+    /// The record and its revision, as last read or watched.
+    pub topology: Option<(Topology, Revision)>,
+    /// Whether the key/value bucket could be opened.
+    pub store_ready: bool,
+    /// The last failover's outcome, in words, for the status.
+    pub last_outcome: String,
+    /// This sentinel's last own judgement of each node (for NodeHealthChanged).
+    judged_up: BTreeMap<NodeId, bool>,
+    /// When the current record was first seen: nodes get a few heartbeats to report the
+    /// change before they count as disagreeing with it.
+    topology_seen_at: Millis,
+    /// Nodes heard turning from primary into replica, for NodeRejoinedAsReplica.
+    rejoined: Vec<NodeId>,
+}
+
+/// A node whose state disagrees with the record, and the control request that fixes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Correction {
+    /// A replica (or an old primary) that does not follow the record's primary.
+    Follow { node: NodeId, primary: NodeId },
+    /// The record's primary still reports itself a replica of an older epoch: the promotion
+    /// did not reach it.
+    Promote { node: NodeId },
 }
 
 impl State {
-    pub fn new(_now: Millis, last_vote: Option<(Epoch, NodeId)>) -> Self {
+    pub fn new(last_vote: Option<(Epoch, NodeId)>) -> Self {
         let highest_epoch = last_vote.as_ref().map_or(Epoch(0), |(e, _)| *e);
         State {
             nodes: BTreeMap::new(),
             opinions: BTreeMap::new(),
+            sentinels_seen: BTreeMap::new(),
             voter: Voter::restore(last_vote),
             highest_epoch,
             next_attempt: 0,
+            topology: None,
+            store_ready: false,
+            last_outcome: "no failover yet".into(),
+            judged_up: BTreeMap::new(),
+            topology_seen_at: 0,
+            rejoined: Vec::new(),
         }
     }
 
@@ -58,25 +96,38 @@ impl State {
                 placeholder.role = Role::Primary;
                 placeholder.address = String::new();
                 placeholder.primary = None;
-                self.nodes.insert(
-                    primary.clone(),
-                    NodeView {
-                        heartbeat: placeholder,
-                        heard_at: 0,
-                        health: Health::new(now),
-                    },
-                );
+                self.watch_unheard(placeholder, now);
             }
         }
-        let node = heartbeat.node.clone();
-        let view = self.nodes.entry(node).or_insert_with(|| NodeView {
-            heartbeat: heartbeat.clone(),
-            heard_at: now,
-            health: Health::new(now),
-        });
+        let view = self
+            .nodes
+            .entry(heartbeat.node.clone())
+            .or_insert_with(|| NodeView {
+                heartbeat: heartbeat.clone(),
+                health: Health::new(now),
+                heard: true,
+            });
+        if view.heard && view.heartbeat.role == Role::Primary && heartbeat.role == Role::Replica {
+            self.rejoined.push(heartbeat.node.clone());
+        }
         view.heartbeat = heartbeat;
-        view.heard_at = now;
+        view.heard = true;
         view.health.heartbeat(now);
+    }
+
+    /// Nodes heard turning from primary into replica since the last call.
+    pub fn take_rejoined(&mut self) -> Vec<NodeId> {
+        std::mem::take(&mut self.rejoined)
+    }
+
+    fn watch_unheard(&mut self, heartbeat: Heartbeat, now: Millis) {
+        self.nodes
+            .entry(heartbeat.node.clone())
+            .or_insert_with(|| NodeView {
+                heartbeat,
+                health: Health::new(now),
+                heard: false,
+            });
     }
 
     pub fn ping_ok(&mut self, node: &NodeId, now: Millis) {
@@ -86,8 +137,58 @@ impl State {
     }
 
     pub fn opinion(&mut self, opinion: SentinelOpinion, now: Millis) {
+        self.sentinel_seen(&opinion.sentinel, now);
         let opinions = self.opinions.entry(opinion.node).or_default();
         opinions.record(opinion.sentinel, opinion.down, now);
+    }
+
+    pub fn sentinel_seen(&mut self, sentinel: &NodeId, now: Millis) {
+        self.sentinels_seen.insert(sentinel.clone(), now);
+    }
+
+    /// Members of the sentinel set heard from recently, this one included.
+    pub fn reachable_sentinels(&self, settings: &Settings, now: Millis) -> Vec<NodeId> {
+        let fresh_for = self.fresh_for(settings);
+        settings
+            .sentinels
+            .iter()
+            .filter(|s| {
+                **s == settings.id
+                    || self
+                        .sentinels_seen
+                        .get(*s)
+                        .is_some_and(|at| now.saturating_sub(*at) <= fresh_for)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The sentinel that keeps the record in line with the nodes (adds members, re-points
+    /// strays): the first reachable member of the set, so that normally only one does it.
+    pub fn is_reconciler(&self, settings: &Settings, now: Millis) -> bool {
+        self.reachable_sentinels(settings, now).first() == Some(&settings.id)
+    }
+
+    fn fresh_for(&self, settings: &Settings) -> Millis {
+        3 * settings.heartbeat_ms.max(100)
+    }
+
+    /// A new record or revision from the bucket.
+    pub fn topology_changed(&mut self, topology: Topology, revision: Revision, now: Millis) {
+        self.saw_epoch(topology.epoch);
+        if self.topology.as_ref().map(|(_, r)| *r) != Some(revision) {
+            self.topology_seen_at = now;
+        }
+        for member in topology.members() {
+            let heartbeat = placeholder(&topology, member);
+            self.watch_unheard(heartbeat, now);
+            if let Some(view) = self.nodes.get_mut(&member.node) {
+                if !view.heard {
+                    view.heartbeat.address = member.address.clone();
+                }
+            }
+        }
+        self.topology = Some((topology, revision));
     }
 
     pub fn addresses(&self) -> Vec<(NodeId, String)> {
@@ -97,91 +198,316 @@ impl State {
             .collect()
     }
 
-    pub fn node_ids(&self) -> Vec<NodeId> {
-        self.nodes.keys().cloned().collect()
-    }
-
-    /// The primary of the newest epoch (most recently heard among equals).
-    fn current_primary(&self) -> Option<(&NodeId, &NodeView)> {
+    /// The primary: the record's, or before there is one, the newest heard.
+    pub fn primary(&self) -> Option<NodeId> {
+        if let Some((topology, _)) = &self.topology {
+            return Some(topology.primary.clone());
+        }
+        // One heard from itself first; else one its replicas name (it may have died before
+        // this sentinel started).
         self.nodes
             .iter()
             .filter(|(_, v)| v.heartbeat.role == Role::Primary)
-            .max_by_key(|(_, v)| (v.heartbeat.epoch, v.heard_at))
+            .max_by_key(|(_, v)| (v.heard, v.heartbeat.epoch, v.health.last_heartbeat()))
+            .map(|(id, _)| id.clone())
     }
 
-    /// This sentinel's own judgement of the current primary.
+    fn down(&self, node: &NodeId, settings: &Settings, now: Millis) -> bool {
+        self.nodes
+            .get(node)
+            .is_none_or(|v| v.health.sdown(now, settings.down_after_ms))
+    }
+
+    /// This sentinel's own judgement of the primary: (primary, subjectively down).
     pub fn opinion_of_primary(&self, settings: &Settings, now: Millis) -> Option<(NodeId, bool)> {
-        let (id, view) = self.current_primary()?;
-        Some((id.clone(), view.health.sdown(now, settings.down_after_ms)))
+        let primary = self.primary()?;
+        let down = self.down(&primary, settings, now);
+        Some((primary, down))
     }
 
-    /// The primary to fail over from, and the epoch to go beyond, when it is objectively down
-    /// and no attempt is pending.
-    pub fn failover_due(&mut self, settings: &Settings, now: Millis) -> Option<(NodeId, Epoch)> {
-        if now < self.next_attempt {
-            return None;
-        }
-        let (id, _) = self.current_primary()?;
-        let id = id.clone();
-        let fresh_for = 3 * settings.heartbeat_ms.max(100);
-        let odown = self
-            .opinions
-            .get(&id)
-            .is_some_and(|o| o.odown(&settings.sentinels, settings.quorum, now, fresh_for));
-        if !odown {
-            if let Some(o) = self.opinions.get(&id) {
-                tracing::trace!(primary = %id, opinions = ?o, "not objectively down");
+    /// Nodes whose health, as this sentinel judges it, changed since the last call:
+    /// (node, up, reason when down).
+    pub fn health_changes(
+        &mut self,
+        settings: &Settings,
+        now: Millis,
+    ) -> Vec<(NodeId, bool, Option<&'static str>)> {
+        let mut changes = Vec::new();
+        for (id, view) in &self.nodes {
+            let reason = view.health.down_reason(now, settings.down_after_ms);
+            let up = reason.is_none();
+            let before = self.judged_up.insert(id.clone(), up);
+            // A node first judged up is news only once it was heard; one never heard and
+            // already down is news too (the record names it, but it is gone).
+            if before != Some(up) && (before.is_some() || !up || view.heard) {
+                changes.push((id.clone(), up, reason));
             }
+        }
+        changes
+    }
+
+    /// Sentinels of the set holding the primary down right now.
+    pub fn primary_down_votes(&self, settings: &Settings, now: Millis) -> usize {
+        let Some(primary) = self.primary() else {
+            return 0;
+        };
+        let fresh_for = self.fresh_for(settings);
+        settings
+            .sentinels
+            .iter()
+            .filter(|s| {
+                self.opinions
+                    .get(&primary)
+                    .is_some_and(|o| o.odown(std::slice::from_ref(*s), 1, now, fresh_for))
+            })
+            .count()
+    }
+
+    /// Why no automatic failover starts now, or None when one is due.
+    pub fn failover_blocker(&self, settings: &Settings, now: Millis) -> Option<String> {
+        let Some((topology, _)) = &self.topology else {
+            return Some(if self.store_ready {
+                "no topology record yet (waiting to hear a primary)".into()
+            } else {
+                "the topology store (JetStream key/value) is not reachable".into()
+            });
+        };
+        if !self.down(&topology.primary, settings, now) {
+            return Some(format!("primary {} is up", topology.primary));
+        }
+        let votes = self.primary_down_votes(settings, now);
+        if votes < settings.quorum {
+            let reachable = self.reachable_sentinels(settings, now).len();
+            return Some(format!(
+                "primary {} is down for {votes} of {} sentinels, quorum is {} \
+                 ({reachable} of {} sentinels reachable)",
+                topology.primary,
+                settings.sentinels.len(),
+                settings.quorum,
+                settings.sentinels.len()
+            ));
+        }
+        let reachable = self.reachable_sentinels(settings, now).len();
+        if reachable * 2 <= settings.sentinels.len() {
+            return Some(format!(
+                "only {reachable} of {} sentinels reachable: no majority to elect a leader",
+                settings.sentinels.len()
+            ));
+        }
+        if !topology.automatic_failover {
+            return Some("automatic failover is disabled for this group".into());
+        }
+        if now < self.next_attempt {
+            return Some(format!(
+                "waiting {} ms before the next attempt (failover-timeout-ms)",
+                self.next_attempt - now
+            ));
+        }
+        None
+    }
+
+    /// The primary to fail over from and the epoch to go beyond, when it is objectively
+    /// down, automatic failover is on and no attempt is pending.
+    pub fn failover_due(&mut self, settings: &Settings, now: Millis) -> Option<(NodeId, Epoch)> {
+        if self.failover_blocker(settings, now).is_some() {
             return None;
         }
+        let primary = self.primary()?;
         self.next_attempt = now + settings.failover_timeout_ms;
-        Some((id, self.highest_epoch))
+        Some((primary, self.highest_epoch))
     }
 
-    pub fn failed_over(&mut self, epoch: Epoch) {
-        self.saw_epoch(epoch);
+    /// Holds automatic attempts back for a failover timeout (after a planned one starts).
+    pub fn defer_attempts(&mut self, settings: &Settings, now: Millis) {
+        self.next_attempt = now + settings.failover_timeout_ms;
     }
 
-    /// The replica to promote in place of `old`.
-    pub fn choose_replica(&self, old: &NodeId, settings: &Settings, now: Millis) -> Option<NodeId> {
+    /// The replica to promote in place of `old`: `target` if it is fit, else the best.
+    pub fn choose_replica(
+        &self,
+        old: &NodeId,
+        target: Option<&NodeId>,
+        settings: &Settings,
+        now: Millis,
+    ) -> Result<NodeId, String> {
         let replicas: Vec<Replica> = self
             .nodes
             .iter()
-            .filter(|(id, v)| *id != old && v.heartbeat.role == Role::Replica)
+            .filter(|(id, v)| *id != old && v.heard && v.heartbeat.role == Role::Replica)
+            .filter(|(id, _)| self.is_member(id))
             .map(|(id, v)| Replica {
                 node: id.clone(),
                 up: !v.health.sdown(now, settings.down_after_ms),
-                priority: 100,
+                // An explicit choice overrides the preference (as Redis's FAILOVER TO does).
+                priority: if target == Some(id) {
+                    1
+                } else {
+                    v.heartbeat.priority
+                },
                 offset: v.heartbeat.offset,
-                disconnected_for: 0,
+                disconnected_for: v.heartbeat.link_down_ms,
             })
+            .filter(|r| target.is_none_or(|t| r.node == *t))
             .collect();
-        candidate::choose(&replicas, u64::MAX).map(|r| r.node.clone())
+        // Redis Sentinel's rule: data older than ten down-after periods (plus the time the
+        // primary has been down) is too old to promote.
+        let max_disconnected = settings.down_after_ms * 10 + self.primary_down_for(old, now);
+        candidate::choose(&replicas, max_disconnected)
+            .map(|r| r.node.clone())
+            .ok_or_else(|| match target {
+                Some(t) => format!("{t} is not an up-to-date replica of {old} that is up"),
+                None => format!(
+                    "no replica of {old} is fit to promote (up, replica-priority above 0, \
+                     link down less than {max_disconnected} ms)"
+                ),
+            })
     }
 
-    /// Nodes that are up but claim to be primary in an epoch older than the current
-    /// primary's: (node, current primary, its epoch).
-    pub fn stale_primaries(
-        &self,
-        settings: &Settings,
-        now: Millis,
-    ) -> Vec<(NodeId, NodeId, Epoch)> {
-        let Some((primary, current)) = self.current_primary() else {
+    fn primary_down_for(&self, primary: &NodeId, now: Millis) -> Millis {
+        self.nodes
+            .get(primary)
+            .map_or(0, |v| v.health.heartbeat_age(now))
+    }
+
+    fn is_member(&self, node: &NodeId) -> bool {
+        self.topology.as_ref().is_none_or(|(t, _)| t.contains(node))
+    }
+
+    /// The record to create when there is none: the primary heard with the newest epoch,
+    /// and the nodes that follow it.
+    pub fn first_topology(&self, settings: &Settings, now: Millis) -> Option<Topology> {
+        if self.topology.is_some() {
+            return None;
+        }
+        // Down or not: a primary that died before the record was written still needs one,
+        // so that it can be failed over.
+        let primary = self.primary()?;
+        let view = self.nodes.get(&primary)?;
+        let replicas = self
+            .nodes
+            .values()
+            .filter(|v| v.heard && v.heartbeat.primary.as_ref() == Some(&primary))
+            .map(|v| member(&v.heartbeat))
+            .collect();
+        Some(Topology {
+            group: settings.group.clone(),
+            epoch: view.heartbeat.epoch,
+            primary: primary.clone(),
+            primary_member: member(&view.heartbeat),
+            replicas,
+            automatic_failover: true,
+            written_by: settings.id.clone(),
+            written_at_ms: now,
+        })
+    }
+
+    /// The record with the nodes heard that are not in it yet (they join as replicas) and
+    /// members' changed addresses, or None when it is already right.
+    pub fn updated_topology(&self, settings: &Settings, now: Millis) -> Option<Topology> {
+        let (topology, _) = self.topology.as_ref()?;
+        let mut updated = topology.clone();
+        for view in self.nodes.values().filter(|v| v.heard) {
+            if view.health.sdown(now, settings.down_after_ms) {
+                continue;
+            }
+            let fresh = member(&view.heartbeat);
+            if fresh.node == updated.primary {
+                updated.primary_member = fresh;
+            } else if let Some(known) = updated.replicas.iter_mut().find(|m| m.node == fresh.node) {
+                *known = fresh;
+            } else {
+                updated.replicas.push(fresh);
+            }
+        }
+        updated.replicas.sort_by(|a, b| a.node.cmp(&b.node));
+        if updated == *topology {
+            return None;
+        }
+        updated.written_by = settings.id.clone();
+        updated.written_at_ms = now;
+        Some(updated)
+    }
+
+    /// Nodes that are up but disagree with the record.
+    pub fn corrections(&self, settings: &Settings, now: Millis) -> Vec<Correction> {
+        let Some((topology, _)) = &self.topology else {
             return Vec::new();
         };
-        if current.health.sdown(now, settings.down_after_ms) {
+        if now.saturating_sub(self.topology_seen_at) < self.fresh_for(settings) {
             return Vec::new();
         }
-        let epoch = current.heartbeat.epoch;
+        let primary = &topology.primary;
+        let mut corrections = Vec::new();
+        for (id, view) in self.nodes.iter().filter(|(_, v)| v.heard) {
+            if view.health.sdown(now, settings.down_after_ms) {
+                continue;
+            }
+            let beat = &view.heartbeat;
+            if id == primary {
+                if beat.role == Role::Replica && beat.epoch < topology.epoch {
+                    corrections.push(Correction::Promote { node: id.clone() });
+                }
+            } else if beat.role == Role::Primary || beat.primary.as_ref() != Some(primary) {
+                corrections.push(Correction::Follow {
+                    node: id.clone(),
+                    primary: primary.clone(),
+                });
+            }
+        }
+        corrections
+    }
+
+    pub fn node_statuses(&self, settings: &Settings, now: Millis) -> Vec<NodeStatus> {
         self.nodes
             .iter()
-            .filter(|(id, v)| {
-                *id != primary
-                    && v.heartbeat.role == Role::Primary
-                    && v.heartbeat.epoch < epoch
-                    && !v.health.sdown(now, settings.down_after_ms)
+            .map(|(id, v)| NodeStatus {
+                node: id.clone(),
+                role: v.heartbeat.role,
+                epoch: v.heartbeat.epoch,
+                az: v.heartbeat.az.clone(),
+                address: v.heartbeat.address.clone(),
+                offset: v.heartbeat.offset,
+                up: !v.health.sdown(now, settings.down_after_ms),
+                priority: v.heartbeat.priority,
+                link_up: v.heartbeat.link_up,
+                last_heard_ms: v.health.heartbeat_age(now),
             })
-            .map(|(id, _)| (id.clone(), primary.clone(), epoch))
             .collect()
     }
 }
+
+fn member(heartbeat: &Heartbeat) -> Member {
+    Member {
+        node: heartbeat.node.clone(),
+        az: heartbeat.az.clone(),
+        address: heartbeat.address.clone(),
+    }
+}
+
+/// A stand-in heartbeat for a member named by the record but not heard yet.
+fn placeholder(topology: &Topology, member: &Member) -> Heartbeat {
+    let is_primary = member.node == topology.primary;
+    Heartbeat {
+        group: topology.group.clone(),
+        node: member.node.clone(),
+        role: if is_primary {
+            Role::Primary
+        } else {
+            Role::Replica
+        },
+        epoch: Epoch(0),
+        repl_id: rg_proto::ReplId::none(),
+        offset: rg_proto::Offset(0),
+        az: member.az.clone(),
+        address: member.address.clone(),
+        healthy: false,
+        primary: (!is_primary).then(|| topology.primary.clone()),
+        link_up: false,
+        link_down_ms: 0,
+        priority: DEFAULT_PRIORITY,
+    }
+}
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

@@ -11,9 +11,11 @@ pub struct VoteStore {
 }
 
 impl VoteStore {
-    pub fn new(dir: &Path, group: &GroupId) -> Self {
+    /// One file per sentinel and group, so that sentinels sharing a directory never
+    /// overwrite each other's votes.
+    pub fn new(dir: &Path, sentinel: &NodeId, group: &GroupId) -> Self {
         VoteStore {
-            path: dir.join(format!("rg-sentinel-vote-{group}")),
+            path: dir.join(format!("rg-sentinel-{sentinel}-vote-{group}")),
         }
     }
 

@@ -145,6 +145,17 @@ impl Bus {
         Ok(self.wrap(inner, subject))
     }
 
+    /// Messages as bytes, with their subjects: for payloads that are not rgroup's
+    /// MessagePack (the JSON event stream).
+    pub async fn subscribe_raw(&self, subject: String) -> Result<RawSubscription, BusError> {
+        let inner = self
+            .client
+            .subscribe(subject.clone())
+            .await
+            .map_err(|e| io_error("subscribe", &subject, e))?;
+        Ok(RawSubscription { inner })
+    }
+
     fn wrap<T>(&self, inner: async_nats::Subscriber, subject: String) -> Subscription<T> {
         Subscription {
             inner,
@@ -213,5 +224,17 @@ impl<T: DeserializeOwned> Subscription<T> {
                 }
             }
         }
+    }
+}
+
+/// Undecoded messages: (subject, payload).
+pub struct RawSubscription {
+    inner: async_nats::Subscriber,
+}
+
+impl RawSubscription {
+    pub async fn next(&mut self) -> Option<(String, Bytes)> {
+        let message = self.inner.next().await?;
+        Some((message.subject.to_string(), message.payload))
     }
 }

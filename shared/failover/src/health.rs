@@ -29,11 +29,30 @@ impl Health {
 
     /// Subjectively down: a signal silent for longer than `down_after`.
     pub fn sdown(&self, now: Millis, down_after: Millis) -> bool {
+        self.down_reason(now, down_after).is_some()
+    }
+
+    /// Which signal failed, when the node is subjectively down.
+    pub fn down_reason(&self, now: Millis, down_after: Millis) -> Option<&'static str> {
         let stale = |last: Option<Millis>| {
             let since = last.unwrap_or(self.watching_since);
             now.saturating_sub(since) > down_after
         };
-        stale(self.last_heartbeat) || stale(self.last_ping_ok)
+        match (stale(self.last_heartbeat), stale(self.last_ping_ok)) {
+            (true, true) => Some("no heartbeat on the bus and no reply to PING"),
+            (true, false) => Some("no heartbeat on the bus"),
+            (false, true) => Some("no reply to PING on its client address"),
+            (false, false) => None,
+        }
+    }
+
+    pub fn last_heartbeat(&self) -> Option<Millis> {
+        self.last_heartbeat
+    }
+
+    /// Milliseconds since the last heartbeat (or since watching began).
+    pub fn heartbeat_age(&self, now: Millis) -> Millis {
+        now.saturating_sub(self.last_heartbeat.unwrap_or(self.watching_since))
     }
 }
 
@@ -49,6 +68,10 @@ mod tests {
         assert!(!health.sdown(1500, 1000));
         health.heartbeat(1800);
         assert!(health.sdown(2000, 1000), "pings silent for 1100 ms");
+        assert_eq!(
+            health.down_reason(2000, 1000),
+            Some("no reply to PING on its client address")
+        );
         health.ping_ok(1900);
         assert!(!health.sdown(2000, 1000));
     }

@@ -3,7 +3,13 @@
 //! - [`free_port`]: a loopback port nobody listens on.
 //! - [`Node`]: an `rg-node` process on its own port, killed on drop; when the test panics
 //!   its captured log is printed, so a failure shows what the process saw.
+//! - [`Service`] and [`NatsServer`]: any other binary, and the bus.
+//! - [`TcpProxy`]: cuts one service off the bus and heals it.
 //! - [`assert_eventually!`]: polls a condition instead of sleeping a fixed time.
+
+mod proxy;
+
+pub use proxy::TcpProxy;
 
 use std::fs::File;
 use std::net::{TcpListener, TcpStream};
@@ -188,6 +194,15 @@ impl Service {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
+    /// Sends a signal by name (`STOP`, `CONT`, `KILL`...).
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{name} failed");
     }
 }
 

@@ -234,6 +234,10 @@ async fn full_sync(
 /// Applies stream bytes that start at `offset`, skipping what was already applied.
 fn apply_at(link: &Link, applier: &mut Applier, repl_id: &ReplId, offset: Offset, bytes: &Bytes) {
     let mut engine = link.shared.engine.lock();
+    // The history id is taken even when there is nothing new: a replica already caught up
+    // with a newly promoted primary continues under that primary's id (its acks carry it).
+    engine.repl.repl_id = repl_id.clone();
+    engine.repl.last_io = now_ms();
     let expected = engine.repl.offset;
     let skip = (expected.0.saturating_sub(offset.0)) as usize;
     if skip >= bytes.len() {
@@ -241,10 +245,7 @@ fn apply_at(link: &Link, applier: &mut Applier, repl_id: &ReplId, offset: Offset
     }
     let fresh = &bytes[skip..];
     applier.apply(&mut engine, fresh);
-    let repl = &mut engine.repl;
-    repl.repl_id = repl_id.clone();
-    repl.append(fresh);
-    repl.last_io = now_ms();
+    engine.repl.append(fresh);
 }
 
 async fn stream_from(

@@ -1,0 +1,99 @@
+//! Leader election, one per failover: a candidate asks every sentinel of the set for its
+//! vote in a new epoch; each votes at most once per epoch (the vote is on disk before it is
+//! sent); a majority of the whole set elects.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use rg_failover::election::{backoff, Campaign, Vote};
+use rg_proto::messages::{VoteReply, VoteRequest};
+use rg_proto::{Epoch, NodeId};
+
+use crate::Sentinel;
+
+/// How long a candidate waits for votes.
+const VOTE_TIMEOUT: Duration = Duration::from_millis(300);
+/// The spread of the random pause before asking, so that sentinels that see the primary
+/// down at the same moment rarely split the vote.
+const BACKOFF_SPREAD_MS: u64 = 100;
+
+pub(crate) async fn serve_votes(sentinel: Arc<Sentinel>) {
+    let subject = sentinel.subjects.sentinel_vote(&sentinel.settings.id);
+    let Ok(mut requests) = sentinel.bus.subscribe::<VoteRequest>(subject).await else {
+        tracing::error!("cannot serve vote requests");
+        return;
+    };
+    while let Some((request, reply_to)) = requests.next().await {
+        let Some(reply_to) = reply_to else { continue };
+        if request.group != sentinel.settings.group {
+            continue;
+        }
+        let granted = vote(&sentinel, &request.candidate, request.epoch);
+        let reply = VoteReply {
+            voter: sentinel.settings.id.clone(),
+            epoch: request.epoch,
+            granted,
+        };
+        let _ = sentinel.bus.reply(&reply_to, &reply).await;
+    }
+}
+
+/// Votes, persisting the vote before it is given.
+fn vote(sentinel: &Sentinel, candidate: &NodeId, epoch: Epoch) -> bool {
+    let mut state = sentinel.lock();
+    let granted = state.voter.request(candidate, epoch) == Vote::Granted;
+    state.saw_epoch(epoch);
+    if granted {
+        if let Err(error) = sentinel.votes.save(epoch, candidate) {
+            tracing::error!(%error, "cannot persist the vote; refusing it");
+            return false;
+        }
+    }
+    granted
+}
+
+/// Pauses a random moment, then asks for votes in `epoch`; true when this sentinel won.
+pub(crate) async fn campaign(sentinel: &Sentinel, epoch: Epoch) -> bool {
+    let pause = backoff(0, BACKOFF_SPREAD_MS, rand::thread_rng().gen());
+    tokio::time::sleep(Duration::from_millis(pause)).await;
+    if sentinel.lock().highest_epoch() >= epoch {
+        return false; // another candidate started this epoch meanwhile
+    }
+    let me = sentinel.settings.id.clone();
+    let mut tally = Campaign::new(epoch, sentinel.settings.sentinels.clone());
+    let own = if vote(sentinel, &me, epoch) {
+        Vote::Granted
+    } else {
+        Vote::Stale
+    };
+    tally.record(&me, epoch, &own);
+    let mut ballots = tokio::task::JoinSet::new();
+    for voter in sentinel.settings.sentinels.iter().filter(|s| **s != me) {
+        let request = VoteRequest {
+            group: sentinel.settings.group.clone(),
+            candidate: me.clone(),
+            epoch,
+        };
+        let subject = sentinel.subjects.sentinel_vote(voter);
+        let bus = sentinel.bus.clone();
+        ballots.spawn(async move {
+            bus.request::<_, VoteReply>(subject, &request, VOTE_TIMEOUT)
+                .await
+        });
+    }
+    while let Some(answer) = ballots.join_next().await {
+        if let Ok(Ok(reply)) = answer {
+            let vote = if reply.granted {
+                Vote::Granted
+            } else {
+                Vote::Stale
+            };
+            tally.record(&reply.voter, reply.epoch, &vote);
+            if tally.won() {
+                break; // no need to wait for a dead voter's timeout
+            }
+        }
+    }
+    tally.won()
+}

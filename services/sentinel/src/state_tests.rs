@@ -1,0 +1,190 @@
+use super::*;
+use rg_proto::{GroupId, Offset, ReplId};
+
+fn id(name: &str) -> NodeId {
+    NodeId::new(name).unwrap()
+}
+
+fn settings() -> Settings {
+    let config = crate::config::SentinelConfig {
+        id: "s1".into(),
+        group: "g".into(),
+        sentinels: "s1,s2,s3".into(),
+        down_after_ms: 1000,
+        ..Default::default()
+    };
+    config.settings().unwrap()
+}
+
+fn beat(node: &str, role: Role, primary: Option<&str>, offset: u64) -> Heartbeat {
+    Heartbeat {
+        group: GroupId::new("g").unwrap(),
+        node: id(node),
+        role,
+        epoch: Epoch(1),
+        repl_id: ReplId::none(),
+        offset: Offset(offset),
+        az: "az-a".into(),
+        address: format!("{node}:6379"),
+        healthy: true,
+        primary: primary.map(id),
+        link_up: true,
+        link_down_ms: 0,
+        priority: DEFAULT_PRIORITY,
+    }
+}
+
+/// A heartbeat and a PING answered, both at `now`.
+fn hear(state: &mut State, heartbeat: Heartbeat, now: Millis) {
+    let node = heartbeat.node.clone();
+    state.heartbeat(heartbeat, now);
+    state.ping_ok(&node, now);
+}
+
+/// p primary, r1 and r2 its replicas, all heard at `now`, and the record written.
+fn group(now: Millis) -> State {
+    let mut state = State::new(None);
+    state.store_ready = true;
+    hear(&mut state, beat("p", Role::Primary, None, 100), now);
+    hear(&mut state, beat("r1", Role::Replica, Some("p"), 90), now);
+    hear(&mut state, beat("r2", Role::Replica, Some("p"), 100), now);
+    let first = state.first_topology(&settings(), now).unwrap();
+    state.topology_changed(first, 1, now);
+    state
+}
+
+fn opinion(state: &mut State, sentinel: &str, down: bool, now: Millis) {
+    state.opinion(
+        SentinelOpinion {
+            group: GroupId::new("g").unwrap(),
+            sentinel: id(sentinel),
+            node: id("p"),
+            down,
+        },
+        now,
+    );
+}
+
+#[test]
+fn the_first_record_names_the_primary_and_its_replicas() {
+    let state = group(0);
+    let (topology, _) = state.topology.as_ref().unwrap();
+    assert_eq!(topology.primary, id("p"));
+    let replicas: Vec<&str> = topology.replicas.iter().map(|m| m.node.as_str()).collect();
+    assert_eq!(replicas, ["r1", "r2"]);
+    assert_eq!(topology.epoch, Epoch(1));
+}
+
+#[test]
+fn a_primary_only_its_replicas_name_still_gets_a_record() {
+    let mut state = State::new(None);
+    hear(&mut state, beat("r1", Role::Replica, Some("gone"), 5), 0);
+    let first = state.first_topology(&settings(), 0).unwrap();
+    assert_eq!(first.primary, id("gone"));
+    assert_eq!(first.replicas.len(), 1);
+}
+
+#[test]
+fn a_failover_waits_for_quorum_a_majority_and_the_automatic_flag() {
+    let settings = settings();
+    let mut state = group(0);
+    let why = state.failover_blocker(&settings, 500).unwrap();
+    assert!(why.contains("is up"), "{why}");
+    // p silent past down-after; only this sentinel says so.
+    hear(&mut state, beat("r1", Role::Replica, Some("p"), 90), 1500);
+    opinion(&mut state, "s1", true, 1500);
+    let why = state.failover_blocker(&settings, 1500).unwrap();
+    assert!(
+        why.contains("down for 1 of 3 sentinels, quorum is 2"),
+        "{why}"
+    );
+    assert!(why.contains("1 of 3 sentinels reachable"), "{why}");
+    opinion(&mut state, "s2", true, 1500);
+    assert_eq!(state.failover_blocker(&settings, 1500), None);
+    assert_eq!(
+        state.failover_due(&settings, 1500),
+        Some((id("p"), Epoch(1)))
+    );
+    let why = state.failover_blocker(&settings, 1600).unwrap();
+    assert!(why.contains("before the next attempt"), "{why}");
+
+    let mut manual = group(0);
+    if let Some((topology, _)) = manual.topology.as_mut() {
+        topology.automatic_failover = false;
+    }
+    opinion(&mut manual, "s1", true, 1500);
+    opinion(&mut manual, "s2", true, 1500);
+    let why = manual.failover_blocker(&settings, 1500).unwrap();
+    assert!(why.contains("disabled"), "{why}");
+}
+
+#[test]
+fn the_replica_chosen_honours_priority_offset_and_an_explicit_target() {
+    let settings = settings();
+    let mut state = group(0);
+    assert_eq!(
+        state.choose_replica(&id("p"), None, &settings, 10),
+        Ok(id("r2"))
+    );
+    let mut never = beat("r2", Role::Replica, Some("p"), 100);
+    never.priority = 0;
+    hear(&mut state, never, 10);
+    assert_eq!(
+        state.choose_replica(&id("p"), None, &settings, 10),
+        Ok(id("r1"))
+    );
+    // An operator may name a replica the automatic rule would pass over.
+    assert_eq!(
+        state.choose_replica(&id("p"), Some(&id("r2")), &settings, 10),
+        Ok(id("r2"))
+    );
+    let mut stale = beat("r1", Role::Replica, Some("p"), 90);
+    stale.link_down_ms = 60_000;
+    hear(&mut state, stale, 10);
+    let error = state
+        .choose_replica(&id("p"), None, &settings, 10)
+        .unwrap_err();
+    assert!(error.contains("no replica of p is fit"), "{error}");
+}
+
+#[test]
+fn nodes_that_disagree_with_the_record_are_corrected_after_a_grace_period() {
+    let settings = settings();
+    let mut state = group(0);
+    let (topology, _) = state.topology.clone().unwrap();
+    let after = topology.failed_over(&id("r2"), Epoch(2)).unwrap();
+    state.topology_changed(after, 2, 1000);
+    assert!(
+        state.corrections(&settings, 1050).is_empty(),
+        "grace period"
+    );
+    hear(&mut state, beat("p", Role::Primary, None, 100), 1400);
+    hear(&mut state, beat("r1", Role::Replica, Some("r2"), 100), 1400);
+    hear(&mut state, beat("r2", Role::Replica, Some("p"), 100), 1400);
+    let corrections = state.corrections(&settings, 1400);
+    assert_eq!(
+        corrections,
+        vec![
+            Correction::Follow {
+                node: id("p"),
+                primary: id("r2")
+            },
+            Correction::Promote { node: id("r2") },
+        ]
+    );
+    // The old primary reports as a replica: that is news, once.
+    hear(&mut state, beat("p", Role::Replica, Some("r2"), 100), 1500);
+    assert_eq!(state.take_rejoined(), vec![id("p")]);
+    assert!(state.take_rejoined().is_empty());
+}
+
+#[test]
+fn a_node_that_joins_is_added_to_the_record_as_a_replica() {
+    let settings = settings();
+    let mut state = group(0);
+    assert_eq!(state.updated_topology(&settings, 10), None);
+    hear(&mut state, beat("r3", Role::Primary, None, 0), 20);
+    let updated = state.updated_topology(&settings, 20).unwrap();
+    assert!(updated.replicas.iter().any(|m| m.node == id("r3")));
+    assert_eq!(updated.primary, id("p"));
+}

@@ -1,0 +1,180 @@
+//! The group's record in the key/value bucket: watched into the state, created when the
+//! first primary is heard, extended as nodes join, and replaced by a failover only through
+//! compare-and-set on the revision this sentinel read, so that of two leaders only one wins.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rg_bus::{BusErrorKind, Kv};
+use rg_proto::events::EventName;
+use rg_proto::messages::ControlCommand;
+use rg_proto::topology::{Topology, BUCKET};
+use serde_json::json;
+
+use crate::state::Correction;
+use crate::{events, now_ms, Sentinel};
+
+const RETRY: Duration = Duration::from_millis(500);
+/// Copies of the bucket on a NATS cluster (a single server keeps one).
+const REPLICAS: usize = 3;
+
+/// Opens the bucket (retrying until JetStream answers), then follows the group's key.
+pub(crate) async fn watch(sentinel: Arc<Sentinel>) {
+    let kv = loop {
+        match open(&sentinel).await {
+            Ok(kv) => break kv,
+            Err(error) => {
+                tracing::warn!(%error, "topology store not reachable; retrying");
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    };
+    let _ = sentinel.store.set(kv.clone());
+    sentinel.lock().store_ready = true;
+    let key = sentinel.settings.group.to_string();
+    loop {
+        let mut changes = match kv.watch::<Topology>(&key).await {
+            Ok(changes) => changes,
+            Err(error) => {
+                tracing::warn!(%error, "cannot watch the topology record; retrying");
+                tokio::time::sleep(RETRY).await;
+                continue;
+            }
+        };
+        while let Some((topology, revision)) = changes.next().await {
+            if let Some(topology) = topology {
+                tracing::debug!(revision, epoch = topology.epoch.0, primary = %topology.primary, "topology");
+                sentinel
+                    .lock()
+                    .topology_changed(topology, revision, now_ms());
+            }
+        }
+    }
+}
+
+async fn open(sentinel: &Sentinel) -> Result<Kv, rg_bus::BusError> {
+    // A single server cannot hold three copies: ask for what the cluster can give.
+    match sentinel.bus.kv(BUCKET, REPLICAS, 8).await {
+        Ok(kv) => Ok(kv),
+        Err(_) => sentinel.bus.kv(BUCKET, 1, 8).await,
+    }
+}
+
+/// Writes `new` over the revision this sentinel read; false when another writer got there
+/// first (the watch brings its version) or the store is down.
+pub(crate) async fn install(sentinel: &Sentinel, new: &Topology, expected: Option<u64>) -> bool {
+    let Some(kv) = sentinel.store.get() else {
+        return false;
+    };
+    let key = sentinel.settings.group.to_string();
+    let written = match expected {
+        Some(revision) => kv.update(&key, new, revision).await,
+        None => kv.create(&key, new).await,
+    };
+    match written {
+        Ok(revision) => {
+            sentinel
+                .lock()
+                .topology_changed(new.clone(), revision, now_ms());
+            true
+        }
+        Err(error) if error.kind() == BusErrorKind::Conflict => {
+            tracing::info!("the topology record changed under this sentinel; not written");
+            false
+        }
+        Err(error) => {
+            tracing::warn!(%error, "topology record not written");
+            false
+        }
+    }
+}
+
+/// The reconciler's round: create the record, add joining nodes, and send nodes that
+/// disagree with it (an old primary back from the dead, a replica that missed a re-point)
+/// the control request that puts them in line.
+pub(crate) async fn reconcile(sentinel: &Sentinel) {
+    let now = now_ms();
+    let settings = &sentinel.settings;
+    let (first, updated, corrections, revision, epoch, rejoined) = {
+        let mut state = sentinel.lock();
+        let rejoined = state.take_rejoined();
+        if !state.store_ready || !state.is_reconciler(settings, now) {
+            return;
+        }
+        let revision = state.topology.as_ref().map(|(_, r)| *r);
+        let epoch = state.topology.as_ref().map(|(t, _)| t.epoch);
+        (
+            state.first_topology(settings, now),
+            state.updated_topology(settings, now),
+            state.corrections(settings, now),
+            revision,
+            epoch,
+            rejoined,
+        )
+    };
+    if let Some(epoch) = epoch {
+        for node in rejoined {
+            tracing::info!(%node, "an old primary rejoined as a replica");
+            events::publish(
+                sentinel,
+                EventName::NodeRejoinedAsReplica,
+                Some(&node),
+                epoch,
+                json!({}),
+            )
+            .await;
+        }
+    }
+    // A failover in progress owns the record and the nodes until it is done.
+    let Ok(_guard) = sentinel.failing_over.try_lock() else {
+        return;
+    };
+    if let Some(first) = first {
+        if install(sentinel, &first, None).await {
+            tracing::info!(primary = %first.primary, epoch = first.epoch.0, "topology record created");
+            let members: Vec<String> = first.members().map(|m| m.node.to_string()).collect();
+            let details = json!({ "members": members });
+            events::publish(
+                sentinel,
+                EventName::TopologyCreated,
+                Some(&first.primary),
+                first.epoch,
+                details,
+            )
+            .await;
+        }
+        return;
+    }
+    if let Some(updated) = updated {
+        if install(sentinel, &updated, revision).await {
+            tracing::info!(replicas = updated.replicas.len(), "topology record updated");
+        }
+    }
+    let Some(epoch) = epoch else { return };
+    for correction in corrections {
+        correct(sentinel, correction, epoch).await;
+    }
+}
+
+async fn correct(sentinel: &Sentinel, correction: Correction, epoch: rg_proto::Epoch) {
+    match correction {
+        Correction::Follow { node, primary } => {
+            let command = ControlCommand::ReplicateOf {
+                primary: primary.clone(),
+            };
+            match sentinel.control(&node, epoch, command).await {
+                Ok(_) => tracing::info!(%node, %primary, "re-pointed to the record's primary"),
+                Err(error) => tracing::debug!(%error, "correction not applied"),
+            }
+        }
+        Correction::Promote { node } => {
+            match sentinel
+                .control(&node, epoch, ControlCommand::Promote)
+                .await
+            {
+                Ok(_) => tracing::info!(%node, "promoted the record's primary"),
+                Err(error) => tracing::debug!(%error, "correction not applied"),
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! A whole replication group for the failover scenarios: nats-server with JetStream, nodes,
+//! three sentinels (each serving SENTINEL commands on its own port), and a log of the
+//! public events as a subscriber on the bus receives them.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rg_testkit::{free_port, NatsServer, Node, Service};
+
+use crate::support::info_field;
+
+pub const GROUP: &str = "ha";
+pub const SENTINELS: [&str; 3] = ["s1", "s2", "s3"];
+
+pub struct Group {
+    pub nats: NatsServer,
+    pub nodes: BTreeMap<String, Node>,
+    pub sentinels: BTreeMap<String, Service>,
+    pub sentinel_ports: BTreeMap<String, u16>,
+    pub events: EventLog,
+    state: tempfile::TempDir,
+}
+
+impl Group {
+    /// The bus, the event subscriber, and three sentinels; nodes come with [`Group::node`].
+    pub fn start() -> Group {
+        let nats = NatsServer::start_jetstream();
+        let events = EventLog::start(&nats.url());
+        let mut group = Group {
+            nats,
+            nodes: BTreeMap::new(),
+            sentinels: BTreeMap::new(),
+            sentinel_ports: BTreeMap::new(),
+            events,
+            state: tempfile::tempdir().expect("a state dir"),
+        };
+        for id in SENTINELS {
+            group.start_sentinel(id);
+        }
+        group
+    }
+
+    /// Starts node `id` (following `follow`, if given) on `nats_url` (the group's bus
+    /// unless a test puts a proxy in between), with `extra` flags.
+    pub fn node_on(&mut self, nats_url: &str, id: &str, follow: Option<&str>, extra: &[&str]) {
+        let mut args = vec![
+            "--nats-url",
+            nats_url,
+            "--group",
+            GROUP,
+            "--node-id",
+            id,
+            "--sentinels",
+            "s1,s2,s3",
+            "--az",
+            "az-test",
+        ];
+        if let Some(primary) = follow {
+            args.extend(["--replicaof", primary]);
+        }
+        args.extend(extra);
+        self.nodes.insert(id.to_string(), Node::start(&args));
+    }
+
+    pub fn node(&mut self, id: &str, follow: Option<&str>, extra: &[&str]) {
+        let url = self.nats.url();
+        self.node_on(&url, id, follow, extra);
+    }
+
+    pub fn start_sentinel(&mut self, id: &str) {
+        let url = self.nats.url();
+        let port = self
+            .sentinel_ports
+            .entry(id.to_string())
+            .or_insert_with(free_port)
+            .to_string();
+        let dir = self.state.path().display().to_string();
+        let service = Service::start(
+            "rg-sentinel",
+            &[
+                "--id",
+                id,
+                "--nats-url",
+                &url,
+                "--group",
+                GROUP,
+                "--sentinels",
+                "s1,s2,s3",
+                "--down-after-ms",
+                "500",
+                "--failover-timeout-ms",
+                "3000",
+                "--port",
+                &port,
+                "--state-dir",
+                &dir,
+                "--log-level",
+                "debug",
+            ],
+        );
+        self.sentinels.insert(id.to_string(), service);
+    }
+
+    /// Kills node `id` with SIGKILL.
+    pub fn kill_node(&mut self, id: &str) {
+        if let Some(node) = self.nodes.remove(id) {
+            node.signal("KILL");
+        }
+    }
+
+    pub fn stop_sentinel(&mut self, id: &str) {
+        self.sentinels.remove(id);
+    }
+
+    pub fn role(&self, id: &str) -> Option<String> {
+        let mut con = redis::Client::open(self.nodes.get(id)?.url())
+            .ok()?
+            .get_connection_with_timeout(Duration::from_secs(1))
+            .ok()?;
+        info_field(&mut con, "replication", "role")
+    }
+
+    /// The one node among `candidates` that reports itself master, if exactly one does.
+    pub fn only_primary(&self, candidates: &[&str]) -> Option<String> {
+        let masters: Vec<&str> = candidates
+            .iter()
+            .copied()
+            .filter(|id| self.role(id).as_deref() == Some("master"))
+            .collect();
+        match masters.as_slice() {
+            [one] => Some(one.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn connect(&self, id: &str) -> redis::Connection {
+        crate::support::connect(&self.nodes[id])
+    }
+
+    /// A connection to sentinel `id`'s RESP port.
+    pub fn sentinel(&self, id: &str) -> redis::Connection {
+        let url = format!("redis://127.0.0.1:{}", self.sentinel_ports[id]);
+        let client = redis::Client::open(url).expect("a valid url");
+        // Right after start the sentinel may not listen yet.
+        rg_testkit::assert_eventually!(client.get_connection().is_ok());
+        client.get_connection().expect("the sentinel serves RESP")
+    }
+
+    /// SENTINEL MASTER ha, as field -> value.
+    pub fn master_fields(&self, sentinel: &str) -> BTreeMap<String, String> {
+        let flat: Vec<String> = redis::cmd("SENTINEL")
+            .arg("MASTER")
+            .arg(GROUP)
+            .query(&mut self.sentinel(sentinel))
+            .expect("SENTINEL MASTER answers");
+        flat.chunks(2)
+            .map(|pair| (pair[0].clone(), pair[1].clone()))
+            .collect()
+    }
+}
+
+/// Every event published on `rg.events.ha.>`, decoded from JSON, in arrival order.
+#[derive(Clone)]
+pub struct EventLog {
+    received: Arc<Mutex<Vec<serde_json::Value>>>,
+}
+
+impl EventLog {
+    fn start(nats_url: &str) -> EventLog {
+        let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+        let sink = received.clone();
+        let url = nats_url.to_string();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async move {
+                let bus = rg_bus::Bus::connect(&url, "e2e events")
+                    .await
+                    .expect("the bus");
+                let subject = format!("rg.events.{GROUP}.>");
+                let mut events = bus.subscribe_raw(subject).await.expect("a subscription");
+                bus.flush().await.expect("subscribed");
+                let _ = ready_tx.send(());
+                while let Some((subject, payload)) = events.next().await {
+                    let event: serde_json::Value =
+                        serde_json::from_slice(&payload).expect("every event is JSON");
+                    assert!(subject.ends_with(event["event"].as_str().unwrap_or("?")));
+                    sink.lock().unwrap().push(event);
+                }
+            });
+        });
+        ready_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the event subscriber starts");
+        EventLog { received }
+    }
+
+    /// The names of the events received so far, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|e| e["event"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    pub fn all(&self) -> Vec<serde_json::Value> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+/// True when `wanted` occur in `names` in this order (other events may come between).
+pub fn in_order(names: &[String], wanted: &[&str]) -> bool {
+    let mut rest = names.iter();
+    wanted.iter().all(|w| rest.any(|n| n == w))
+}
