@@ -304,14 +304,42 @@ fn a_planned_failover_under_load_loses_no_acknowledged_write() {
     assert_all_present(&mut group.connect(&primary), &acked);
     // The old primary follows the new one.
     assert_eventually!(group.role("n1").as_deref() == Some("slave"), FAILOVER);
-    let address: Vec<String> = redis::cmd("SENTINEL")
-        .arg("GET-MASTER-ADDR-BY-NAME")
-        .arg("ha")
-        .query(&mut sentinel)
-        .unwrap();
-    assert_eq!(address[1], group.nodes[&primary].port.to_string());
+    assert_eq!(
+        group.primary_port("s2", "ha"),
+        Some(group.nodes[&primary].port)
+    );
     assert!(in_order(
         &group.events.names(),
         &["TestFailoverStarted", "ReplicaPromoted", "FailoverComplete"]
     ));
+}
+
+#[test]
+fn one_sentinel_set_watches_several_groups_and_fails_over_only_the_one_that_failed() {
+    let mut group = Group::watching("ha,hb");
+    let url = group.nats.url();
+    group.node_in("ha", &url, "a1", None, &[]);
+    group.node_in("ha", &url, "a2", Some("a1"), &[]);
+    group.node_in("hb", &url, "b1", None, &[]);
+    group.node_in("hb", &url, "b2", Some("b1"), &[]);
+    let masters = || -> Vec<Vec<String>> {
+        redis::cmd("SENTINEL")
+            .arg("MASTERS")
+            .query(&mut group.sentinel("s1"))
+            .unwrap()
+    };
+    let names = |masters: Vec<Vec<String>>| -> Vec<String> {
+        masters
+            .into_iter()
+            .map(|fields| fields[1].clone())
+            .collect()
+    };
+    assert_eq!(names(masters()), ["ha", "hb"]);
+    assert_eventually!(info_int(&mut group.connect("b1"), "replication", "connected_slaves") == 1);
+    assert_eventually!(group.primary_port("s2", "hb") == Some(group.nodes["b1"].port));
+    group.kill_node("b1");
+    assert_eventually!(group.role("b2").as_deref() == Some("master"), FAILOVER);
+    assert_eq!(group.role("a1").as_deref(), Some("master"));
+    assert_eq!(group.role("a2").as_deref(), Some("slave"));
+    assert_eventually!(group.primary_port("s2", "hb") == Some(group.nodes["b2"].port));
 }

@@ -19,12 +19,19 @@ pub struct Group {
     pub sentinels: BTreeMap<String, Service>,
     pub sentinel_ports: BTreeMap<String, u16>,
     pub events: EventLog,
+    /// What the sentinels' `--group` says.
+    watched: String,
     state: tempfile::TempDir,
 }
 
 impl Group {
     /// The bus, the event subscriber, and three sentinels; nodes come with [`Group::node`].
     pub fn start() -> Group {
+        Self::watching(GROUP)
+    }
+
+    /// Like [`Group::start`], with sentinels that watch `groups` (comma-separated).
+    pub fn watching(groups: &str) -> Group {
         let nats = NatsServer::start_jetstream();
         let events = EventLog::start(&nats.url());
         let mut group = Group {
@@ -33,6 +40,7 @@ impl Group {
             sentinels: BTreeMap::new(),
             sentinel_ports: BTreeMap::new(),
             events,
+            watched: groups.to_string(),
             state: tempfile::tempdir().expect("a state dir"),
         };
         for id in SENTINELS {
@@ -44,11 +52,23 @@ impl Group {
     /// Starts node `id` (following `follow`, if given) on `nats_url` (the group's bus
     /// unless a test puts a proxy in between), with `extra` flags.
     pub fn node_on(&mut self, nats_url: &str, id: &str, follow: Option<&str>, extra: &[&str]) {
+        self.node_in(GROUP, nats_url, id, follow, extra);
+    }
+
+    /// Starts node `id` of `group`.
+    pub fn node_in(
+        &mut self,
+        group: &str,
+        nats_url: &str,
+        id: &str,
+        follow: Option<&str>,
+        extra: &[&str],
+    ) {
         let mut args = vec![
             "--nats-url",
             nats_url,
             "--group",
-            GROUP,
+            group,
             "--node-id",
             id,
             "--sentinels",
@@ -84,7 +104,7 @@ impl Group {
                 "--nats-url",
                 &url,
                 "--group",
-                GROUP,
+                &self.watched,
                 "--sentinels",
                 "s1,s2,s3",
                 "--down-after-ms",
@@ -145,6 +165,16 @@ impl Group {
         // Right after start the sentinel may not listen yet.
         rg_testkit::assert_eventually!(client.get_connection().is_ok());
         client.get_connection().expect("the sentinel serves RESP")
+    }
+
+    /// The port of `group`'s primary, as SENTINEL GET-MASTER-ADDR-BY-NAME on `sentinel` says.
+    pub fn primary_port(&self, sentinel: &str, group: &str) -> Option<u16> {
+        let address: Vec<String> = redis::cmd("SENTINEL")
+            .arg("GET-MASTER-ADDR-BY-NAME")
+            .arg(group)
+            .query(&mut self.sentinel(sentinel))
+            .ok()?;
+        address.get(1)?.parse().ok()
     }
 
     /// SENTINEL MASTER ha, as field -> value.

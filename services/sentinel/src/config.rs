@@ -14,7 +14,7 @@ pub struct SentinelConfig {
     pub id: String,
     pub nats_url: String,
     pub subject_prefix: String,
-    /// The replication group watched.
+    /// The replication groups watched, comma-separated.
     pub group: String,
     /// The whole sentinel set, comma-separated: majorities are counted over it, never over
     /// whoever happens to answer.
@@ -110,6 +110,9 @@ pub struct Settings {
     pub id: NodeId,
     pub nats_url: String,
     pub prefix: String,
+    /// Every group watched; each runs as its own sentinel sharing the bus and RESP port.
+    pub groups: Vec<GroupId>,
+    /// The group this instance watches (one of `groups`).
     pub group: GroupId,
     pub sentinels: Vec<NodeId>,
     pub quorum: usize,
@@ -122,6 +125,14 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// These settings for watching `group`.
+    pub fn for_group(&self, group: &GroupId) -> Settings {
+        Settings {
+            group: group.clone(),
+            ..self.clone()
+        }
+    }
+
     /// Where to serve RESP, or None when turned off.
     pub fn resp_address(&self) -> Option<String> {
         (self.port != 0).then(|| format!("{}:{}", self.bind, self.port))
@@ -140,7 +151,11 @@ impl SentinelConfig {
         let rejected =
             |setting: &'static str, reason: String| ConfigError::Rejected { setting, reason };
         let id = NodeId::new(&self.id).map_err(|e| rejected("id", e.to_string()))?;
-        let group = GroupId::new(&self.group).map_err(|e| rejected("group", e.to_string()))?;
+        let groups =
+            GroupId::parse_list(&self.group).map_err(|e| rejected("group", e.to_string()))?;
+        let Some(group) = groups.first().cloned() else {
+            return Err(rejected("group", "name at least one group to watch".into()));
+        };
         let sentinels = NodeId::parse_list(&self.sentinels)
             .map_err(|e| rejected("sentinels", e.to_string()))?;
         if !sentinels.contains(&id) {
@@ -168,6 +183,7 @@ impl SentinelConfig {
             id,
             nats_url: self.nats_url.clone(),
             prefix: self.subject_prefix.clone(),
+            groups,
             group,
             sentinels,
             quorum: self.quorum,

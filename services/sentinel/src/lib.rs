@@ -1,4 +1,4 @@
-//! rg-sentinel: watches one replication group's nodes, judges the primary's health with the
+//! rg-sentinel: watches replication groups' nodes, judges the primary's health with the
 //! other sentinels, elects a leader for each failover and promotes the best replica.
 //!
 //! - `config`: settings, checked (the sentinel set must contain this sentinel, quorum fits).
@@ -22,6 +22,7 @@ mod status;
 mod topology;
 mod vote_store;
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -51,27 +52,29 @@ struct Sentinel {
     failing_over: tokio::sync::Mutex<()>,
 }
 
-/// Watches the group until the process ends.
+/// Watches every configured group until the process ends: one [`Sentinel`] per group, all
+/// sharing the bus connection and the RESP port.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let bus = Bus::connect(&settings.nats_url, &format!("rg-sentinel {}", settings.id)).await?;
-    let votes = VoteStore::new(&settings.state_dir, &settings.id, &settings.group);
-    let state = State::new(votes.load());
-    let resp_address = settings.resp_address();
-    let sentinel = Arc::new(Sentinel {
-        subjects: Subjects::new(&settings.prefix, &settings.group),
-        settings,
-        bus,
-        state: Mutex::new(state),
-        votes,
-        store: tokio::sync::OnceCell::new(),
-        failing_over: tokio::sync::Mutex::new(()),
-    });
-    tracing::info!(id = %sentinel.settings.id, group = %sentinel.settings.group, "watching");
-    if let Some(address) = resp_address {
-        let listener = tokio::net::TcpListener::bind(&address).await?;
-        tracing::info!(%address, "serving SENTINEL commands");
-        tokio::spawn(resp::serve(sentinel.clone(), listener));
+    let mut watched = BTreeMap::new();
+    for group in &settings.groups {
+        let sentinel = Arc::new(Sentinel::new(settings.for_group(group), bus.clone()));
+        tracing::info!(id = %settings.id, %group, "watching");
+        tokio::spawn(watch(sentinel.clone()));
+        watched.insert(group.clone(), sentinel);
     }
+    match settings.resp_address() {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(&address).await?;
+            tracing::info!(%address, "serving SENTINEL commands");
+            resp::serve(Arc::new(watched), listener).await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+    Ok(())
+}
+
+async fn watch(sentinel: Arc<Sentinel>) {
     tokio::spawn(topology::watch(sentinel.clone()));
     tokio::spawn(monitor::watch_nodes(sentinel.clone()));
     tokio::spawn(monitor::watch_sentinels(sentinel.clone()));
@@ -95,6 +98,21 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 }
 
 impl Sentinel {
+    fn new(settings: Settings, bus: Bus) -> Sentinel {
+        let votes = VoteStore::new(&settings.state_dir, &settings.id, &settings.group);
+        // The last vote from disk, so that a restarted sentinel keeps its word.
+        let state = State::new(votes.load());
+        Sentinel {
+            subjects: Subjects::new(&settings.prefix, &settings.group),
+            votes,
+            state: Mutex::new(state),
+            settings,
+            bus,
+            store: tokio::sync::OnceCell::new(),
+            failing_over: tokio::sync::Mutex::new(()),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state
             .lock()

@@ -3,10 +3,12 @@
 //! GET-MASTER-ADDR-BY-NAME / CKQUORUM / FAILOVER / MYID, with Redis Sentinel's field names
 //! and error texts. The master's name is the group id.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use rg_proto::messages::{NodeStatus, Role, SentinelStatus};
+use rg_proto::GroupId;
 use rg_resp::{encode, Limits, RequestDecoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -16,11 +18,14 @@ use crate::{failover, status, Sentinel};
 /// Requests larger than this are refused: the commands here take a few short arguments.
 const MAX_REQUEST: usize = 64 * 1024;
 
-pub(crate) async fn serve(sentinel: Arc<Sentinel>, listener: TcpListener) {
+/// The sentinel of each group watched, by group id (Redis Sentinel's master name).
+pub(crate) type Watched = BTreeMap<GroupId, Arc<Sentinel>>;
+
+pub(crate) async fn serve(watched: Arc<Watched>, listener: TcpListener) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                tokio::spawn(connection(sentinel.clone(), stream));
+                tokio::spawn(connection(watched.clone(), stream));
             }
             Err(error) => {
                 tracing::warn!(%error, "accept failed");
@@ -30,7 +35,7 @@ pub(crate) async fn serve(sentinel: Arc<Sentinel>, listener: TcpListener) {
     }
 }
 
-async fn connection(sentinel: Arc<Sentinel>, mut stream: TcpStream) {
+async fn connection(watched: Arc<Watched>, mut stream: TcpStream) {
     let limits = Limits {
         max_bulk_len: MAX_REQUEST,
         max_multibulk_len: 64,
@@ -47,7 +52,7 @@ async fn connection(sentinel: Arc<Sentinel>, mut stream: TcpStream) {
         loop {
             match decoder.decode(&mut input) {
                 Ok(Some(args)) if args.is_empty() => {}
-                Ok(Some(args)) => answer(&sentinel, &args, &mut output).await,
+                Ok(Some(args)) => answer(&watched, &args, &mut output).await,
                 Ok(None) => break,
                 Err(error) => {
                     let text = format!("ERR Protocol error: {error}");
@@ -64,12 +69,16 @@ async fn connection(sentinel: Arc<Sentinel>, mut stream: TcpStream) {
     }
 }
 
-async fn answer(sentinel: &Sentinel, args: &[Bytes], out: &mut BytesMut) {
+async fn answer(watched: &Watched, args: &[Bytes], out: &mut BytesMut) {
     let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
     match name.as_str() {
         "ping" => encode::simple(out, b"PONG"),
-        "info" => info(&status::current(sentinel), out),
-        "sentinel" => sentinel_command(sentinel, &args[1..], out).await,
+        "info" => {
+            let statuses: Vec<SentinelStatus> =
+                watched.values().map(|s| status::current(s)).collect();
+            info(&statuses, out);
+        }
+        "sentinel" => sentinel_command(watched, &args[1..], out).await,
         _ => {
             let text = format!(
                 "ERR unknown command '{}', with args beginning with: ",
@@ -80,20 +89,22 @@ async fn answer(sentinel: &Sentinel, args: &[Bytes], out: &mut BytesMut) {
     }
 }
 
-async fn sentinel_command(sentinel: &Sentinel, args: &[Bytes], out: &mut BytesMut) {
+async fn sentinel_command(watched: &Watched, args: &[Bytes], out: &mut BytesMut) {
     let Some(sub) = args.first() else {
         encode::error(out, b"ERR wrong number of arguments for 'sentinel' command");
         return;
     };
     let sub = String::from_utf8_lossy(sub).to_ascii_lowercase();
-    let status = status::current(sentinel);
     if sub == "masters" {
-        encode::array_len(out, 1);
-        master_fields(&status, out);
+        encode::array_len(out, watched.len());
+        for sentinel in watched.values() {
+            master_fields(&status::current(sentinel), out);
+        }
         return;
     }
     if sub == "myid" {
-        encode::bulk(out, status.sentinel.as_str().as_bytes());
+        let id = watched.values().next().map(|s| s.settings.id.as_str());
+        encode::bulk(out, id.unwrap_or_default().as_bytes());
         return;
     }
     let Some(group) = args.get(1) else {
@@ -101,10 +112,16 @@ async fn sentinel_command(sentinel: &Sentinel, args: &[Bytes], out: &mut BytesMu
         encode::error(out, text.as_bytes());
         return;
     };
-    if group.as_ref() != status.group.as_str().as_bytes() {
+    let group = String::from_utf8_lossy(group);
+    let Some(sentinel) = watched
+        .iter()
+        .find(|(g, _)| g.as_str() == group)
+        .map(|(_, s)| s)
+    else {
         encode::error(out, b"ERR No such master with that name");
         return;
-    }
+    };
+    let status = status::current(sentinel);
     match sub.as_str() {
         "master" => master_fields(&status, out),
         "replicas" | "slaves" => {
@@ -279,22 +296,26 @@ fn replica_fields(status: &SentinelStatus, node: &NodeStatus, out: &mut BytesMut
     );
 }
 
-fn info(status: &SentinelStatus, out: &mut BytesMut) {
-    let state = if primary(status).is_some_and(|n| n.up) {
-        "ok"
-    } else {
-        "odown"
-    };
-    let address = primary(status).map_or("", |n| n.address.as_str());
-    let text = format!(
-        "# Sentinel\r\nsentinel_masters:1\r\nsentinel_myid:{}\r\nsentinel_epoch:{}\r\n\
-         master0:name={},status={state},address={address},slaves={},sentinels={}\r\n",
-        status.sentinel,
-        status.epoch.0,
-        status.group,
-        replicas(status).count(),
-        status.reachable_sentinels.len(),
-    );
+fn info(statuses: &[SentinelStatus], out: &mut BytesMut) {
+    let mut text = String::from("# Sentinel\r\n");
+    text.push_str(&format!("sentinel_masters:{}\r\n", statuses.len()));
+    if let Some(first) = statuses.first() {
+        text.push_str(&format!("sentinel_myid:{}\r\n", first.sentinel));
+    }
+    for (index, status) in statuses.iter().enumerate() {
+        let state = if primary(status).is_some_and(|n| n.up) {
+            "ok"
+        } else {
+            "odown"
+        };
+        let address = primary(status).map_or("", |n| n.address.as_str());
+        text.push_str(&format!(
+            "master{index}:name={},status={state},address={address},slaves={},sentinels={}\r\n",
+            status.group,
+            replicas(status).count(),
+            status.reachable_sentinels.len(),
+        ));
+    }
     encode::bulk(out, text.as_bytes());
 }
 

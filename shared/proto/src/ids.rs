@@ -42,6 +42,15 @@ macro_rules! name_type {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// A comma-separated list (`s1,s2,s3`), spaces and empty items ignored.
+            pub fn parse_list(text: &str) -> Result<Vec<Self>, InvalidId> {
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(Self::new)
+                    .collect()
+            }
         }
 
         impl fmt::Display for $t {
@@ -54,17 +63,6 @@ macro_rules! name_type {
 
 name_type!(GroupId);
 name_type!(NodeId);
-
-impl NodeId {
-    /// A comma-separated list of ids (`s1,s2,s3`), spaces and empty items ignored.
-    pub fn parse_list(text: &str) -> Result<Vec<NodeId>, InvalidId> {
-        text.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(NodeId::new)
-            .collect()
-    }
-}
 
 /// The generation of a group's topology; every change carries a higher one.
 #[derive(
