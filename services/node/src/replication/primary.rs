@@ -41,20 +41,20 @@ pub(super) async fn publish(link: Arc<Link>) {
 
 /// The unpublished stream cut into batches that fit in a message; None when all is out.
 fn next_batches(link: &Link) -> Option<Vec<ReplBatch>> {
-    let (repl_id, from, bytes) = {
+    let (repl_id, epoch, from, bytes) = {
         let mut engine = link.shared.engine.lock();
         if engine.repl.role != Role::Primary {
             return None;
         }
         let (from, bytes) = engine.repl.take_unpublished()?;
-        (engine.repl.repl_id.clone(), from, bytes)
+        (engine.repl.repl_id.clone(), engine.repl.epoch, from, bytes)
     };
     let batches = (0..bytes.len())
         .step_by(MAX_PAYLOAD)
         .map(|start| ReplBatch {
             group: link.config.group.clone(),
             primary: link.config.node.clone(),
-            epoch: Default::default(),
+            epoch,
             repl_id: repl_id.clone(),
             offset: from.advance(start),
             payload: bytes.slice(start..(start + MAX_PAYLOAD).min(bytes.len())),

@@ -263,7 +263,10 @@ async fn stream_from(
                 let Some((batch, _)) = received else {
                     return Stop::Resync;
                 };
-                if batch.group != link.config.group || batch.primary != *primary {
+                // A primary of an older epoch than this replica knows has been replaced,
+                // whatever it still publishes.
+                let stale = batch.epoch < link.shared.engine.lock().repl.epoch;
+                if batch.group != link.config.group || batch.primary != *primary || stale {
                     continue;
                 }
                 let (repl_id, expected) = position(link);
