@@ -16,6 +16,7 @@ mod failover;
 mod hashes;
 mod keys;
 mod lists;
+mod local_group;
 mod node_smoke;
 mod pipelining;
 mod pubsub;
