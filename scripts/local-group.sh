@@ -49,13 +49,37 @@ start() {
     wait_port "$port" "$name"
 }
 
+# JetStream syncs every write to disk before acknowledging it where the server can
+# (sync_interval, nats-server 2.10+), so the topology record survives a server crash;
+# older servers flush periodically, and the script says so.
+nats_config() {
+    local config=$RUN/nats.conf sync=""
+    local version
+    version=$(nats-server --version | sed 's/.*v\([0-9]*\)\.\([0-9]*\).*/\1 \2/')
+    read -r major minor <<<"$version"
+    if [ "$major" -gt 2 ] || { [ "$major" = 2 ] && [ "$minor" -ge 10 ]; }; then
+        sync="sync_interval: always"
+    else
+        echo "local-group: nats-server $major.$minor cannot sync JetStream writes at once; the topology record may lose its last change in a server crash" >&2
+    fi
+    cat >"$config" <<CONF
+host: 127.0.0.1
+port: $NATS_PORT
+jetstream {
+    store_dir: "$RUN/js"
+    $sync
+}
+CONF
+    echo "$config"
+}
+
 up() {
     command -v nats-server >/dev/null || { echo "local-group: needs nats-server" >&2; exit 1; }
     if [ ! -x "$BIN/rg-node" ] || [ ! -x "$BIN/rg-sentinel" ]; then
         (cd "$ROOT" && cargo build --release -p rg-node -p rg-sentinel)
     fi
     mkdir -p "$RUN/js" "$RUN/state"
-    start nats "$NATS_PORT" nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$RUN/js"
+    start nats "$NATS_PORT" nats-server -c "$(nats_config)"
     for i in 1 2 3; do
         local follow=()
         [ "$i" = 1 ] || follow=(--replicaof n1)
