@@ -6,6 +6,7 @@
 //!   and [`Frame::encode`].
 //! - [`encode`] writes single reply elements straight into an output buffer, in the shape the
 //!   connection's protocol version asks for.
+//! - [`frame_len`] finds where a frame ends without building it (a proxy forwards bytes).
 //! - [`Limits`] bound every length before memory is taken for it.
 //!
 //! "Need more bytes" is a normal state (`Ok(None)`), never an error.
@@ -16,9 +17,11 @@ mod frame;
 mod limits;
 mod line;
 mod request;
+mod skip;
 
 pub use encode::Protocol;
 pub use error::ProtocolError;
 pub use frame::Frame;
 pub use limits::Limits;
 pub use request::RequestDecoder;
+pub use skip::frame_len;

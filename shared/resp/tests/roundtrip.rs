@@ -56,6 +56,18 @@ proptest! {
     }
 
     #[test]
+    fn frame_len_measures_what_the_parser_consumes(frame in frame(), tail in bytes()) {
+        let mut out = BytesMut::new();
+        frame.encode(&mut out);
+        let whole = out.len();
+        out.extend_from_slice(&tail);
+        prop_assert_eq!(rg_resp::frame_len(&out, &Limits::default()).unwrap(), Some(whole));
+        for end in 0..whole {
+            prop_assert_eq!(rg_resp::frame_len(&out[..end], &Limits::default()).unwrap(), None);
+        }
+    }
+
+    #[test]
     fn every_strict_prefix_asks_for_more(frame in frame()) {
         let mut out = BytesMut::new();
         frame.encode(&mut out);
