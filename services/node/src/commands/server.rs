@@ -272,6 +272,9 @@ pub fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
 /// ROLE, as Redis answers it: `master offset [[ip port offset]...]` or
 /// `slave host port state offset`.
 pub fn role(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
+    // Writes earlier in this batch count: a router reads this offset right after a
+    // client's writes, to know when a replica has them (read-your-writes).
+    crate::engine::replication::capture(ctx.engine);
     let repl = &ctx.engine.repl;
     let offset = Reply::Int(repl.offset.0 as i64);
     match &repl.role {
@@ -366,11 +369,11 @@ pub fn wait(ctx: &mut Ctx, args: &[Bytes]) -> Result<Response, CmdError> {
         ));
     }
     // Writes earlier in this batch are not in the stream yet: put them there first, so
-    // the target covers them.
-    if crate::engine::replication::capture(ctx.engine) {
-        ctx.session.write_offset = ctx.engine.repl.offset;
-    }
-    let target = ctx.session.write_offset;
+    // the target covers them. The target is every write so far, not only this
+    // connection's: a stricter wait that still answers the client's question, and the one
+    // a proxy needs, whose client wrote on a shared connection and waits on another.
+    crate::engine::replication::capture(ctx.engine);
+    let target = ctx.engine.repl.offset;
     let acked = ctx.engine.repl.replicas_at(target);
     let needed = usize::try_from(needed).unwrap_or(0);
     if acked >= needed || ctx.in_exec {
