@@ -116,7 +116,11 @@ mod tests {
 
     #[test]
     fn partial_frames_need_more() {
-        for whole in [&b"$3\r\nfoo\r\n"[..], b"*2\r\n$1\r\na\r\n:5\r\n", b"+OK\r\n"] {
+        for whole in [
+            &b"$3\r\nfoo\r\n"[..],
+            b"*2\r\n$1\r\na\r\n:5\r\n",
+            b"+OK\r\n",
+        ] {
             for cut in 0..whole.len() {
                 assert_eq!(len(&whole[..cut]), Ok(None), "cut at {cut} of {whole:?}");
             }

@@ -1,0 +1,403 @@
+//! One pipelined connection to a node, shared by many clients: jobs (a client's run of
+//! commands, already encoded) are written in the order they arrive, and replies, found with
+//! `rg_resp::frame_len` and never parsed, go back to each job in the same order. The
+//! connection is re-made after a failure; jobs in flight then get an error (they may or may
+//! not have run), and jobs that arrive while it is down fail at once.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use rg_proto::NodeId;
+use rg_resp::{frame_len, Limits};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
+const RETRY: Duration = Duration::from_millis(100);
+/// Jobs written with one write at most.
+const BATCH_BYTES: usize = 256 * 1024;
+/// A partial reply bigger than this is scanned again only once the buffer has doubled, so
+/// that a huge reply arriving in many reads costs linear time.
+const RESCAN_FLOOR: usize = 64 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendError {
+    /// Not connected: the command was not sent.
+    Unreachable(String),
+    /// The connection failed with the command sent: it may or may not have run.
+    Lost(String),
+}
+
+/// A run of commands for one backend.
+pub struct Job {
+    pub bytes: Bytes,
+    /// Replies owed to the client.
+    pub replies: usize,
+    pub done: oneshot::Sender<Result<Bytes, BackendError>>,
+    /// One more reply after those, for the router itself (an offset probe).
+    pub probe: Option<oneshot::Sender<Bytes>>,
+}
+
+/// What the connection's task and its handles share.
+#[derive(Default)]
+struct Stats {
+    up: AtomicBool,
+    outstanding: AtomicUsize,
+    commands: AtomicU64,
+    failures: AtomicU64,
+}
+
+impl Stats {
+    /// Commands answered or failed; never below zero, whatever a lost connection dropped.
+    fn release(&self, count: usize) {
+        let _ = self
+            .outstanding
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some(n.saturating_sub(count))
+            });
+    }
+}
+
+pub struct Backend {
+    pub node: NodeId,
+    pub address: String,
+    jobs: mpsc::UnboundedSender<Job>,
+    stats: Arc<Stats>,
+}
+
+impl Backend {
+    /// Starts the connection's task; `changed` is notified whenever it goes up or down. The
+    /// task ends once the last handle is dropped and its replies are delivered.
+    pub fn spawn(
+        node: NodeId,
+        address: String,
+        password: Option<String>,
+        changed: Arc<Notify>,
+    ) -> Arc<Backend> {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        let stats = Arc::new(Stats::default());
+        let link = Link {
+            address: address.clone(),
+            password,
+            stats: stats.clone(),
+            changed,
+        };
+        tokio::spawn(link.run(queue));
+        Arc::new(Backend {
+            node,
+            address,
+            jobs,
+            stats,
+        })
+    }
+
+    pub fn is_up(&self) -> bool {
+        self.stats.up.load(Ordering::Relaxed)
+    }
+
+    /// Commands sent and not yet answered.
+    pub fn outstanding(&self) -> usize {
+        self.stats.outstanding.load(Ordering::Relaxed)
+    }
+
+    pub fn commands(&self) -> u64 {
+        self.stats.commands.load(Ordering::Relaxed)
+    }
+
+    pub fn failures(&self) -> u64 {
+        self.stats.failures.load(Ordering::Relaxed)
+    }
+
+    /// Queues a job; its `done` always gets an answer.
+    pub fn submit(&self, job: Job) {
+        let count = job.replies + usize::from(job.probe.is_some());
+        self.stats.outstanding.fetch_add(count, Ordering::Relaxed);
+        self.stats
+            .commands
+            .fetch_add(count as u64, Ordering::Relaxed);
+        if let Err(mpsc::error::SendError(job)) = self.jobs.send(job) {
+            self.stats.release(count);
+            let _ = job.done.send(Err(BackendError::Unreachable(
+                "the connection is closed".into(),
+            )));
+        }
+    }
+}
+
+/// A job written and waiting for its replies.
+struct InFlight {
+    replies: usize,
+    done: oneshot::Sender<Result<Bytes, BackendError>>,
+    probe: Option<oneshot::Sender<Bytes>>,
+}
+
+struct Link {
+    address: String,
+    password: Option<String>,
+    stats: Arc<Stats>,
+    changed: Arc<Notify>,
+}
+
+impl Link {
+    async fn run(self, mut queue: mpsc::UnboundedReceiver<Job>) {
+        loop {
+            match self.connect().await {
+                Ok(stream) => {
+                    self.set_up(true);
+                    let closed = self.serve(stream, &mut queue).await;
+                    self.set_up(false);
+                    if closed {
+                        return;
+                    }
+                }
+                Err(error) => {
+                    tracing::debug!(address = %self.address, %error, "backend unreachable");
+                }
+            }
+            // Down: what arrives until the next attempt is refused at once.
+            let retry = tokio::time::sleep(RETRY);
+            tokio::pin!(retry);
+            loop {
+                tokio::select! {
+                    job = queue.recv() => match job {
+                        Some(job) => self.fail(job.replies + usize::from(job.probe.is_some()),
+                            job.done, BackendError::Unreachable(format!("{} is not reachable", self.address))),
+                        None => return,
+                    },
+                    _ = &mut retry => break,
+                }
+            }
+        }
+    }
+
+    fn set_up(&self, up: bool) {
+        self.stats.up.store(up, Ordering::Relaxed);
+        self.changed.notify_waiters();
+    }
+
+    fn fail(
+        &self,
+        count: usize,
+        done: oneshot::Sender<Result<Bytes, BackendError>>,
+        error: BackendError,
+    ) {
+        self.stats.release(count);
+        self.stats
+            .failures
+            .fetch_add(count as u64, Ordering::Relaxed);
+        let _ = done.send(Err(error));
+    }
+
+    async fn connect(&self) -> Result<TcpStream, String> {
+        connect(&self.address, self.password.as_deref()).await
+    }
+
+    /// Serves one connection until it fails (false) or the last handle is gone and every
+    /// reply is delivered (true).
+    async fn serve(&self, stream: TcpStream, queue: &mut mpsc::UnboundedReceiver<Job>) -> bool {
+        let (read, write) = stream.into_split();
+        let (sent, waiting) = mpsc::unbounded_channel::<InFlight>();
+        let reader = self.read_replies(read, waiting);
+        let writer = write_jobs(write, queue, sent);
+        tokio::pin!(reader);
+        tokio::pin!(writer);
+        let mut writer_done = false;
+        loop {
+            tokio::select! {
+                ended = &mut writer, if !writer_done => match ended {
+                    // No more jobs will come: finish delivering replies.
+                    WriterEnd::Closed => writer_done = true,
+                    WriterEnd::Failed(reason) => {
+                        tracing::debug!(address = %self.address, reason, "backend write failed");
+                        // The read side fails too, failing the jobs in flight.
+                        let _ = tokio::time::timeout(CONNECT_TIMEOUT, &mut reader).await;
+                        return false;
+                    }
+                },
+                ended = &mut reader => {
+                    return match ended {
+                        Ok(()) => writer_done,
+                        Err(reason) => {
+                            tracing::warn!(address = %self.address, reason, "backend connection lost");
+                            false
+                        }
+                    };
+                }
+            }
+        }
+    }
+
+    /// Delivers replies in order; Ok once no job is left and none can come, Err when the
+    /// connection fails (every job in flight, and every job queued behind, gets `Lost`).
+    async fn read_replies(
+        &self,
+        mut read: OwnedReadHalf,
+        mut waiting: mpsc::UnboundedReceiver<InFlight>,
+    ) -> Result<(), String> {
+        let mut buf = BytesMut::with_capacity(64 * 1024);
+        let mut current: Option<InFlight> = None;
+        let mut cursor = Cursor::default();
+        let outcome = loop {
+            if let Err(reason) = self.deliver(&mut buf, &mut current, &mut waiting, &mut cursor) {
+                break Err(reason);
+            }
+            tokio::select! {
+                read = read.read_buf(&mut buf) => match read {
+                    Ok(0) => break Err("the node closed the connection".to_string()),
+                    Ok(_) => {}
+                    Err(error) => break Err(error.to_string()),
+                },
+                job = waiting.recv(), if current.is_none() => match job {
+                    Some(job) => current = Some(job),
+                    None => break Ok(()),
+                },
+            }
+        };
+        if let Err(reason) = &outcome {
+            let error = BackendError::Lost(format!(
+                "the connection to {} was lost ({reason}) with the command in flight; \
+                 it may or may not have been applied",
+                self.address
+            ));
+            waiting.close();
+            let queued = std::iter::from_fn(|| waiting.try_recv().ok());
+            for job in current.into_iter().chain(queued) {
+                let count = job.replies + usize::from(job.probe.is_some());
+                self.fail(count, job.done, error.clone());
+            }
+        }
+        outcome
+    }
+
+    /// Hands out every complete reply `buf` holds, in job order.
+    fn deliver(
+        &self,
+        buf: &mut BytesMut,
+        current: &mut Option<InFlight>,
+        waiting: &mut mpsc::UnboundedReceiver<InFlight>,
+        cursor: &mut Cursor,
+    ) -> Result<(), String> {
+        let limits = Limits::default();
+        loop {
+            let job = match current.as_mut() {
+                Some(job) => job,
+                None => match waiting.try_recv() {
+                    Ok(job) => current.insert(job),
+                    Err(_) => return Ok(()),
+                },
+            };
+            let needed = job.replies + usize::from(job.probe.is_some());
+            while cursor.seen < needed {
+                if buf.len() < cursor.rescan_at {
+                    return Ok(());
+                }
+                match frame_len(&buf[cursor.scanned..], &limits) {
+                    Ok(Some(len)) => {
+                        if cursor.seen == job.replies {
+                            cursor.probe_at = cursor.scanned;
+                        }
+                        cursor.scanned += len;
+                        cursor.seen += 1;
+                        cursor.rescan_at = 0;
+                    }
+                    Ok(None) => {
+                        let pending = buf.len() - cursor.scanned;
+                        cursor.rescan_at = if pending > RESCAN_FLOOR {
+                            buf.len() * 2
+                        } else {
+                            0
+                        };
+                        return Ok(());
+                    }
+                    Err(error) => return Err(format!("the node sent bad RESP: {error}")),
+                }
+            }
+            let Some(job) = current.take() else {
+                return Ok(());
+            };
+            let mut reply = buf.split_to(cursor.scanned).freeze();
+            self.stats.release(needed);
+            if let Some(probe) = job.probe {
+                let _ = probe.send(reply.split_off(cursor.probe_at));
+            }
+            let _ = job.done.send(Ok(reply));
+            *cursor = Cursor::default();
+        }
+    }
+}
+
+/// Progress through the current job's replies.
+#[derive(Default)]
+struct Cursor {
+    scanned: usize,
+    seen: usize,
+    probe_at: usize,
+    rescan_at: usize,
+}
+
+/// A connection to a node, authenticated with `password` when one is set.
+pub async fn connect(address: &str, password: Option<&str>) -> Result<TcpStream, String> {
+    let connect = TcpStream::connect(address);
+    let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, connect)
+        .await
+        .map_err(|_| "connect timed out".to_string())?
+        .map_err(|e| e.to_string())?;
+    let _ = stream.set_nodelay(true);
+    if let Some(password) = password {
+        let mut auth = BytesMut::new();
+        rg_resp::encode::array_len(&mut auth, 2);
+        rg_resp::encode::bulk(&mut auth, b"AUTH");
+        rg_resp::encode::bulk(&mut auth, password.as_bytes());
+        stream.write_all(&auth).await.map_err(|e| e.to_string())?;
+        let mut reply = [0u8; 256];
+        let read = stream.read(&mut reply).await.map_err(|e| e.to_string())?;
+        if !reply[..read].starts_with(b"+OK") {
+            return Err(format!(
+                "AUTH refused: {}",
+                String::from_utf8_lossy(&reply[..read]).trim_end()
+            ));
+        }
+    }
+    Ok(stream)
+}
+
+enum WriterEnd {
+    /// Every handle is gone.
+    Closed,
+    Failed(String),
+}
+
+/// Writes jobs as they come, several per write when they queue up. Each job is registered
+/// as in flight before its bytes go out, so its replies always find it.
+async fn write_jobs(
+    mut write: OwnedWriteHalf,
+    queue: &mut mpsc::UnboundedReceiver<Job>,
+    sent: mpsc::UnboundedSender<InFlight>,
+) -> WriterEnd {
+    let mut out = BytesMut::with_capacity(16 * 1024);
+    loop {
+        let Some(first) = queue.recv().await else {
+            return WriterEnd::Closed;
+        };
+        let mut next = Some(first);
+        while let Some(job) = next.take() {
+            out.extend_from_slice(&job.bytes);
+            let _ = sent.send(InFlight {
+                replies: job.replies,
+                done: job.done,
+                probe: job.probe,
+            });
+            if out.len() < BATCH_BYTES {
+                next = queue.try_recv().ok();
+            }
+        }
+        if let Err(error) = write.write_all(&out).await {
+            return WriterEnd::Failed(error.to_string());
+        }
+        out.clear();
+    }
+}

@@ -1,0 +1,175 @@
+//! Where a command goes, from the command table's flags and a few commands the router
+//! answers or refuses itself. Pure: no I/O, unit-tested.
+
+use bytes::Bytes;
+use rg_commands::{CommandId, Flags};
+
+/// Why a client needs a connection of its own to the primary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pin {
+    /// MULTI or WATCH: until EXEC, DISCARD (or UNWATCH for a WATCH alone).
+    Transaction,
+    /// A blocking command (BLPOP...): it would stall a shared connection.
+    Blocking,
+    /// SELECT of a database other than 0.
+    Database,
+    /// SUBSCRIBE and friends: replies and messages stream on that connection.
+    PubSub,
+}
+
+/// Commands the router answers itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Local {
+    Ping,
+    Echo,
+    Auth,
+    Hello,
+    Quit,
+    Reset,
+    Info,
+    SelectZero,
+    ClientSetName,
+    ClientGetName,
+    ClientId,
+    Wait,
+}
+
+impl Local {
+    /// Answered here even on a client's own connection to the primary; the others (PING,
+    /// ECHO, SELECT 0) go there, where a transaction queues them.
+    pub fn stays_local_when_pinned(self) -> bool {
+        !matches!(self, Local::Ping | Local::Echo | Local::SelectZero)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Read-only: a replica may answer.
+    Read,
+    /// Changes data: the primary.
+    Write,
+    /// Neither (PUBLISH, CONFIG, COMMAND, TIME, commands the table does not know): the
+    /// primary, on a shared connection.
+    Primary,
+    Local(Local),
+    Pin(Pin),
+    /// Not allowed through the router, with why.
+    Refused(&'static str),
+}
+
+impl Class {
+    /// The label metrics use.
+    pub fn label(self) -> &'static str {
+        match self {
+            Class::Read => "read",
+            Class::Write => "write",
+            Class::Primary => "other",
+            Class::Local(_) => "local",
+            Class::Pin(_) => "session",
+            Class::Refused(_) => "refused",
+        }
+    }
+}
+
+pub fn classify(args: &[Bytes]) -> Class {
+    let Some(name) = args.first() else {
+        return Class::Primary;
+    };
+    let Some(spec) = rg_commands::lookup(name) else {
+        return Class::Primary;
+    };
+    let arg = |i: usize| args.get(i).map(|a| a.as_ref()).unwrap_or_default();
+    match spec.id {
+        CommandId::Ping => return Class::Local(Local::Ping),
+        CommandId::Echo => return Class::Local(Local::Echo),
+        CommandId::Auth => return Class::Local(Local::Auth),
+        CommandId::Hello => return Class::Local(Local::Hello),
+        CommandId::Quit => return Class::Local(Local::Quit),
+        CommandId::Reset => return Class::Local(Local::Reset),
+        CommandId::Info => return Class::Local(Local::Info),
+        CommandId::Wait => return Class::Local(Local::Wait),
+        CommandId::Select if arg(1) == b"0" => return Class::Local(Local::SelectZero),
+        CommandId::Select => return Class::Pin(Pin::Database),
+        CommandId::Multi | CommandId::Watch => return Class::Pin(Pin::Transaction),
+        CommandId::Subscribe | CommandId::Psubscribe => return Class::Pin(Pin::PubSub),
+        CommandId::Client => return client(arg(1)),
+        CommandId::Monitor => return Class::Refused("MONITOR is not supported through the router"),
+        CommandId::Shutdown | CommandId::Replicaof | CommandId::Slaveof => {
+            return Class::Refused(
+                "this command changes a node's role or life: send it to the node itself",
+            )
+        }
+        _ => {}
+    }
+    if spec.flags.contains(Flags::BLOCKING) {
+        Class::Pin(Pin::Blocking)
+    } else if spec.flags.contains(Flags::WRITE) {
+        Class::Write
+    } else if spec.flags.contains(Flags::READONLY) {
+        Class::Read
+    } else {
+        Class::Primary
+    }
+}
+
+fn client(sub: &[u8]) -> Class {
+    let sub = sub.to_ascii_lowercase();
+    match sub.as_slice() {
+        b"setname" => Class::Local(Local::ClientSetName),
+        b"getname" => Class::Local(Local::ClientGetName),
+        b"id" => Class::Local(Local::ClientId),
+        b"list" | b"info" | b"help" => Class::Primary,
+        _ => Class::Refused(
+            "this CLIENT subcommand binds or changes node connections and is not supported \
+             through the router",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(words: &str) -> Class {
+        let args: Vec<Bytes> = words
+            .split(' ')
+            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+            .collect();
+        classify(&args)
+    }
+
+    #[test]
+    fn reads_writes_and_the_rest() {
+        assert_eq!(class("GET k"), Class::Read);
+        assert_eq!(class("mget a b"), Class::Read);
+        assert_eq!(class("SCAN 0"), Class::Read);
+        assert_eq!(class("SET k v"), Class::Write);
+        assert_eq!(class("INCR k"), Class::Write);
+        assert_eq!(class("PUBLISH c m"), Class::Primary);
+        assert_eq!(class("CONFIG GET maxmemory"), Class::Primary);
+        assert_eq!(
+            class("NOSUCHCOMMAND x"),
+            Class::Primary,
+            "unknown: the primary"
+        );
+    }
+
+    #[test]
+    fn stateful_commands_pin_and_some_are_answered_here() {
+        assert_eq!(class("MULTI"), Class::Pin(Pin::Transaction));
+        assert_eq!(class("WATCH k"), Class::Pin(Pin::Transaction));
+        assert_eq!(class("BLPOP l 0"), Class::Pin(Pin::Blocking));
+        assert_eq!(class("SUBSCRIBE c"), Class::Pin(Pin::PubSub));
+        assert_eq!(class("SELECT 2"), Class::Pin(Pin::Database));
+        assert_eq!(class("SELECT 0"), Class::Local(Local::SelectZero));
+        assert_eq!(class("PING"), Class::Local(Local::Ping));
+        assert_eq!(class("WAIT 1 0"), Class::Local(Local::Wait));
+        assert_eq!(
+            class("client setname x"),
+            Class::Local(Local::ClientSetName)
+        );
+        assert!(matches!(class("CLIENT KILL ID 3"), Class::Refused(_)));
+        assert!(matches!(class("SHUTDOWN"), Class::Refused(_)));
+        assert!(matches!(class("REPLICAOF NO ONE"), Class::Refused(_)));
+    }
+}

@@ -1,0 +1,486 @@
+//! One client connection. The reader side decodes commands, routes each, and groups
+//! consecutive commands for the same backend into one job; the writer side (`replies`)
+//! writes every reply in the order the commands came, whichever backend answered.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use rg_commands::CommandId;
+use rg_resp::{encode, Limits, RequestDecoder};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::backend::{Backend, Job};
+use crate::classify::{classify, Class, Local, Pin};
+use crate::metrics::class_index;
+use crate::pubsub::PubSub;
+use crate::replies::{self, Outgoing};
+use crate::routes::{Candidate, ReadChoice};
+use crate::{local, Endpoint, Router};
+
+/// Answers a connection beyond `maxclients`, as Redis does, and closes it.
+pub async fn refuse(mut stream: TcpStream) {
+    let _ = stream
+        .write_all(b"-ERR max number of clients reached\r\n")
+        .await;
+}
+
+pub async fn serve(router: Arc<Router>, endpoint: Endpoint, id: u64, stream: TcpStream) {
+    let (read, write) = stream.into_split();
+    let (out, queue) = mpsc::unbounded_channel();
+    let writer = tokio::spawn(replies::write(write, queue, router.clone(), endpoint));
+    let mut client = Client::new(router, endpoint, id, out);
+    client.run(read).await;
+    drop(client);
+    let _ = writer.await;
+}
+
+pub(crate) enum Flow {
+    Continue,
+    Close,
+}
+
+/// Commands gathered for one backend, sent as one job.
+struct Run {
+    backend: Arc<Backend>,
+    bytes: BytesMut,
+    count: usize,
+    class: usize,
+    start: Instant,
+    /// Ask the backend for its offset after these commands (read-your-writes), covering
+    /// writes up to this count.
+    probe: Option<u64>,
+}
+
+/// A connection of the client's own to the primary, and why it is needed.
+struct Pinned {
+    backend: Arc<Backend>,
+    multi: bool,
+    watch: bool,
+    database: bool,
+    /// Once a client blocks, it keeps its connection: its later commands must not overtake
+    /// a blocked one.
+    blocking: bool,
+}
+
+impl Pinned {
+    fn needed(&self) -> bool {
+        self.multi || self.watch || self.database || self.blocking
+    }
+}
+
+pub(crate) struct Client {
+    pub router: Arc<Router>,
+    pub endpoint: Endpoint,
+    pub id: u64,
+    out: mpsc::UnboundedSender<Outgoing>,
+    pub authed: bool,
+    pub name: Option<Bytes>,
+    run: Option<Run>,
+    pinned: Option<Pinned>,
+    pubsub: Option<PubSub>,
+    /// Commands that may have written, sent so far.
+    writes: u64,
+    /// The primary's offset after the first `.0` writes, from the last probe.
+    fresh: Option<(u64, u64)>,
+    probe: Option<(u64, oneshot::Receiver<Bytes>)>,
+}
+
+impl Client {
+    fn new(
+        router: Arc<Router>,
+        endpoint: Endpoint,
+        id: u64,
+        out: mpsc::UnboundedSender<Outgoing>,
+    ) -> Client {
+        let authed = router.settings.requirepass.is_none();
+        Client {
+            router,
+            endpoint,
+            id,
+            out,
+            authed,
+            name: None,
+            run: None,
+            pinned: None,
+            pubsub: None,
+            writes: 0,
+            fresh: None,
+            probe: None,
+        }
+    }
+
+    async fn run(&mut self, mut read: OwnedReadHalf) {
+        let limits = Limits {
+            max_bulk_len: self.router.settings.proto_max_bulk_len,
+            ..Limits::default()
+        };
+        let mut decoder = RequestDecoder::new(limits);
+        let mut input = BytesMut::with_capacity(16 * 1024);
+        loop {
+            match read.read_buf(&mut input).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            loop {
+                match decoder.decode(&mut input) {
+                    Ok(Some(args)) => {
+                        if let Flow::Close = self.handle(args).await {
+                            self.flush();
+                            let _ = self.out.send(Outgoing::Close);
+                            return;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(error) => {
+                        self.flush();
+                        let text = format!("ERR Protocol error: {error}");
+                        self.reply_error(Class::Refused(""), &text);
+                        let _ = self.out.send(Outgoing::Close);
+                        return;
+                    }
+                }
+            }
+            self.flush();
+        }
+        self.flush();
+    }
+
+    async fn handle(&mut self, args: Vec<Bytes>) -> Flow {
+        let class = classify(&args);
+        if !self.authed
+            && !matches!(
+                class,
+                Class::Local(Local::Auth | Local::Hello | Local::Quit)
+            )
+        {
+            self.reply_error(class, "NOAUTH Authentication required.");
+            return Flow::Continue;
+        }
+        if self.pubsub.is_some() {
+            if class == Class::Local(Local::Quit) {
+                self.reply(class, Bytes::from_static(b"+OK\r\n"));
+                return Flow::Close;
+            }
+            if let Some(pubsub) = &self.pubsub {
+                pubsub.send(args);
+            }
+            return Flow::Continue;
+        }
+        if self.pinned.is_some() && !matches!(class, Class::Local(l) if l.stays_local_when_pinned())
+        {
+            return self.send_pinned(args, class).await;
+        }
+        match class {
+            Class::Local(command) => return local::answer(self, command, &args).await,
+            Class::Refused(why) => {
+                self.reply_error(class, &format!("ERR rgroup router: {why}"));
+            }
+            Class::Pin(Pin::PubSub) => self.subscribe(args).await,
+            Class::Pin(_) => return self.send_pinned(args, class).await,
+            Class::Read => match self.read_backend() {
+                Some(backend) => self.send(&backend, &args, class),
+                None => self.send_to_primary(args, class, false).await,
+            },
+            Class::Write if self.endpoint == Endpoint::Reader => self.reply_error(
+                class,
+                "READONLY You can't write against a reader endpoint: use the primary or smart endpoint.",
+            ),
+            Class::Write | Class::Primary => self.send_to_primary(args, class, true).await,
+        }
+        Flow::Continue
+    }
+
+    /// Sends to the primary, holding the command while no primary is reachable.
+    async fn send_to_primary(&mut self, args: Vec<Bytes>, class: Class, writes: bool) {
+        let Some(primary) = self.primary().await else {
+            self.reply_hold_timeout(class);
+            return;
+        };
+        if writes {
+            self.writes += 1;
+        }
+        self.send(&primary, &args, class);
+        // A read sent here because no replica is known to hold this client's writes: learn
+        // the primary's offset once, so that later reads can go to replicas again.
+        if !writes && self.endpoint == Endpoint::Smart && self.writes > 0 && self.probe.is_none() {
+            if let Some(run) = self.run.as_mut() {
+                run.probe = Some(self.writes);
+            }
+        }
+    }
+
+    /// The usable primary, waiting up to `failover-hold-ms` for one.
+    pub async fn primary(&mut self) -> Option<Arc<Backend>> {
+        if let Some(primary) = self.router.routes().usable_primary() {
+            return Some(primary.clone());
+        }
+        // What is gathered goes on meanwhile; only this command and those after it wait.
+        self.flush();
+        let metrics = &self.router.metrics;
+        metrics
+            .held_writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let hold = std::time::Duration::from_millis(self.router.settings.failover_hold_ms);
+        let deadline = tokio::time::Instant::now() + hold;
+        loop {
+            let changed = self.router.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if let Some(primary) = self.router.routes().usable_primary() {
+                return Some(primary.clone());
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                metrics
+                    .hold_timeouts
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return None;
+            }
+        }
+    }
+
+    fn reply_hold_timeout(&mut self, class: Class) {
+        let text = format!(
+            "NOPRIMARY rgroup router: no primary reachable within failover-hold-ms ({} ms); \
+             the command was not sent",
+            self.router.settings.failover_hold_ms
+        );
+        self.reply_error(class, &text);
+    }
+
+    /// A replica for a read, or None to read from the primary.
+    fn read_backend(&mut self) -> Option<Arc<Backend>> {
+        if self.endpoint == Endpoint::Primary {
+            return None;
+        }
+        let min_offset = if self.endpoint == Endpoint::Smart && self.writes > 0 {
+            self.take_probe();
+            match self.fresh {
+                Some((covered, offset)) if covered == self.writes => offset,
+                _ => return None,
+            }
+        } else {
+            0
+        };
+        let routes = self.router.routes();
+        let settings = &self.router.settings;
+        let candidates: Vec<Candidate<'_>> = routes
+            .replicas
+            .iter()
+            .map(|r| Candidate {
+                az: &r.az,
+                fit: r.fit(settings.max_replica_lag_ms),
+                offset: r.offset(),
+                outstanding: r.backend.outstanding(),
+            })
+            .collect();
+        let choice = ReadChoice {
+            policy: settings.read_policy,
+            local_az: (settings.az_local && !settings.az.is_empty())
+                .then_some(settings.az.as_str()),
+            min_offset,
+            turn: self.router.next_turn(),
+        };
+        let index = choice.pick(&candidates)?;
+        Some(routes.replicas[index].backend.clone())
+    }
+
+    /// Takes the answer of an offset probe, if it has come.
+    fn take_probe(&mut self) {
+        let Some((covered, receiver)) = self.probe.as_mut() else {
+            return;
+        };
+        match receiver.try_recv() {
+            Ok(reply) => {
+                if let Some(offset) = local::role_offset(&reply) {
+                    self.fresh = Some((*covered, offset));
+                }
+                self.probe = None;
+            }
+            Err(oneshot::error::TryRecvError::Empty) => {}
+            Err(oneshot::error::TryRecvError::Closed) => self.probe = None,
+        }
+    }
+
+    async fn send_pinned(&mut self, args: Vec<Bytes>, class: Class) -> Flow {
+        let stale = self
+            .pinned
+            .as_ref()
+            .is_some_and(|p| !p.backend.is_up() && p.backend.failures() > 0);
+        if stale {
+            // Its node went away (a failover): the session's state went with it.
+            self.flush();
+            self.pinned = None;
+        }
+        if self.pinned.is_none() {
+            let Some(primary) = self.primary().await else {
+                self.reply_hold_timeout(class);
+                return Flow::Continue;
+            };
+            self.flush();
+            let backend = Backend::spawn(
+                primary.node.clone(),
+                primary.address.clone(),
+                self.router.settings.node_password.clone(),
+                self.router.changed.clone(),
+            );
+            self.pinned = Some(Pinned {
+                backend,
+                multi: false,
+                watch: false,
+                database: false,
+                blocking: false,
+            });
+        }
+        let Some(pinned) = self.pinned.as_mut() else {
+            return Flow::Continue;
+        };
+        let id = rg_commands::lookup(&args[0]).map(|spec| spec.id);
+        match id {
+            Some(CommandId::Multi) => pinned.multi = true,
+            Some(CommandId::Watch) => pinned.watch = true,
+            Some(CommandId::Exec | CommandId::Discard) => {
+                pinned.multi = false;
+                pinned.watch = false;
+            }
+            Some(CommandId::Unwatch) => pinned.watch = false,
+            Some(CommandId::Select) => {
+                pinned.database = args.get(1).is_some_and(|db| db.as_ref() != b"0")
+            }
+            _ if class == Class::Pin(Pin::Blocking) => pinned.blocking = true,
+            _ => {}
+        }
+        let backend = pinned.backend.clone();
+        let still_needed = pinned.needed();
+        if class != Class::Read {
+            self.writes += 1;
+        }
+        self.send(&backend, &args, class);
+        if !still_needed {
+            // Done with it: its last job learns the offset its writes reached.
+            if self.endpoint == Endpoint::Smart && self.probe.is_none() {
+                if let Some(run) = self.run.as_mut() {
+                    run.probe = Some(self.writes);
+                }
+            }
+            self.flush();
+            self.pinned = None;
+        }
+        Flow::Continue
+    }
+
+    async fn subscribe(&mut self, args: Vec<Bytes>) {
+        self.flush();
+        let pubsub = PubSub::start(self.router.clone(), self.out.clone());
+        pubsub.send(args);
+        self.pubsub = Some(pubsub);
+    }
+
+    /// Adds a command to the run for `backend`, sending the run gathered for another one.
+    fn send(&mut self, backend: &Arc<Backend>, args: &[Bytes], class: Class) {
+        if self
+            .run
+            .as_ref()
+            .is_some_and(|run| !Arc::ptr_eq(&run.backend, backend))
+        {
+            self.flush();
+        }
+        let class = class_index(class);
+        let run = self.run.get_or_insert_with(|| Run {
+            backend: backend.clone(),
+            bytes: BytesMut::with_capacity(256),
+            count: 0,
+            class,
+            start: Instant::now(),
+            probe: None,
+        });
+        encode::array_len(&mut run.bytes, args.len());
+        for arg in args {
+            encode::bulk(&mut run.bytes, arg);
+        }
+        run.count += 1;
+        if run.class != class {
+            run.class = class_index(Class::Primary);
+        }
+    }
+
+    /// Sends the gathered run as one job; its reply takes its place in the reply order.
+    pub fn flush(&mut self) {
+        let Some(mut run) = self.run.take() else {
+            return;
+        };
+        let probe = run.probe.map(|covered| {
+            run.bytes.extend_from_slice(b"*1\r\n$4\r\nROLE\r\n");
+            let (sender, receiver) = oneshot::channel();
+            self.probe = Some((covered, receiver));
+            sender
+        });
+        let (done, reply) = oneshot::channel();
+        run.backend.submit(Job {
+            bytes: run.bytes.freeze(),
+            replies: run.count,
+            done,
+            probe,
+        });
+        let _ = self.out.send(Outgoing::Pending {
+            reply,
+            count: run.count,
+            class: run.class,
+            start: run.start,
+        });
+    }
+
+    /// A reply the router makes, in its place in the order.
+    pub fn reply(&mut self, class: Class, bytes: Bytes) {
+        self.flush();
+        let _ = self.out.send(Outgoing::Ready {
+            bytes,
+            class: class_index(class),
+            errors: 0,
+            start: Instant::now(),
+        });
+    }
+
+    pub fn reply_error(&mut self, class: Class, text: &str) {
+        self.flush();
+        let mut bytes = BytesMut::new();
+        encode::error(&mut bytes, text.as_bytes());
+        let _ = self.out.send(Outgoing::Ready {
+            bytes: bytes.freeze(),
+            class: class_index(class),
+            errors: 1,
+            start: Instant::now(),
+        });
+    }
+
+    /// Drops the pinned connection and subscriptions (RESET).
+    pub fn reset(&mut self) {
+        self.flush();
+        self.pinned = None;
+        self.pubsub = None;
+        self.name = None;
+        self.authed = self.router.settings.requirepass.is_none();
+    }
+
+    /// Submits an offset probe alone (WAIT) on the connection this client's writes use.
+    pub async fn probe_offset(&mut self) -> Option<u64> {
+        let backend = match &self.pinned {
+            Some(pinned) => pinned.backend.clone(),
+            None => self.primary().await?,
+        };
+        self.flush();
+        let (done, _reply) = oneshot::channel();
+        let (probe, offset) = oneshot::channel();
+        backend.submit(Job {
+            bytes: Bytes::from_static(b"*1\r\n$4\r\nROLE\r\n"),
+            replies: 0,
+            done,
+            probe: Some(probe),
+        });
+        let reply = offset.await.ok()?;
+        local::role_offset(&reply)
+    }
+}

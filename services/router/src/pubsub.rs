@@ -1,0 +1,211 @@
+//! A subscribed client's connection of its own to the primary. Replies and messages are
+//! passed on as they arrive. The channels and patterns are remembered, so that when the
+//! primary changes (a failover) the subscriptions are made again on the new one, their
+//! confirmations kept from the client, which sees no more than a gap in messages.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use rg_commands::CommandId;
+use rg_resp::{encode, frame_len, Limits};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+use crate::classify::{Class, Pin};
+use crate::metrics::class_index;
+use crate::replies::Outgoing;
+use crate::Router;
+
+const RETRY: Duration = Duration::from_millis(100);
+
+pub(crate) struct PubSub {
+    commands: mpsc::UnboundedSender<Vec<Bytes>>,
+}
+
+impl PubSub {
+    /// Starts the connection's task; it ends when the client's handle is dropped.
+    pub fn start(router: Arc<Router>, out: mpsc::UnboundedSender<Outgoing>) -> PubSub {
+        let (commands, queue) = mpsc::unbounded_channel();
+        tokio::spawn(Subscriptions::default().run(router, out, queue));
+        PubSub { commands }
+    }
+
+    pub fn send(&self, args: Vec<Bytes>) {
+        let _ = self.commands.send(args);
+    }
+}
+
+/// What the client is subscribed to.
+#[derive(Default)]
+struct Subscriptions {
+    channels: BTreeSet<Bytes>,
+    patterns: BTreeSet<Bytes>,
+}
+
+enum End {
+    ClientGone,
+    ConnectionLost,
+}
+
+impl Subscriptions {
+    async fn run(
+        mut self,
+        router: Arc<Router>,
+        out: mpsc::UnboundedSender<Outgoing>,
+        mut queue: mpsc::UnboundedReceiver<Vec<Bytes>>,
+    ) {
+        // Commands that came while no connection was up, sent once one is.
+        let mut waiting: Vec<Vec<Bytes>> = Vec::new();
+        loop {
+            let Some(stream) = connect(&router, &mut queue, &mut waiting).await else {
+                return;
+            };
+            match self
+                .serve(stream, &router, &out, &mut queue, &mut waiting)
+                .await
+            {
+                End::ClientGone => return,
+                End::ConnectionLost => {
+                    tracing::info!("subscription connection lost; subscribing again on the primary")
+                }
+            }
+        }
+    }
+
+    async fn serve(
+        &mut self,
+        stream: TcpStream,
+        router: &Router,
+        out: &mpsc::UnboundedSender<Outgoing>,
+        queue: &mut mpsc::UnboundedReceiver<Vec<Bytes>>,
+        waiting: &mut Vec<Vec<Bytes>>,
+    ) -> End {
+        let (mut read, mut write) = stream.into_split();
+        // Subscribe again to what the client had, keeping the confirmations from it.
+        let mut request = BytesMut::new();
+        let mut swallow = 0;
+        for (command, names) in [
+            ("SUBSCRIBE", &self.channels),
+            ("PSUBSCRIBE", &self.patterns),
+        ] {
+            if !names.is_empty() {
+                encode::array_len(&mut request, names.len() + 1);
+                encode::bulk(&mut request, command.as_bytes());
+                names
+                    .iter()
+                    .for_each(|name| encode::bulk(&mut request, name));
+                swallow += names.len();
+            }
+        }
+        for args in waiting.drain(..) {
+            self.track(&args);
+            encode_command(&mut request, &args);
+        }
+        if write.write_all(&request).await.is_err() {
+            return End::ConnectionLost;
+        }
+        let limits = Limits::default();
+        let mut buf = BytesMut::with_capacity(16 * 1024);
+        let class = class_index(Class::Pin(Pin::PubSub));
+        loop {
+            tokio::select! {
+                command = queue.recv() => {
+                    let Some(args) = command else { return End::ClientGone };
+                    self.track(&args);
+                    let mut bytes = BytesMut::new();
+                    encode_command(&mut bytes, &args);
+                    if write.write_all(&bytes).await.is_err() {
+                        waiting.push(args);
+                        return End::ConnectionLost;
+                    }
+                }
+                read = read.read_buf(&mut buf) => {
+                    if !matches!(read, Ok(n) if n > 0) {
+                        return End::ConnectionLost;
+                    }
+                    loop {
+                        match frame_len(&buf, &limits) {
+                            Ok(Some(len)) => {
+                                let frame = buf.split_to(len).freeze();
+                                if swallow > 0 {
+                                    swallow -= 1;
+                                    continue;
+                                }
+                                let _ = out.send(Outgoing::Ready {
+                                    bytes: frame,
+                                    class,
+                                    errors: 0,
+                                    start: Instant::now(),
+                                });
+                            }
+                            Ok(None) => break,
+                            Err(_) => return End::ConnectionLost,
+                        }
+                    }
+                    let _ = router;
+                }
+            }
+        }
+    }
+
+    /// Follows the client's (un)subscriptions, to make them again after a failover.
+    fn track(&mut self, args: &[Bytes]) {
+        let Some(spec) = args.first().and_then(|name| rg_commands::lookup(name)) else {
+            return;
+        };
+        let names = args[1..].iter().cloned();
+        match spec.id {
+            CommandId::Subscribe => self.channels.extend(names),
+            CommandId::Psubscribe => self.patterns.extend(names),
+            CommandId::Unsubscribe if args.len() == 1 => self.channels.clear(),
+            CommandId::Unsubscribe => names.for_each(|n| {
+                self.channels.remove(&n);
+            }),
+            CommandId::Punsubscribe if args.len() == 1 => self.patterns.clear(),
+            CommandId::Punsubscribe => names.for_each(|n| {
+                self.patterns.remove(&n);
+            }),
+            _ => {}
+        }
+    }
+}
+
+fn encode_command(out: &mut BytesMut, args: &[Bytes]) {
+    encode::array_len(out, args.len());
+    args.iter().for_each(|arg| encode::bulk(out, arg));
+}
+
+/// A connection to the current primary, waiting as long as it takes (the client may stay
+/// subscribed for hours); None once the client is gone.
+async fn connect(
+    router: &Router,
+    queue: &mut mpsc::UnboundedReceiver<Vec<Bytes>>,
+    waiting: &mut Vec<Vec<Bytes>>,
+) -> Option<TcpStream> {
+    loop {
+        let changed = router.changed.notified();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        let primary = router.routes().usable_primary().cloned();
+        if let Some(primary) = primary {
+            let password = router.settings.node_password.as_deref();
+            match crate::backend::connect(&primary.address, password).await {
+                Ok(stream) => return Some(stream),
+                Err(error) => tracing::debug!(%error, "subscription connection failed"),
+            }
+            tokio::time::sleep(RETRY).await;
+            continue;
+        }
+        tokio::select! {
+            _ = &mut changed => {}
+            _ = tokio::time::sleep(RETRY) => {}
+            command = queue.recv() => match command {
+                Some(args) => waiting.push(args),
+                None => return None,
+            },
+        }
+    }
+}
