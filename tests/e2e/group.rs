@@ -190,6 +190,74 @@ impl Group {
     }
 }
 
+/// An rg-router in front of the group, on free ports.
+pub struct RouterProcess {
+    /// Kept for its lifetime: dropping it stops the router.
+    _service: Service,
+    pub smart: u16,
+    pub primary: u16,
+    pub reader: u16,
+    pub metrics: u16,
+    /// The router's `requirepass`, which `connect` gives.
+    pub password: Option<String>,
+}
+
+impl RouterProcess {
+    pub fn url(&self, port: u16) -> String {
+        match &self.password {
+            Some(password) => format!("redis://:{password}@127.0.0.1:{port}"),
+            None => format!("redis://127.0.0.1:{port}"),
+        }
+    }
+
+    /// A `redis` connection to one endpoint, once the router listens.
+    pub fn connect(&self, port: u16) -> redis::Connection {
+        let client = redis::Client::open(self.url(port)).expect("a valid url");
+        rg_testkit::assert_eventually!(client.get_connection().is_ok());
+        client.get_connection().expect("the router accepts")
+    }
+}
+
+impl Group {
+    /// Starts a router for group `ha` with `extra` flags.
+    pub fn router(&self, extra: &[&str]) -> RouterProcess {
+        let (smart, primary, reader, metrics) =
+            (free_port(), free_port(), free_port(), free_port());
+        let url = self.nats.url();
+        let ports = [smart, primary, reader, metrics].map(|p| p.to_string());
+        let mut args = vec![
+            "--nats-url",
+            &url,
+            "--group",
+            GROUP,
+            "--smart-port",
+            &ports[0],
+            "--primary-port",
+            &ports[1],
+            "--reader-port",
+            &ports[2],
+            "--metrics-port",
+            &ports[3],
+            "--log-level",
+            "debug",
+        ];
+        args.extend(extra);
+        let password = extra
+            .iter()
+            .position(|a| *a == "--requirepass")
+            .and_then(|i| extra.get(i + 1))
+            .map(|p| p.to_string());
+        RouterProcess {
+            _service: Service::start("rg-router", &args),
+            smart,
+            primary,
+            reader,
+            metrics,
+            password,
+        }
+    }
+}
+
 /// Every event published on `rg.events.ha.>`, decoded from JSON, in arrival order.
 #[derive(Clone)]
 pub struct EventLog {

@@ -23,6 +23,7 @@ mod pubsub;
 mod redis_cli;
 mod replication;
 mod resp3;
+mod router;
 mod server;
 mod sets;
 mod startup;

@@ -68,9 +68,11 @@ impl Subscriptions {
                 .await
             {
                 End::ClientGone => return,
-                End::ConnectionLost => {
-                    tracing::info!("subscription connection lost; subscribing again on the primary")
-                }
+                End::ConnectionLost => tracing::info!(
+                    channels = self.channels.len(),
+                    patterns = self.patterns.len(),
+                    "subscription connection lost; subscribing again on the primary"
+                ),
             }
         }
     }
@@ -193,7 +195,10 @@ async fn connect(
         if let Some(primary) = primary {
             let password = router.settings.node_password.as_deref();
             match crate::backend::connect(&primary.address, password).await {
-                Ok(stream) => return Some(stream),
+                Ok(stream) => {
+                    tracing::debug!(primary = %primary.node, "subscription connection made");
+                    return Some(stream);
+                }
                 Err(error) => tracing::debug!(%error, "subscription connection failed"),
             }
             tokio::time::sleep(RETRY).await;
