@@ -126,3 +126,6 @@ PY
 
 echo
 scripts/bench-replication.sh
+
+echo
+scripts/bench-router.sh

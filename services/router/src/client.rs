@@ -53,6 +53,9 @@ struct Run {
     /// Ask the backend for its offset after these commands (read-your-writes), covering
     /// writes up to this count.
     probe: Option<u64>,
+    /// A replica chosen for reads, holding at least `min_offset`.
+    read_from_replica: bool,
+    min_offset: u64,
 }
 
 /// A connection of the client's own to the primary, and why it is needed.
@@ -87,6 +90,8 @@ pub(crate) struct Client {
     /// The primary's offset after the first `.0` writes, from the last probe.
     fresh: Option<(u64, u64)>,
     probe: Option<(u64, oneshot::Receiver<Bytes>)>,
+    /// The read-your-writes offset of the last replica choice, for the run it starts.
+    read_min_offset: u64,
 }
 
 impl Client {
@@ -110,6 +115,7 @@ impl Client {
             writes: 0,
             fresh: None,
             probe: None,
+            read_min_offset: 0,
         }
     }
 
@@ -182,7 +188,15 @@ impl Client {
             Class::Pin(Pin::PubSub) => self.subscribe(args).await,
             Class::Pin(_) => return self.send_pinned(args, class).await,
             Class::Read => match self.read_backend() {
-                Some(backend) => self.send(&backend, &args, class),
+                Some(backend) => {
+                    self.send(&backend, &args, class);
+                    if let Some(run) = self.run.as_mut() {
+                        if run.count == 1 {
+                            run.read_from_replica = true;
+                            run.min_offset = self.read_min_offset;
+                        }
+                    }
+                }
                 None => self.send_to_primary(args, class, false).await,
             },
             Class::Write if self.endpoint == Endpoint::Reader => self.reply_error(
@@ -265,18 +279,15 @@ impl Client {
         } else {
             0
         };
+        // Reads that follow one another in a pipeline stay with the replica chosen for the
+        // first: one choice per run, not per command.
+        if let Some(run) = &self.run {
+            if run.read_from_replica && run.min_offset >= min_offset {
+                return Some(run.backend.clone());
+            }
+        }
         let routes = self.router.routes();
         let settings = &self.router.settings;
-        let candidates: Vec<Candidate<'_>> = routes
-            .replicas
-            .iter()
-            .map(|r| Candidate {
-                az: &r.az,
-                fit: r.fit(settings.max_replica_lag_ms),
-                offset: r.offset(),
-                outstanding: r.backend.outstanding(),
-            })
-            .collect();
         let choice = ReadChoice {
             policy: settings.read_policy,
             local_az: (settings.az_local && !settings.az.is_empty())
@@ -284,7 +295,16 @@ impl Client {
             min_offset,
             turn: self.router.next_turn(),
         };
-        let index = choice.pick(&candidates)?;
+        let index = choice.pick(routes.replicas.len(), |i| {
+            let replica = &routes.replicas[i];
+            Candidate {
+                az: &replica.az,
+                fit: replica.fit(settings.max_replica_lag_ms),
+                offset: replica.offset(),
+                outstanding: replica.backend.outstanding(),
+            }
+        })?;
+        self.read_min_offset = min_offset;
         Some(routes.replicas[index].backend.clone())
     }
 
@@ -396,6 +416,8 @@ impl Client {
             class,
             start: Instant::now(),
             probe: None,
+            read_from_replica: false,
+            min_offset: 0,
         });
         encode::array_len(&mut run.bytes, args.len());
         for arg in args {

@@ -115,33 +115,38 @@ pub struct ReadChoice<'a> {
 }
 
 impl ReadChoice<'_> {
-    /// The index of the replica to read from, or None (read from the primary).
-    pub fn pick(&self, candidates: &[Candidate<'_>]) -> Option<usize> {
+    /// The index of the replica to read from among `count` candidates, or None (read from
+    /// the primary). Allocation-free: it runs for every read.
+    pub fn pick<'c>(
+        &self,
+        count: usize,
+        candidate: impl Fn(usize) -> Candidate<'c>,
+    ) -> Option<usize> {
         let eligible = |c: &Candidate<'_>| c.fit && c.offset >= self.min_offset;
         let local = |c: &Candidate<'_>| self.local_az.is_some_and(|az| az == c.az);
-        let any_local =
-            self.local_az.is_some() && candidates.iter().any(|c| eligible(c) && local(c));
-        let pool: Vec<usize> = candidates
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| eligible(c) && (!any_local || local(c)))
-            .map(|(i, _)| i)
-            .collect();
-        if pool.is_empty() {
+        let any_local = self.local_az.is_some()
+            && (0..count).any(|i| {
+                let c = candidate(i);
+                eligible(&c) && local(&c)
+            });
+        let in_pool = |c: &Candidate<'_>| eligible(c) && (!any_local || local(c));
+        let least = match self.policy {
+            ReadPolicy::RoundRobin => None,
+            // Ties go round-robin, so an idle group still spreads its reads.
+            ReadPolicy::LeastOutstanding => (0..count)
+                .map(&candidate)
+                .filter(|c| in_pool(c))
+                .map(|c| c.outstanding)
+                .min(),
+        };
+        let chosen = |c: &Candidate<'_>| in_pool(c) && least.is_none_or(|l| c.outstanding == l);
+        let tied = (0..count).filter(|&i| chosen(&candidate(i))).count();
+        if tied == 0 {
             return None;
         }
-        match self.policy {
-            ReadPolicy::RoundRobin => Some(pool[self.turn % pool.len()]),
-            ReadPolicy::LeastOutstanding => {
-                // Ties go round-robin, so an idle group still spreads its reads.
-                let least = pool.iter().map(|&i| candidates[i].outstanding).min()?;
-                let tied: Vec<usize> = pool
-                    .into_iter()
-                    .filter(|&i| candidates[i].outstanding == least)
-                    .collect();
-                Some(tied[self.turn % tied.len()])
-            }
-        }
+        (0..count)
+            .filter(|&i| chosen(&candidate(i)))
+            .nth(self.turn % tied)
     }
 }
 
@@ -180,7 +185,9 @@ mod tests {
             candidate("c", true, 0, 0),
         ];
         let picks: Vec<_> = (0..4)
-            .map(|turn| choice(ReadPolicy::RoundRobin, None, 0, turn).pick(&replicas))
+            .map(|turn| {
+                choice(ReadPolicy::RoundRobin, None, 0, turn).pick(3, |i| replicas[i].clone())
+            })
             .collect();
         assert_eq!(picks, [Some(0), Some(2), Some(0), Some(2)]);
     }
@@ -192,7 +199,9 @@ mod tests {
             candidate("b", true, 0, 1),
             candidate("a", true, 0, 2),
         ];
-        let pick = |az, turn| choice(ReadPolicy::LeastOutstanding, az, 0, turn).pick(&replicas);
+        let pick = |az, turn| {
+            choice(ReadPolicy::LeastOutstanding, az, 0, turn).pick(3, |i| replicas[i].clone())
+        };
         assert_eq!(pick(None, 0), Some(1));
         assert_eq!(pick(Some("a"), 0), Some(2), "the local AZ first");
         assert_eq!(pick(Some("z"), 0), Some(1), "no local replica: any");
@@ -201,7 +210,9 @@ mod tests {
     #[test]
     fn read_your_writes_skips_replicas_behind_the_write() {
         let replicas = [candidate("a", true, 90, 0), candidate("b", true, 120, 0)];
-        let pick = |min| choice(ReadPolicy::RoundRobin, Some("a"), min, 0).pick(&replicas);
+        let pick = |min| {
+            choice(ReadPolicy::RoundRobin, Some("a"), min, 0).pick(2, |i| replicas[i].clone())
+        };
         assert_eq!(pick(100), Some(1), "only b holds offset 100, local or not");
         assert_eq!(pick(200), None, "nobody does: the primary");
     }

@@ -12,7 +12,6 @@ mod table;
 pub use spec::{CommandId, CommandSpec, Flags};
 pub use table::COMMANDS;
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The longest command name in the table, so lookups can lowercase into a stack buffer.
@@ -30,8 +29,12 @@ pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
     index().get(&*lower).copied()
 }
 
-fn index() -> &'static HashMap<&'static [u8], &'static CommandSpec> {
-    static INDEX: OnceLock<HashMap<&'static [u8], &'static CommandSpec>> = OnceLock::new();
+/// hashbrown's default hasher (foldhash) rather than std's SipHash: the lookup runs for
+/// every command a node or the router handles, and names are not attacker-chosen keys
+/// that could flood one bucket (the table is fixed).
+fn index() -> &'static hashbrown::HashMap<&'static [u8], &'static CommandSpec> {
+    static INDEX: OnceLock<hashbrown::HashMap<&'static [u8], &'static CommandSpec>> =
+        OnceLock::new();
     INDEX.get_or_init(|| COMMANDS.iter().map(|c| (c.name.as_bytes(), c)).collect())
 }
 
