@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A whole replication group as local processes, without Docker: nats-server with JetStream,
-# three rg-nodes (n1 primary in az-a, n2 and n3 replicas in az-b and az-c) and three
-# rg-sentinels (s1, s2, s3).
+# three rg-nodes (n1 primary in az-a, n2 and n3 replicas in az-b and az-c), three
+# rg-sentinels (s1, s2, s3) and an rg-router (smart, primary and reader endpoints).
 #
 #   scripts/local-group.sh up       start everything (building release binaries if needed)
 #   scripts/local-group.sh status   one line per process: kind, id, role, address, pid
@@ -10,7 +10,8 @@
 # Environment: RG_RUN_DIR (logs, pid files, JetStream store; default .rgroup/ in the repo),
 # RG_BIN_DIR (where rg-node and rg-sentinel are; default target/release, built if missing),
 # RG_GROUP (default cache), RG_NATS_PORT (4222), RG_NODE1_PORT..RG_NODE3_PORT (7001-7003),
-# RG_SENTINEL1_PORT..RG_SENTINEL3_PORT (26379-26381).
+# RG_SENTINEL1_PORT..RG_SENTINEL3_PORT (26379-26381), RG_ROUTER_SMART_PORT (6379),
+# RG_ROUTER_PRIMARY_PORT (6380), RG_ROUTER_READER_PORT (6381), RG_ROUTER_METRICS_PORT (9121).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUN=${RG_RUN_DIR:-$ROOT/.rgroup}
@@ -19,12 +20,15 @@ GROUP=${RG_GROUP:-cache}
 NATS_PORT=${RG_NATS_PORT:-4222}
 NODE_PORTS=("${RG_NODE1_PORT:-7001}" "${RG_NODE2_PORT:-7002}" "${RG_NODE3_PORT:-7003}")
 SENTINEL_PORTS=("${RG_SENTINEL1_PORT:-26379}" "${RG_SENTINEL2_PORT:-26380}" "${RG_SENTINEL3_PORT:-26381}")
+ROUTER_PORTS=("${RG_ROUTER_SMART_PORT:-6379}" "${RG_ROUTER_PRIMARY_PORT:-6380}" "${RG_ROUTER_READER_PORT:-6381}")
+METRICS_PORT=${RG_ROUTER_METRICS_PORT:-9121}
 AZS=(az-a az-b az-c)
 NATS_URL=nats://127.0.0.1:$NATS_PORT
 # The services read RG_ variables as their settings: keep this script's own out of theirs
 # (other RG_ variables, such as RG_LOG_LEVEL, pass through to every service).
 unset RG_RUN_DIR RG_BIN_DIR RG_GROUP RG_NATS_PORT RG_NODE1_PORT RG_NODE2_PORT RG_NODE3_PORT \
-    RG_SENTINEL1_PORT RG_SENTINEL2_PORT RG_SENTINEL3_PORT
+    RG_SENTINEL1_PORT RG_SENTINEL2_PORT RG_SENTINEL3_PORT RG_ROUTER_SMART_PORT \
+    RG_ROUTER_PRIMARY_PORT RG_ROUTER_READER_PORT RG_ROUTER_METRICS_PORT
 
 alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 
@@ -75,8 +79,8 @@ CONF
 
 up() {
     command -v nats-server >/dev/null || { echo "local-group: needs nats-server" >&2; exit 1; }
-    if [ ! -x "$BIN/rg-node" ] || [ ! -x "$BIN/rg-sentinel" ]; then
-        (cd "$ROOT" && cargo build --release -p rg-node -p rg-sentinel)
+    if [ ! -x "$BIN/rg-node" ] || [ ! -x "$BIN/rg-sentinel" ] || [ ! -x "$BIN/rg-router" ]; then
+        (cd "$ROOT" && cargo build --release -p rg-node -p rg-sentinel -p rg-router)
     fi
     mkdir -p "$RUN/js" "$RUN/state"
     start nats "$NATS_PORT" nats-server -c "$(nats_config)"
@@ -92,6 +96,9 @@ up() {
             --port "${SENTINEL_PORTS[$((i - 1))]}" --nats-url "$NATS_URL" --group "$GROUP" \
             --sentinels s1,s2,s3 --state-dir "$RUN/state"
     done
+    start router "${ROUTER_PORTS[0]}" "$BIN/rg-router" --nats-url "$NATS_URL" --group "$GROUP" \
+        --az az-a --smart-port "${ROUTER_PORTS[0]}" --primary-port "${ROUTER_PORTS[1]}" \
+        --reader-port "${ROUTER_PORTS[2]}" --metrics-port "$METRICS_PORT"
     status
 }
 
@@ -110,15 +117,19 @@ status() {
     line nats nats - "$NATS_PORT"
     for i in 1 2 3; do line node "n$i" "$(role "${NODE_PORTS[$((i - 1))]}")" "${NODE_PORTS[$((i - 1))]}"; done
     for i in 1 2 3; do line sentinel "s$i" - "${SENTINEL_PORTS[$((i - 1))]}"; done
+    local pid=dead
+    alive router && pid=$(cat "$RUN/router.pid")
+    printf '%-9s %-3s %-8s %-22s %s\n' router r - \
+        "smart=127.0.0.1:${ROUTER_PORTS[0]},primary=127.0.0.1:${ROUTER_PORTS[1]},reader=127.0.0.1:${ROUTER_PORTS[2]},metrics=127.0.0.1:$METRICS_PORT" "$pid"
 }
 
 down() {
-    for name in s1 s2 s3 n1 n2 n3 nats; do
+    for name in router s1 s2 s3 n1 n2 n3 nats; do
         if alive "$name"; then
             kill "$(cat "$RUN/$name.pid")" 2>/dev/null || true
         fi
     done
-    for name in s1 s2 s3 n1 n2 n3 nats; do
+    for name in router s1 s2 s3 n1 n2 n3 nats; do
         if [ -f "$RUN/$name.pid" ]; then
             local pid
             pid=$(cat "$RUN/$name.pid")

@@ -22,6 +22,10 @@ impl LocalGroup {
             "RG_SENTINEL1_PORT",
             "RG_SENTINEL2_PORT",
             "RG_SENTINEL3_PORT",
+            "RG_ROUTER_SMART_PORT",
+            "RG_ROUTER_PRIMARY_PORT",
+            "RG_ROUTER_READER_PORT",
+            "RG_ROUTER_METRICS_PORT",
         ];
         LocalGroup {
             run_dir: tempfile::tempdir().expect("a run dir"),
@@ -96,9 +100,19 @@ fn local_group_starts_a_working_group_and_stops_it() {
         .query::<Vec<String>>(&mut sentinel)
         .is_ok_and(|a| a[1] == group.port("RG_NODE1_PORT").to_string()));
 
+    // The router is listed with its endpoints, and serves.
+    let router = line(&status, "r");
+    let smart = group.port("RG_ROUTER_SMART_PORT");
+    assert!(router[3].contains(&format!("smart=127.0.0.1:{smart}")), "{status}");
+    let _: () = q(&mut group.connect("RG_ROUTER_SMART_PORT"), &["SET", "via", "router"]);
+    assert_eq!(
+        q::<String>(&mut group.connect("RG_ROUTER_PRIMARY_PORT"), &["GET", "via"]),
+        "router"
+    );
+
     group.run("down");
     let status = group.run("status");
-    for id in ["nats", "n1", "n2", "n3", "s1", "s2", "s3"] {
+    for id in ["nats", "n1", "n2", "n3", "s1", "s2", "s3", "r"] {
         assert_eq!(line(&status, id)[4], "dead", "{status}");
     }
 }
