@@ -82,7 +82,7 @@ for pipeline in 1 16; do
 import sys
 target, pipeline = sys.argv[1], sys.argv[2]
 get, set_, rg_get, rg_set = map(float, sys.argv[3:7])
-ratios = '| |' if target == 'router' else f'| {rg_get/get:.2f} | {rg_set/set_:.2f} |'
+ratios = '| | |' if target == 'router' else f'| {rg_get/get:.2f} | {rg_set/set_:.2f} |'
 print(f'| {target} | {pipeline} | {get:,.0f} | {set_:,.0f} {ratios}')
 PY
     done

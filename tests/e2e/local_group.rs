@@ -103,10 +103,19 @@ fn local_group_starts_a_working_group_and_stops_it() {
     // The router is listed with its endpoints, and serves.
     let router = line(&status, "r");
     let smart = group.port("RG_ROUTER_SMART_PORT");
-    assert!(router[3].contains(&format!("smart=127.0.0.1:{smart}")), "{status}");
-    let _: () = q(&mut group.connect("RG_ROUTER_SMART_PORT"), &["SET", "via", "router"]);
+    assert!(
+        router[3].contains(&format!("smart=127.0.0.1:{smart}")),
+        "{status}"
+    );
+    let _: () = q(
+        &mut group.connect("RG_ROUTER_SMART_PORT"),
+        &["SET", "via", "router"],
+    );
     assert_eq!(
-        q::<String>(&mut group.connect("RG_ROUTER_PRIMARY_PORT"), &["GET", "via"]),
+        q::<String>(
+            &mut group.connect("RG_ROUTER_PRIMARY_PORT"),
+            &["GET", "via"]
+        ),
         "router"
     );
 

@@ -348,3 +348,33 @@ fn a_failover_under_load_keeps_client_connections_and_subscriptions() {
     let message: String = pubsub.get_message().unwrap().get_payload().unwrap();
     assert_eq!(message, "after");
 }
+
+#[test]
+fn a_hung_replica_costs_errors_not_a_hang() {
+    let (group, router) = group_with_router(&["--backend-timeout-ms", "500"]);
+    let mut reader = router.connect(router.reader);
+    reader
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    group.nodes["n2"].signal("STOP");
+    let mut errors = Vec::new();
+    for _ in 0..50 {
+        // Every read answers (a timeout of the redis crate would be an Err without a code).
+        match redis::cmd("GET")
+            .arg("k")
+            .query::<Option<String>>(&mut reader)
+        {
+            Ok(_) => {}
+            Err(error) => errors.push(error_line(&error)),
+        }
+    }
+    group.nodes["n2"].signal("CONT");
+    for error in &errors {
+        assert!(error.starts_with("CONNLOST"), "{error}");
+    }
+    // Once the router saw n2 stop, reads went to n3 only.
+    assert_eventually!(redis::cmd("GET")
+        .arg("k")
+        .query::<Option<String>>(&mut reader)
+        .is_ok());
+}

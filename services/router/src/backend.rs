@@ -76,6 +76,7 @@ impl Backend {
         node: NodeId,
         address: String,
         password: Option<String>,
+        reply_timeout: Option<Duration>,
         changed: Arc<Notify>,
     ) -> Arc<Backend> {
         let (jobs, queue) = mpsc::unbounded_channel();
@@ -83,6 +84,7 @@ impl Backend {
         let link = Link {
             address: address.clone(),
             password,
+            reply_timeout,
             stats: stats.clone(),
             changed,
         };
@@ -130,6 +132,7 @@ impl Backend {
 
 /// A job written and waiting for its replies.
 struct InFlight {
+    sent: tokio::time::Instant,
     replies: usize,
     done: oneshot::Sender<Result<Bytes, BackendError>>,
     probe: Option<oneshot::Sender<Bytes>>,
@@ -138,6 +141,10 @@ struct InFlight {
 struct Link {
     address: String,
     password: Option<String>,
+    /// A node that leaves a command unanswered this long is taken for dead (a hung process
+    /// keeps its connections open). None for a client's own connection, where a blocking
+    /// command may rightly wait for ever.
+    reply_timeout: Option<Duration>,
     stats: Arc<Stats>,
     changed: Arc<Notify>,
 }
@@ -245,12 +252,20 @@ impl Link {
             if let Err(reason) = self.deliver(&mut buf, &mut current, &mut waiting, &mut cursor) {
                 break Err(reason);
             }
+            let overdue = match (&current, self.reply_timeout) {
+                (Some(job), Some(limit)) => Some(job.sent + limit),
+                _ => None,
+            };
             tokio::select! {
                 read = read.read_buf(&mut buf) => match read {
                     Ok(0) => break Err("the node closed the connection".to_string()),
                     Ok(_) => {}
                     Err(error) => break Err(error.to_string()),
                 },
+                _ = sleep_until_some(overdue) => {
+                    let limit = self.reply_timeout.unwrap_or_default().as_millis();
+                    break Err(format!("no reply within {limit} ms"));
+                }
                 job = waiting.recv(), if current.is_none() => match job {
                     Some(job) => current = Some(job),
                     None => break Ok(()),
@@ -330,6 +345,14 @@ impl Link {
     }
 }
 
+/// Sleeps until `deadline`, or for ever without one.
+async fn sleep_until_some(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Progress through the current job's replies.
 #[derive(Default)]
 struct Cursor {
@@ -387,6 +410,7 @@ async fn write_jobs(
         while let Some(job) = next.take() {
             out.extend_from_slice(&job.bytes);
             let _ = sent.send(InFlight {
+                sent: tokio::time::Instant::now(),
                 replies: job.replies,
                 done: job.done,
                 probe: job.probe,

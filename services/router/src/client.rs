@@ -345,6 +345,7 @@ impl Client {
                 primary.node.clone(),
                 primary.address.clone(),
                 self.router.settings.node_password.clone(),
+                None,
                 self.router.changed.clone(),
             );
             self.pinned = Some(Pinned {

@@ -33,6 +33,9 @@ pub struct RouterConfig {
     pub max_replica_lag_ms: u64,
     /// Writes that arrive while no primary is reachable wait this long, then get an error.
     pub failover_hold_ms: u64,
+    /// A node that leaves a command on a shared connection unanswered this long is taken
+    /// for dead: the connection is closed and what was in flight gets an error.
+    pub backend_timeout_ms: u64,
     /// Password clients must give (AUTH); empty means none.
     pub requirepass: String,
     /// Password the router gives the nodes; empty means none.
@@ -62,6 +65,7 @@ impl Default for RouterConfig {
             az_local: true,
             max_replica_lag_ms: 1000,
             failover_hold_ms: 10_000,
+            backend_timeout_ms: 5_000,
             requirepass: String::new(),
             node_password: String::new(),
             maxclients: 10_000,
@@ -118,6 +122,9 @@ pub struct Flags {
     pub failover_hold_ms: Option<u64>,
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend_timeout_ms: Option<u64>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requirepass: Option<String>,
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -158,6 +165,7 @@ pub struct Settings {
     pub az_local: bool,
     pub max_replica_lag_ms: u64,
     pub failover_hold_ms: u64,
+    pub backend_timeout_ms: u64,
     pub requirepass: Option<String>,
     pub node_password: Option<String>,
     pub maxclients: usize,
@@ -198,6 +206,9 @@ impl RouterConfig {
                 "the three endpoint ports must be set and differ".into(),
             ));
         }
+        if self.backend_timeout_ms == 0 {
+            return Err(rejected("backend-timeout-ms", "must be at least 1".into()));
+        }
         if self.maxclients == 0 {
             return Err(rejected("maxclients", "must be at least 1".into()));
         }
@@ -222,6 +233,7 @@ impl RouterConfig {
             az_local: self.az_local,
             max_replica_lag_ms: self.max_replica_lag_ms,
             failover_hold_ms: self.failover_hold_ms,
+            backend_timeout_ms: self.backend_timeout_ms,
             requirepass: optional(&self.requirepass),
             node_password: optional(&self.node_password),
             maxclients: self.maxclients,

@@ -187,6 +187,7 @@ fn rebuild(router: &Router, known: &mut Knowledge) {
                     member.node.clone(),
                     member.address.clone(),
                     router.settings.node_password.clone(),
+                    Some(Duration::from_millis(router.settings.backend_timeout_ms)),
                     router.changed.clone(),
                 );
                 known.backends.insert(member.node.clone(), backend.clone());
