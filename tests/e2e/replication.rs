@@ -295,6 +295,8 @@ fn wait_counts_the_replicas_that_hold_the_write() {
     assert_eq!(q::<i64>(&mut con, &["WAIT", "2", "5000"]), 2);
     r2.signal("STOP");
     let _: () = q(&mut con, &["SET", "k", "2"]);
+    // r1 acknowledges (however loaded the machine); r2, stopped, cannot.
+    assert_eq!(q::<i64>(&mut con, &["WAIT", "1", "5000"]), 1);
     assert_eq!(q::<i64>(&mut con, &["WAIT", "2", "300"]), 1);
     r2.signal("CONT");
     assert_eventually!(converged(&primary, &[&r1, &r2]), CONVERGE);

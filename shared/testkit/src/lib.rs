@@ -17,12 +17,22 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A port on 127.0.0.1 that was free a moment ago.
+/// A port on 127.0.0.1 that was free a moment ago, and not handed out before by this
+/// process: a test that asks for several ports before its processes bind them must not get
+/// one twice (the kernel may offer a port again until someone binds it).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("the OS hands out an ephemeral port")
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("the OS hands out an ephemeral port");
+        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// The path of one of the workspace's binaries, next to the running test executable.
@@ -51,18 +61,34 @@ pub struct Node {
 
 impl Node {
     /// Starts `rg-node --port <free port>` with `args` added, and waits until it accepts.
+    /// If another process took the port first, it tries again on another.
     pub fn start(args: &[&str]) -> Node {
-        let port = free_port();
-        let port_flag = port.to_string();
-        let mut all = vec!["--port", port_flag.as_str()];
-        all.extend_from_slice(args);
-        Node::start_exact(port, &all, &[])
+        for _ in 0..5 {
+            let port = free_port();
+            let port_flag = port.to_string();
+            let mut all = vec!["--port", port_flag.as_str()];
+            all.extend_from_slice(args);
+            let mut node = Node::spawn(port, &all, &[]);
+            match node.wait_until_ready() {
+                Ready::Yes => return node,
+                Ready::PortTaken => continue,
+            }
+        }
+        panic!("rg-node found no free port in five attempts");
     }
 
     /// Starts `rg-node` with only `args` (no `--port` added) and the extra environment
     /// variables `env`, and waits until it accepts on `port`, which the flags, the
     /// environment or a config file among them must choose.
     pub fn start_exact(port: u16, args: &[&str], env: &[(&str, &str)]) -> Node {
+        let mut node = Node::spawn(port, args, env);
+        if let Ready::PortTaken = node.wait_until_ready() {
+            panic!("port {port} is taken:\n{}", node.log());
+        }
+        node
+    }
+
+    fn spawn(port: u16, args: &[&str], env: &[(&str, &str)]) -> Node {
         let log = tempfile::NamedTempFile::new().expect("a temp file for the log");
         let stderr = File::options()
             .append(true)
@@ -76,26 +102,26 @@ impl Node {
             .stderr(stderr)
             .spawn()
             .expect("rg-node starts");
-        let mut node = Node { port, child, log };
-        node.wait_until_ready();
-        node
+        Node { port, child, log }
     }
 
-    fn wait_until_ready(&mut self) {
+    /// Waits for the node's own "ready" line (a connection alone could reach another
+    /// process that took the port).
+    fn wait_until_ready(&mut self) -> Ready {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            if let Some(status) = self.exit_status() {
-                panic!(
-                    "rg-node exited ({status}) before accepting:\n{}",
-                    self.log()
-                );
+        loop {
+            let log = self.log();
+            if log.contains("ready to accept connections") {
+                return Ready::Yes;
             }
-            assert!(
-                Instant::now() < deadline,
-                "rg-node did not start:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(10));
+            if let Some(status) = self.exit_status() {
+                if log.contains("Address already in use") {
+                    return Ready::PortTaken;
+                }
+                panic!("rg-node exited ({status}) before accepting:\n{log}");
+            }
+            assert!(Instant::now() < deadline, "rg-node did not start:\n{log}");
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 
@@ -148,6 +174,11 @@ impl Node {
             })
             .map_or(0, |kb| kb * 1024)
     }
+}
+
+enum Ready {
+    Yes,
+    PortTaken,
 }
 
 impl Drop for Node {
