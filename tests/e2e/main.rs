@@ -23,6 +23,7 @@ mod pubsub;
 mod redis_cli;
 mod replication;
 mod resp3;
+mod rgctl;
 mod router;
 mod server;
 mod sets;

@@ -31,6 +31,8 @@ pub struct SentinelConfig {
     pub port: u16,
     /// Where the last vote is kept, so a restarted sentinel never votes twice in one epoch.
     pub state_dir: PathBuf,
+    /// How long the bus keeps the public events (for `rgctl describe-events`).
+    pub event_retention_days: u64,
     pub log_format: LogFormat,
     pub log_level: String,
 }
@@ -50,6 +52,7 @@ impl Default for SentinelConfig {
             bind: "127.0.0.1".into(),
             port: 26379,
             state_dir: PathBuf::from("."),
+            event_retention_days: 14,
             log_format: LogFormat::Human,
             log_level: "info".into(),
         }
@@ -98,6 +101,9 @@ pub struct Flags {
     pub state_dir: Option<PathBuf>,
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_retention_days: Option<u64>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<String>,
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,6 +128,7 @@ pub struct Settings {
     pub bind: String,
     pub port: u16,
     pub state_dir: PathBuf,
+    pub event_retention_days: u64,
 }
 
 impl Settings {
@@ -174,6 +181,7 @@ impl SentinelConfig {
             ("down-after-ms", self.down_after_ms),
             ("failover-timeout-ms", self.failover_timeout_ms),
             ("heartbeat-ms", self.heartbeat_ms),
+            ("event-retention-days", self.event_retention_days),
         ] {
             if value == 0 {
                 return Err(rejected(setting, "must be at least 1".into()));
@@ -193,6 +201,7 @@ impl SentinelConfig {
             bind: self.bind.clone(),
             port: self.port,
             state_dir: self.state_dir.clone(),
+            event_retention_days: self.event_retention_days,
         })
     }
 }

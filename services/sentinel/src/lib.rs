@@ -48,6 +48,8 @@ struct Sentinel {
     state: Mutex<State>,
     votes: VoteStore,
     store: tokio::sync::OnceCell<rg_bus::Kv>,
+    /// The group registry's bucket (rgctl), once open.
+    registry: tokio::sync::OnceCell<rg_bus::Kv>,
     /// One failover at a time, automatic or planned.
     failing_over: tokio::sync::Mutex<()>,
 }
@@ -109,6 +111,7 @@ impl Sentinel {
             settings,
             bus,
             store: tokio::sync::OnceCell::new(),
+            registry: tokio::sync::OnceCell::new(),
             failing_over: tokio::sync::Mutex::new(()),
         }
     }

@@ -37,6 +37,8 @@ pub struct State {
     pub topology: Option<(Topology, Revision)>,
     /// Whether the key/value bucket could be opened.
     pub store_ready: bool,
+    /// The group's registry record (rgctl), if it was registered, and its revision.
+    pub registry: Option<(rg_proto::registry::GroupRecord, Revision)>,
     /// The last failover's outcome, in words, for the status.
     pub last_outcome: String,
     /// This sentinel's last own judgement of each node (for NodeHealthChanged).
@@ -70,6 +72,7 @@ impl State {
             next_attempt: 0,
             topology: None,
             store_ready: false,
+            registry: None,
             last_outcome: "no failover yet".into(),
             judged_up: BTreeMap::new(),
             topology_seen_at: 0,
@@ -426,6 +429,26 @@ impl State {
         updated.written_by = settings.id.clone();
         updated.written_at_ms = now;
         Some(updated)
+    }
+
+    /// The registry record to mark available, when it is still `creating` and the group now
+    /// has a record and a primary that is up.
+    pub fn registry_ready(
+        &self,
+        settings: &Settings,
+        now: Millis,
+    ) -> Option<(rg_proto::registry::GroupRecord, Revision)> {
+        let (record, revision) = self.registry.as_ref()?;
+        if record.status != rg_proto::registry::GroupStatus::Creating {
+            return None;
+        }
+        let (topology, _) = self.topology.as_ref()?;
+        if self.down(&topology.primary, settings, now) {
+            return None;
+        }
+        let mut ready = record.clone();
+        ready.status = rg_proto::registry::GroupStatus::Available;
+        Some((ready, *revision))
     }
 
     /// Nodes that are up but disagree with the record.

@@ -8,6 +8,7 @@ use std::time::Duration;
 use rg_bus::{BusErrorKind, Kv};
 use rg_proto::events::EventName;
 use rg_proto::messages::ControlCommand;
+use rg_proto::registry::{GroupRecord, EVENTS_STREAM, GROUPS_BUCKET};
 use rg_proto::topology::{Topology, BUCKET};
 use serde_json::json;
 
@@ -31,6 +32,8 @@ pub(crate) async fn watch(sentinel: Arc<Sentinel>) {
     };
     let _ = sentinel.store.set(kv.clone());
     sentinel.lock().store_ready = true;
+    tokio::spawn(keep_events(sentinel.clone()));
+    tokio::spawn(watch_registry(sentinel.clone()));
     let key = sentinel.settings.group.to_string();
     loop {
         let mut changes = match kv.watch::<Topology>(&key).await {
@@ -48,6 +51,46 @@ pub(crate) async fn watch(sentinel: Arc<Sentinel>) {
                     .lock()
                     .topology_changed(topology, revision, now_ms());
             }
+        }
+    }
+}
+
+/// Makes sure the public events are kept for `describe-events`.
+async fn keep_events(sentinel: Arc<Sentinel>) {
+    let subjects = vec![format!("{}.events.>", sentinel.settings.prefix)];
+    let age = Duration::from_secs(sentinel.settings.event_retention_days * 24 * 3600);
+    if let Err(error) = sentinel
+        .bus
+        .keep_stream(EVENTS_STREAM, subjects, age, REPLICAS)
+        .await
+    {
+        tracing::warn!(%error, "events will not be kept for describe-events");
+    }
+}
+
+/// Follows the group's registry record (rgctl), to mark it available once it runs.
+async fn watch_registry(sentinel: Arc<Sentinel>) {
+    let kv = loop {
+        match sentinel.bus.kv(GROUPS_BUCKET, REPLICAS, 8).await {
+            Ok(kv) => break kv,
+            Err(_) => match sentinel.bus.kv(GROUPS_BUCKET, 1, 8).await {
+                Ok(kv) => break kv,
+                Err(error) => {
+                    tracing::debug!(%error, "registry not reachable; retrying");
+                    tokio::time::sleep(RETRY).await;
+                }
+            },
+        }
+    };
+    let _ = sentinel.registry.set(kv.clone());
+    let key = sentinel.settings.group.to_string();
+    loop {
+        let Ok(mut changes) = kv.watch::<GroupRecord>(&key).await else {
+            tokio::time::sleep(RETRY).await;
+            continue;
+        };
+        while let Some((record, revision)) = changes.next().await {
+            sentinel.lock().registry = record.map(|r| (r, revision));
         }
     }
 }
@@ -95,12 +138,13 @@ pub(crate) async fn install(sentinel: &Sentinel, new: &Topology, expected: Optio
 pub(crate) async fn reconcile(sentinel: &Sentinel) {
     let now = now_ms();
     let settings = &sentinel.settings;
-    let (first, updated, corrections, revision, epoch, rejoined) = {
+    let (first, updated, corrections, revision, epoch, rejoined, ready) = {
         let mut state = sentinel.lock();
         let rejoined = state.take_rejoined();
         if !state.store_ready || !state.is_reconciler(settings, now) {
             return;
         }
+        let ready = state.registry_ready(settings, now);
         let revision = state.topology.as_ref().map(|(_, r)| *r);
         let epoch = state.topology.as_ref().map(|(t, _)| t.epoch);
         (
@@ -110,8 +154,25 @@ pub(crate) async fn reconcile(sentinel: &Sentinel) {
             revision,
             epoch,
             rejoined,
+            ready,
         )
     };
+    if let (Some((record, revision)), Some(registry)) = (ready, sentinel.registry.get()) {
+        let key = settings.group.to_string();
+        if registry.update(&key, &record, revision).await.is_ok() {
+            tracing::info!("replication group available");
+            let details = json!({ "primary": record.primary });
+            let epoch = epoch.unwrap_or_default();
+            events::publish(
+                sentinel,
+                EventName::CreateReplicationGroupComplete,
+                None,
+                epoch,
+                details,
+            )
+            .await;
+        }
+    }
     if let Some(epoch) = epoch {
         for node in rejoined {
             tracing::info!(%node, "an old primary rejoined as a replica");

@@ -93,6 +93,17 @@ impl Kv {
             })
     }
 
+    /// Every key that holds a value.
+    pub async fn keys(&self) -> Result<Vec<String>, BusError> {
+        let keys = self
+            .store
+            .keys()
+            .await
+            .map_err(|e| kv_error("keys", "*", e))?;
+        let keys: Vec<Result<String, _>> = keys.collect().await;
+        Ok(keys.into_iter().filter_map(Result::ok).collect())
+    }
+
     /// The key's current value, then every change, as they happen.
     pub async fn watch<T: DeserializeOwned>(&self, key: &str) -> Result<KvWatch<T>, BusError> {
         let inner = self

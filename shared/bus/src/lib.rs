@@ -3,6 +3,7 @@
 //! logged and dropped, never a panic.
 
 mod kv;
+mod stream;
 
 pub use kv::{Kv, KvWatch, Revision};
 

@@ -29,6 +29,10 @@ pub enum EventName {
     NodeRejoinedAsReplica,
     /// The topology record was first written for a group.
     TopologyCreated,
+    /// A group registered with rgctl has its record and a primary up.
+    CreateReplicationGroupComplete,
+    /// An operator changed a group (rgctl modify-replication-group).
+    ReplicationGroupModified,
 }
 
 impl EventName {
@@ -44,6 +48,8 @@ impl EventName {
             EventName::FailoverAborted => "FailoverAborted",
             EventName::NodeRejoinedAsReplica => "NodeRejoinedAsReplica",
             EventName::TopologyCreated => "TopologyCreated",
+            EventName::CreateReplicationGroupComplete => "CreateReplicationGroupComplete",
+            EventName::ReplicationGroupModified => "ReplicationGroupModified",
         }
     }
 }

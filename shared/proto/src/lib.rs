@@ -7,12 +7,14 @@
 //! - [`messages`]: heartbeats, the replication stream, resync and acks, sentinels' votes.
 //! - [`topology`]: the record of each group's primary and members, kept in a key/value bucket.
 //! - [`events`]: the public JSON event stream.
+//! - [`registry`]: what operators declared for each group (rgctl).
 //! - [`encode`] / [`decode`]: the one codec; a message that fails to decode is an error the
 //!   receiver counts and logs, never a panic.
 
 pub mod events;
 pub mod ids;
 pub mod messages;
+pub mod registry;
 pub mod subjects;
 pub mod topology;
 

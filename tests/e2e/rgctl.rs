@@ -1,0 +1,258 @@
+//! rgctl against a real group: create, describe, test-failover (events in order, as a NATS
+//! subscriber receives them), a planned switchover back under a write load, a node that
+//! joins, and bad flags.
+
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rg_testkit::{assert_eventually, binary};
+use serde_json::Value;
+
+use crate::group::{in_order, Group};
+use crate::support::{info_int, q};
+
+fn rgctl(group: &Group, args: &[&str]) -> Output {
+    Command::new(binary("rgctl"))
+        .args(["--nats-url", &group.nats.url()])
+        .args(args)
+        .output()
+        .expect("rgctl runs")
+}
+
+/// Runs rgctl, which must succeed, and parses its JSON.
+fn json(group: &Group, args: &[&str]) -> Value {
+    let output = rgctl(group, args);
+    assert!(output.status.success(), "rgctl {args:?}: {output:?}");
+    serde_json::from_slice(&output.stdout).expect("rgctl prints JSON")
+}
+
+fn describe(group: &Group) -> Value {
+    json(
+        group,
+        &[
+            "describe-replication-groups",
+            "--replication-group-id",
+            "ha",
+        ],
+    )["ReplicationGroups"][0]
+        .clone()
+}
+
+fn role_of(described: &Value, node: &str) -> String {
+    let members = described["NodeGroups"][0]["NodeGroupMembers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    members
+        .iter()
+        .find(|m| m["CacheClusterId"] == node)
+        .map(|m| m["CurrentRole"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn create_describe_test_failover_and_switch_back_without_losing_a_write() {
+    let mut group = Group::start();
+    let created = json(
+        &group,
+        &[
+            "create-replication-group",
+            "--replication-group-id",
+            "ha",
+            "--replication-group-description",
+            "Demo group with replicas",
+            "--primary-cluster-id",
+            "n1",
+            "--cache-cluster-id-for-replication",
+            "n2",
+            "--cache-cluster-id-for-replication",
+            "n3",
+            "--preferred-cache-cluster-a-zs",
+            "az-a,az-b,az-c",
+            "--automatic-failover-enabled",
+            "--multi-az-enabled",
+            "--engine",
+            "redis",
+            "--tags",
+            "Key=team,Value=cache",
+        ],
+    );
+    assert_eq!(created["ReplicationGroup"]["Status"], "creating");
+    group.node("n1", None, &[]);
+    group.node("n2", Some("n1"), &[]);
+    group.node("n3", Some("n1"), &[]);
+    assert_eventually!(
+        describe(&group)["Status"] == "available",
+        Duration::from_secs(20)
+    );
+    let described = describe(&group);
+    assert_eq!(described["Description"], "Demo group with replicas");
+    assert_eq!(role_of(&described, "n1"), "primary");
+    assert_eq!(role_of(&described, "n2"), "replica");
+    let port = described["NodeGroups"][0]["PrimaryEndpoint"]["Port"].as_u64();
+    assert_eq!(port, Some(u64::from(group.nodes["n1"].port)));
+    assert_eq!(described["AutomaticFailover"], "enabled");
+    assert_eq!(described["MultiAZ"], "enabled");
+
+    // test-failover: the events arrive in order, describe shows the new primary.
+    let failed_over = json(&group, &["test-failover", "--replication-group-id", "ha"]);
+    let new_primary = failed_over["ReplicationGroup"]["PrimaryClusterId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(new_primary, "n1");
+    assert_eventually!(group.events.names().iter().any(|n| n == "FailoverComplete"));
+    assert!(
+        in_order(
+            &group.events.names(),
+            &[
+                "CreateReplicationGroupComplete",
+                "TestFailoverStarted",
+                "FailoverStarted",
+                "ReplicaPromoted",
+                "FailoverComplete"
+            ]
+        ),
+        "{:?}",
+        group.events.names()
+    );
+    assert_eventually!(role_of(&describe(&group), &new_primary) == "primary");
+
+    // Switch back to n1 under a write load: every acknowledged write is on n1.
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked: Arc<Mutex<Vec<u64>>> = Arc::default();
+    let writer = {
+        let mut con = group.connect(&new_primary);
+        let (stop, acked) = (stop.clone(), acked.clone());
+        std::thread::spawn(move || {
+            for i in 0u64.. {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                match redis::cmd("SET")
+                    .arg(format!("w{i}"))
+                    .arg(i)
+                    .query::<()>(&mut con)
+                {
+                    Ok(()) => acked.lock().unwrap().push(i),
+                    Err(e) if e.code().is_some() => std::thread::sleep(Duration::from_millis(1)),
+                    Err(_) => return,
+                }
+            }
+        })
+    };
+    assert_eventually!(acked.lock().unwrap().len() >= 300);
+    json(
+        &group,
+        &[
+            "modify-replication-group",
+            "--replication-group-id",
+            "ha",
+            "--primary-cluster-id",
+            "n1",
+            "--apply-immediately",
+        ],
+    );
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+    let mut n1 = group.connect("n1");
+    for i in acked.lock().unwrap().iter() {
+        assert_eq!(
+            q::<Option<u64>>(&mut n1, &["GET", &format!("w{i}")]),
+            Some(*i),
+            "write w{i} lost"
+        );
+    }
+    assert_eq!(role_of(&describe(&group), "n1"), "primary");
+
+    // describe-events returns what the bus kept.
+    let events = json(
+        &group,
+        &[
+            "describe-events",
+            "--source-identifier",
+            "ha",
+            "--duration",
+            "10",
+        ],
+    );
+    let names: Vec<String> = events["Events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["Event"]["event"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        names.iter().any(|n| n == "CreateReplicationGroupComplete"),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n == "ReplicationGroupModified"),
+        "{names:?}"
+    );
+
+    // A node started with the group's id joins as a replica of the current primary.
+    group.node("n4", None, &[]);
+    assert_eventually!(
+        info_int(&mut group.connect("n1"), "replication", "connected_slaves") == 3,
+        Duration::from_secs(20)
+    );
+    assert_eventually!(role_of(&describe(&group), "n4") == "replica");
+}
+
+#[test]
+fn bad_flags_get_clear_errors_and_exit_codes() {
+    let group = Group::start();
+    let create = |extra: &[&str]| {
+        let mut args = vec![
+            "create-replication-group",
+            "--replication-group-id",
+            "g1",
+            "--replication-group-description",
+            "d",
+        ];
+        args.extend(extra);
+        rgctl(&group, &args)
+    };
+    let engine = create(&[
+        "--primary-cluster-id",
+        "a",
+        "--cache-cluster-id-for-replication",
+        "b",
+        "--engine",
+        "memcached",
+    ]);
+    assert_eq!(engine.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&engine.stderr).contains("--engine memcached"));
+    let tags = create(&["--num-cache-clusters", "2", "--tags", "team=x"]);
+    assert_eq!(tags.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&tags.stderr).contains("Key=K,Value=V"));
+    let unknown = rgctl(&group, &["create-replication-group", "--no-such-flag"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(create(&["--num-cache-clusters", "2"]).status.success());
+    let again = create(&["--num-cache-clusters", "2"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("ReplicationGroupAlreadyExists"));
+    let missing = rgctl(
+        &group,
+        &[
+            "describe-replication-groups",
+            "--replication-group-id",
+            "nope",
+        ],
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("ReplicationGroupNotFoundFault"));
+    let nothing = rgctl(
+        &group,
+        &["modify-replication-group", "--replication-group-id", "g1"],
+    );
+    assert_eq!(nothing.status.code(), Some(2));
+    let table = rgctl(
+        &group,
+        &["describe-replication-groups", "--output", "table"],
+    );
+    assert!(String::from_utf8_lossy(&table.stdout).starts_with("GROUP"));
+}
