@@ -256,3 +256,102 @@ fn bad_flags_get_clear_errors_and_exit_codes() {
     );
     assert!(String::from_utf8_lossy(&table.stdout).starts_with("GROUP"));
 }
+
+#[test]
+fn a_parameter_change_reaches_every_node_of_the_group() {
+    let mut group = Group::start();
+    json(
+        &group,
+        &[
+            "create-cache-parameter-group",
+            "--cache-parameter-group-name",
+            "tuned",
+            "--cache-parameter-group-family",
+            "redis7",
+            "--description",
+            "for tests",
+        ],
+    );
+    json(
+        &group,
+        &[
+            "create-replication-group",
+            "--replication-group-id",
+            "ha",
+            "--replication-group-description",
+            "d",
+            "--primary-cluster-id",
+            "n1",
+            "--cache-cluster-id-for-replication",
+            "n2",
+            "--cache-parameter-group",
+            "tuned",
+        ],
+    );
+    group.node("n1", None, &[]);
+    group.node("n2", Some("n1"), &[]);
+    json(
+        &group,
+        &[
+            "modify-cache-parameter-group",
+            "--cache-parameter-group-name",
+            "tuned",
+            "--parameter-name-values",
+            "ParameterName=maxmemory-policy,ParameterValue=allkeys-lru",
+            "ParameterName=maxmemory,ParameterValue=100mb",
+        ],
+    );
+    for node in ["n1", "n2"] {
+        let config = |name: &str| -> String {
+            let pair: Vec<String> = q(&mut group.connect(node), &["CONFIG", "GET", name]);
+            pair.get(1).cloned().unwrap_or_default()
+        };
+        assert_eventually!(
+            config("maxmemory-policy") == "allkeys-lru",
+            Duration::from_secs(20)
+        );
+        assert_eq!(config("maxmemory"), "104857600");
+    }
+    let described = json(
+        &group,
+        &[
+            "describe-cache-parameters",
+            "--cache-parameter-group-name",
+            "tuned",
+        ],
+    );
+    let policy = described["Parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["ParameterName"] == "maxmemory-policy")
+        .cloned()
+        .unwrap();
+    assert_eq!(policy["ParameterValue"], "allkeys-lru");
+    assert_eventually!(group
+        .events
+        .names()
+        .iter()
+        .any(|n| n == "CacheClusterParametersChanged"));
+    let refused = rgctl(
+        &group,
+        &[
+            "modify-cache-parameter-group",
+            "--cache-parameter-group-name",
+            "tuned",
+            "--parameter-name-values",
+            "ParameterName=save,ParameterValue=60",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("save is not a parameter"));
+    let missing = rgctl(
+        &group,
+        &[
+            "describe-cache-parameters",
+            "--cache-parameter-group-name",
+            "nope",
+        ],
+    );
+    assert_eq!(missing.status.code(), Some(1));
+}

@@ -43,6 +43,37 @@ pub enum Command {
     DescribeEvents(DescribeEvents),
     /// Prints events as they happen.
     Events(Follow),
+    /// Creates a named set of parameters groups can use.
+    CreateCacheParameterGroup(CreateParameters),
+    /// Changes parameters; every node of every group using the set applies them at once.
+    ModifyCacheParameterGroup(ModifyParameters),
+    /// Shows a parameter group's values.
+    DescribeCacheParameters(DescribeParameters),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateParameters {
+    #[arg(long)]
+    pub cache_parameter_group_name: String,
+    #[arg(long, default_value = "redis7")]
+    pub cache_parameter_group_family: String,
+    #[arg(long, default_value = "")]
+    pub description: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ModifyParameters {
+    #[arg(long)]
+    pub cache_parameter_group_name: String,
+    /// ParameterName=N,ParameterValue=V; repeat for each.
+    #[arg(long, num_args = 1.., required = true)]
+    pub parameter_name_values: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DescribeParameters {
+    #[arg(long)]
+    pub cache_parameter_group_name: String,
 }
 
 #[derive(Debug, Args)]

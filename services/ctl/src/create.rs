@@ -15,6 +15,9 @@ use crate::report::Report;
 
 pub async fn run(bus: &Bus, _prefix: &str, args: &Create) -> Result<Report, Failure> {
     let record = record(args)?;
+    if !record.parameter_group.is_empty() {
+        crate::parameters::exists(bus, &record.parameter_group).await?;
+    }
     let registry = bus.kv(GROUPS_BUCKET, 1, 8).await?;
     match registry.create(record.id.as_str(), &record).await {
         Ok(_) => {}

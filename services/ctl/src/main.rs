@@ -8,6 +8,7 @@ mod describe;
 mod events;
 mod failure;
 mod modify;
+mod parameters;
 mod report;
 
 use std::process::ExitCode;
@@ -50,6 +51,9 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::TestFailover(args) => modify::test_failover(&bus, prefix, args).await?,
         Command::DescribeEvents(args) => events::describe(&bus, prefix, args).await?,
         Command::Events(args) => return events::follow(&bus, prefix, args, cli.output).await,
+        Command::CreateCacheParameterGroup(args) => parameters::create(&bus, args).await?,
+        Command::ModifyCacheParameterGroup(args) => parameters::modify(&bus, prefix, args).await?,
+        Command::DescribeCacheParameters(args) => parameters::describe(&bus, args).await?,
     };
     report.print(cli.output);
     Ok(())

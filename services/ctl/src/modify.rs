@@ -162,7 +162,7 @@ async fn set_automatic_failover(bus: &Bus, group: &GroupId, on: bool) -> Result<
 }
 
 /// rgctl's own events (the sentinels publish the failover's).
-async fn publish(
+pub async fn publish(
     bus: &Bus,
     prefix: &str,
     group: &GroupId,

@@ -41,6 +41,17 @@ impl Bus {
     }
 }
 
+impl Bus {
+    /// Opens bucket `name` if it exists (readers that must not decide how it is kept).
+    pub async fn open_kv(&self, name: &str) -> Result<Kv, BusError> {
+        let js = async_nats::jetstream::new(self.client.clone());
+        js.get_key_value(name)
+            .await
+            .map(|store| Kv { store })
+            .map_err(|e| kv_error("open bucket", name, e))
+    }
+}
+
 impl Kv {
     /// The current value and its revision; None if the key was never set or was deleted.
     pub async fn get<T: DeserializeOwned>(

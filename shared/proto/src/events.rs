@@ -33,6 +33,8 @@ pub enum EventName {
     CreateReplicationGroupComplete,
     /// An operator changed a group (rgctl modify-replication-group).
     ReplicationGroupModified,
+    /// The group's parameter group changed; its nodes apply the new values.
+    CacheClusterParametersChanged,
 }
 
 impl EventName {
@@ -50,6 +52,7 @@ impl EventName {
             EventName::TopologyCreated => "TopologyCreated",
             EventName::CreateReplicationGroupComplete => "CreateReplicationGroupComplete",
             EventName::ReplicationGroupModified => "ReplicationGroupModified",
+            EventName::CacheClusterParametersChanged => "CacheClusterParametersChanged",
         }
     }
 }

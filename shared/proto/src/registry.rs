@@ -9,6 +9,35 @@ use crate::ids::{GroupId, NodeId};
 pub const GROUPS_BUCKET: &str = "rg-groups";
 /// The stream that keeps the public events for `describe-events`.
 pub const EVENTS_STREAM: &str = "rg-events";
+pub const PARAMETER_GROUPS_BUCKET: &str = "rg-parameter-groups";
+
+/// The settings a parameter group may set: the nodes apply them live, as CONFIG SET would
+/// (each node checks each value with the same rules as CONFIG SET).
+pub const LIVE_PARAMETERS: &[&str] = &[
+    "maxmemory",
+    "maxmemory-policy",
+    "maxmemory-samples",
+    "maxclients",
+    "timeout",
+    "hz",
+    "lfu-log-factor",
+    "lfu-decay-time",
+    "min-replicas-to-write",
+    "min-replicas-max-lag",
+    "sync-replicas",
+    "sync-timeout-ms",
+    "proto-max-bulk-len",
+];
+
+/// Named settings shared by groups (`rgctl create-cache-parameter-group`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParameterGroup {
+    pub name: String,
+    pub family: String,
+    pub description: String,
+    /// Parameter name (one of [`LIVE_PARAMETERS`]) to value.
+    pub parameters: std::collections::BTreeMap<String, String>,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupRecord {

@@ -305,6 +305,19 @@ mod tests {
     }
 
     #[test]
+    fn every_parameter_a_parameter_group_may_set_is_a_live_setting() {
+        let mut settings = Settings::default();
+        for name in rg_proto::registry::LIVE_PARAMETERS {
+            let value = settings
+                .get(name)
+                .unwrap_or_else(|| panic!("{name} unknown"));
+            settings
+                .set(name, &value)
+                .unwrap_or_else(|e| panic!("{name} is not settable live: {e}"));
+        }
+    }
+
+    #[test]
     fn settings_round_trip_through_get_and_set() {
         let mut settings = Settings::default();
         settings.set("maxmemory-policy", "allkeys-lru").unwrap();

@@ -5,6 +5,7 @@
 //! - `primary`: publishes the stream in batches, answers resync requests (partial from the
 //!   backlog, or a full snapshot pulled chunk by chunk), and records replicas' acks;
 //! - `control`: answers promote / replicate-of / ping requests, refusing older epochs;
+//! - `parameters`: applies the group's parameter group live, as it changes;
 //! - `replica`: follows the primary's stream, detects gaps and duplicates from offsets, and
 //!   resyncs by itself.
 //!
@@ -13,6 +14,7 @@
 
 mod control;
 mod heartbeat;
+mod parameters;
 mod primary;
 mod replica;
 
@@ -96,6 +98,7 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
         tokio::spawn(primary::serve_resyncs(link.clone()));
         tokio::spawn(primary::collect_acks(link.clone()));
         tokio::spawn(control::serve(link.clone()));
+        tokio::spawn(parameters::follow(link.clone()));
         tokio::spawn(replica::follow(link));
     });
 }
