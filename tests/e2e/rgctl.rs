@@ -288,8 +288,11 @@ fn a_parameter_change_reaches_every_node_of_the_group() {
             "tuned",
         ],
     );
+    // Both started the same way: n2 takes its role from the registry.
     group.node("n1", None, &[]);
-    group.node("n2", Some("n1"), &[]);
+    group.node("n2", None, &[]);
+    assert_eventually!(group.role("n2").as_deref() == Some("slave"));
+    assert_eventually!(info_int(&mut group.connect("n1"), "replication", "connected_slaves") == 1);
     json(
         &group,
         &[

@@ -382,9 +382,15 @@ impl State {
         if self.topology.is_some() {
             return None;
         }
+        // The primary the operator registered, when it is heard; else the newest heard.
         // Down or not: a primary that died before the record was written still needs one,
         // so that it can be failed over.
-        let primary = self.primary()?;
+        let registered = self.registry.as_ref().map(|(r, _)| r.primary.clone());
+        let primary = match registered.filter(|p| self.nodes.get(p).is_some_and(|v| v.heard)) {
+            Some(registered) => registered,
+            None if self.registry.is_some() => return None,
+            None => self.primary()?,
+        };
         let view = self.nodes.get(&primary)?;
         let replicas = self
             .nodes

@@ -6,6 +6,7 @@
 //!   backlog, or a full snapshot pulled chunk by chunk), and records replicas' acks;
 //! - `control`: answers promote / replicate-of / ping requests, refusing older epochs;
 //! - `parameters`: applies the group's parameter group live, as it changes;
+//! - `role`: without `--replicaof`, follows the primary the group's records name;
 //! - `replica`: follows the primary's stream, detects gaps and duplicates from offsets, and
 //!   resyncs by itself.
 //!
@@ -17,6 +18,7 @@ mod heartbeat;
 mod parameters;
 mod primary;
 mod replica;
+mod role;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,6 +94,7 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
             config,
             subjects,
         });
+        role::adopt(&link).await;
         tokio::spawn(heartbeat::run(link.clone()));
         tokio::spawn(heartbeat::watch_sentinels(link.clone()));
         tokio::spawn(primary::publish(link.clone()));
