@@ -358,3 +358,124 @@ fn a_parameter_change_reaches_every_node_of_the_group() {
     );
     assert_eq!(missing.status.code(), Some(1));
 }
+
+#[test]
+fn replicas_are_removed_and_added_and_a_group_deleted() {
+    let mut group = Group::start();
+    json(
+        &group,
+        &[
+            "create-replication-group",
+            "--replication-group-id",
+            "ha",
+            "--replication-group-description",
+            "d",
+            "--num-cache-clusters",
+            "3",
+        ],
+    );
+    group.node("ha-001", None, &[]);
+    group.node("ha-002", None, &[]);
+    group.node("ha-003", None, &[]);
+    assert_eventually!(
+        describe(&group)["Status"] == "available",
+        Duration::from_secs(20)
+    );
+    assert_eventually!(
+        info_int(
+            &mut group.connect("ha-001"),
+            "replication",
+            "connected_slaves"
+        ) == 2
+    );
+
+    let primary = rgctl(
+        &group,
+        &[
+            "decrease-replica-count",
+            "--replication-group-id",
+            "ha",
+            "--replicas-to-remove",
+            "ha-001",
+        ],
+    );
+    assert_eq!(primary.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&primary.stderr).contains("is the primary"));
+    json(
+        &group,
+        &[
+            "decrease-replica-count",
+            "--replication-group-id",
+            "ha",
+            "--replicas-to-remove",
+            "ha-003",
+            "--apply-immediately",
+        ],
+    );
+    assert_eventually!(
+        group
+            .nodes
+            .get_mut("ha-003")
+            .unwrap()
+            .exit_status()
+            .is_some(),
+        Duration::from_secs(10)
+    );
+    assert_eventually!(
+        info_int(
+            &mut group.connect("ha-001"),
+            "replication",
+            "connected_slaves"
+        ) == 1,
+        Duration::from_secs(20)
+    );
+    let members = describe(&group)["MemberClusters"].clone();
+    assert!(
+        !members.as_array().unwrap().iter().any(|m| m == "ha-003"),
+        "{members}"
+    );
+
+    let added = json(
+        &group,
+        &[
+            "increase-replica-count",
+            "--replication-group-id",
+            "ha",
+            "--new-replica-count",
+            "2",
+        ],
+    );
+    assert_eq!(
+        added["ReplicationGroup"]["Modified"]["ReplicasAdded"][0],
+        "ha-004"
+    );
+    group.node("ha-004", None, &[]);
+    assert_eventually!(
+        info_int(
+            &mut group.connect("ha-001"),
+            "replication",
+            "connected_slaves"
+        ) == 2,
+        Duration::from_secs(20)
+    );
+
+    json(
+        &group,
+        &["delete-replication-group", "--replication-group-id", "ha"],
+    );
+    for node in ["ha-001", "ha-002", "ha-004"] {
+        assert_eventually!(
+            group.nodes.get_mut(node).unwrap().exit_status().is_some(),
+            Duration::from_secs(10)
+        );
+    }
+    let gone = rgctl(
+        &group,
+        &[
+            "describe-replication-groups",
+            "--replication-group-id",
+            "ha",
+        ],
+    );
+    assert_eq!(gone.status.code(), Some(1));
+}

@@ -43,6 +43,12 @@ pub enum Command {
     DescribeEvents(DescribeEvents),
     /// Prints events as they happen.
     Events(Follow),
+    /// Removes replicas: they leave the group and stop serving.
+    DecreaseReplicaCount(DecreaseReplicas),
+    /// Declares more replicas; start nodes with the names it prints.
+    IncreaseReplicaCount(IncreaseReplicas),
+    /// Removes the group: every node stops serving and its records are deleted.
+    DeleteReplicationGroup(DeleteGroup),
     /// Creates a named set of parameters groups can use.
     CreateCacheParameterGroup(CreateParameters),
     /// Changes parameters; every node of every group using the set applies them at once.
@@ -170,4 +176,33 @@ pub struct Follow {
     pub follow: bool,
     #[arg(long)]
     pub replication_group_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DecreaseReplicas {
+    #[arg(long)]
+    pub replication_group_id: String,
+    /// The replicas to remove.
+    #[arg(long, num_args = 1.., required = true)]
+    pub replicas_to_remove: Vec<String>,
+    /// Accepted for compatibility: rgroup applies every change at once.
+    #[arg(long)]
+    pub apply_immediately: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IncreaseReplicas {
+    #[arg(long)]
+    pub replication_group_id: String,
+    /// Replicas wanted in all.
+    #[arg(long)]
+    pub new_replica_count: usize,
+    #[arg(long)]
+    pub apply_immediately: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteGroup {
+    #[arg(long)]
+    pub replication_group_id: String,
 }

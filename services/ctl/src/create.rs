@@ -156,6 +156,7 @@ fn record(args: &Create) -> Result<GroupRecord, Failure> {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0),
+        removed: Vec::new(),
     })
 }
 

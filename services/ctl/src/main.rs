@@ -7,6 +7,7 @@ mod create;
 mod describe;
 mod events;
 mod failure;
+mod members;
 mod modify;
 mod parameters;
 mod report;
@@ -51,6 +52,9 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::TestFailover(args) => modify::test_failover(&bus, prefix, args).await?,
         Command::DescribeEvents(args) => events::describe(&bus, prefix, args).await?,
         Command::Events(args) => return events::follow(&bus, prefix, args, cli.output).await,
+        Command::DecreaseReplicaCount(args) => members::decrease(&bus, prefix, args).await?,
+        Command::IncreaseReplicaCount(args) => members::increase(&bus, prefix, args).await?,
+        Command::DeleteReplicationGroup(args) => members::delete(&bus, prefix, args).await?,
         Command::CreateCacheParameterGroup(args) => parameters::create(&bus, args).await?,
         Command::ModifyCacheParameterGroup(args) => parameters::modify(&bus, prefix, args).await?,
         Command::DescribeCacheParameters(args) => parameters::describe(&bus, args).await?,

@@ -415,7 +415,16 @@ impl State {
     pub fn updated_topology(&self, settings: &Settings, now: Millis) -> Option<Topology> {
         let (topology, _) = self.topology.as_ref()?;
         let mut updated = topology.clone();
-        for view in self.nodes.values().filter(|v| v.heard) {
+        let removed = |node: &NodeId| {
+            self.registry
+                .as_ref()
+                .is_some_and(|(r, _)| r.removed.contains(node))
+        };
+        for view in self
+            .nodes
+            .values()
+            .filter(|v| v.heard && !removed(&v.heartbeat.node))
+        {
             if view.health.sdown(now, settings.down_after_ms) {
                 continue;
             }

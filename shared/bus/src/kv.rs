@@ -104,6 +104,14 @@ impl Kv {
             })
     }
 
+    /// Removes `key` (its history stays until the bucket's limits drop it).
+    pub async fn delete(&self, key: &str) -> Result<(), BusError> {
+        self.store
+            .delete(key)
+            .await
+            .map_err(|e| kv_error("delete", key, e))
+    }
+
     /// Every key that holds a value.
     pub async fn keys(&self) -> Result<Vec<String>, BusError> {
         let keys = self

@@ -182,6 +182,9 @@ pub enum ControlCommand {
         for_ms: u64,
     },
     ResumeWrites,
+    /// Leave the group and stop serving (the node was removed: decrease-replica-count,
+    /// delete-replication-group). The node answers, then exits as SHUTDOWN does.
+    Retire,
 }
 
 /// A node's answer to a [`ControlRequest`]: its state after handling it.

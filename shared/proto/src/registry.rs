@@ -56,6 +56,9 @@ pub struct GroupRecord {
     pub tags: Vec<(String, String)>,
     pub status: GroupStatus,
     pub created_at_ms: u64,
+    /// Nodes removed from the group: never added back to its topology.
+    #[serde(default)]
+    pub removed: Vec<NodeId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +113,7 @@ mod tests {
             tags: vec![("team".into(), "x".into())],
             status: GroupStatus::CreateFailed,
             created_at_ms: 1,
+            removed: Vec::new(),
         };
         let bytes = crate::encode(&record).unwrap();
         assert_eq!(crate::decode::<GroupRecord>(&bytes).unwrap(), record);

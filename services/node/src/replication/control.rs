@@ -1,4 +1,4 @@
-//! Control requests on the bus: promote, replicate-of, pause and resume writes, ping. The sentinels' failover uses
+//! Control requests on the bus: promote, replicate-of, pause and resume writes, retire, ping. The sentinels' failover uses
 //! them; every request carries an epoch and a node refuses one older than it has seen.
 
 use std::sync::Arc;
@@ -18,11 +18,17 @@ pub(super) async fn serve(link: Arc<Link>) {
         }
     };
     while let Some((request, reply_to)) = requests.next().await {
+        let retire = request.command == ControlCommand::Retire;
         let reply = handle(&link, request);
         if let Some(reply_to) = reply_to {
             if let Err(error) = link.bus.reply(&reply_to, &reply).await {
                 tracing::warn!(%error, "control reply not sent");
             }
+        }
+        if retire && reply.accepted {
+            tracing::info!("removed from the group: stopping");
+            let _ = link.bus.flush().await;
+            let _ = link.shared.stop.send(true);
         }
     }
 }
@@ -59,6 +65,7 @@ fn handle(link: &Link, request: ControlRequest) -> ControlReply {
                 repl.fence.paused_until = now.saturating_add(for_ms);
             }
             ControlCommand::ResumeWrites => repl.fence.paused_until = 0,
+            ControlCommand::Retire => {}
             ControlCommand::Ping => {}
         }
         tracing::info!(epoch = request.epoch.0, "control request applied");
