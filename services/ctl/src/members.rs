@@ -24,26 +24,26 @@ pub async fn decrease(bus: &Bus, prefix: &str, args: &DecreaseReplicas) -> Resul
         .iter()
         .map(|n| NodeId::new(n).map_err(|e| Failure::usage(format!("--replicas-to-remove: {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
+    // Checked before anything changes.
     let topology = bus.kv(BUCKET, 1, 8).await?;
-    let epoch = edit_topology(&topology, &group, |record| {
-        for node in &removed {
-            if *node == record.primary {
-                return Err(Failure::refused(format!(
-                    "InvalidParameterValue: {node} is the primary of {group}; fail over first (modify-replication-group --primary-cluster-id)"
-                )));
-            }
-            if !record.replicas.iter().any(|m| m.node == *node) {
-                return Err(Failure::refused(format!("InvalidParameterValue: {node} is not a replica of {group}")));
-            }
-        }
-        record.replicas.retain(|m| !removed.contains(&m.node));
-        Ok(())
-    })
-    .await?;
+    let Some((current, _)) = topology.get::<Topology>(group.as_str()).await? else {
+        return Err(Failure::refused(format!(
+            "ReplicationGroupNotFoundFault: {group} has no topology record"
+        )));
+    };
+    check_removable(&current, &group, &removed)?;
+    // The registry first: once a removed id is listed there, no sentinel adds it back to
+    // the topology record while the node still runs.
     let registry = bus.kv(GROUPS_BUCKET, 1, 8).await?;
     edit_registry(&registry, &group, |record| {
         record.members.retain(|m| !removed.contains(&m.node));
         record.removed.extend(removed.iter().cloned());
+    })
+    .await?;
+    let epoch = edit_topology(&topology, &group, |record| {
+        check_removable(record, &group, &removed)?;
+        record.replicas.retain(|m| !removed.contains(&m.node));
+        Ok(())
     })
     .await?;
     let subjects = Subjects::new(prefix, &group);
@@ -182,6 +182,23 @@ pub async fn delete(bus: &Bus, prefix: &str, args: &DeleteGroup) -> Result<Repor
         headers: vec!["GROUP", "STATUS"],
         rows: vec![vec![group.to_string(), "deleting".into()]],
     })
+}
+
+/// Only replicas can be removed: the primary must be failed over first.
+fn check_removable(record: &Topology, group: &GroupId, removed: &[NodeId]) -> Result<(), Failure> {
+    for node in removed {
+        if *node == record.primary {
+            return Err(Failure::refused(format!(
+                "InvalidParameterValue: {node} is the primary of {group}; fail over first (modify-replication-group --primary-cluster-id)"
+            )));
+        }
+        if !record.replicas.iter().any(|m| m.node == *node) {
+            return Err(Failure::refused(format!(
+                "InvalidParameterValue: {node} is not a replica of {group}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn group_id(id: &str) -> Result<GroupId, Failure> {

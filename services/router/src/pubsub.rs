@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use rg_commands::CommandId;
+use rg_proto::NodeId;
 use rg_resp::{encode, frame_len, Limits};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -20,6 +21,8 @@ use crate::replies::Outgoing;
 use crate::Router;
 
 const RETRY: Duration = Duration::from_millis(100);
+/// How often a live subscription connection checks that its node is still the primary.
+const MOVED_CHECK: Duration = Duration::from_millis(50);
 
 pub(crate) struct PubSub {
     commands: mpsc::UnboundedSender<Vec<Bytes>>,
@@ -60,11 +63,11 @@ impl Subscriptions {
         // Commands that came while no connection was up, sent once one is.
         let mut waiting: Vec<Vec<Bytes>> = Vec::new();
         loop {
-            let Some(stream) = connect(&router, &mut queue, &mut waiting).await else {
+            let Some((stream, primary)) = connect(&router, &mut queue, &mut waiting).await else {
                 return;
             };
             match self
-                .serve(stream, &router, &out, &mut queue, &mut waiting)
+                .serve(stream, &primary, &router, &out, &mut queue, &mut waiting)
                 .await
             {
                 End::ClientGone => return,
@@ -80,6 +83,7 @@ impl Subscriptions {
     async fn serve(
         &mut self,
         stream: TcpStream,
+        primary: &NodeId,
         router: &Router,
         out: &mpsc::UnboundedSender<Outgoing>,
         queue: &mut mpsc::UnboundedReceiver<Vec<Bytes>>,
@@ -112,8 +116,20 @@ impl Subscriptions {
         let limits = Limits::default();
         let mut buf = BytesMut::with_capacity(16 * 1024);
         let class = class_index(Class::Pin(Pin::PubSub));
+        let mut check = tokio::time::interval(MOVED_CHECK);
         loop {
             tokio::select! {
+                // A new primary while this connection is still up (the old one demoted,
+                // not dead): PUBLISH now goes there, so the subscriptions must too.
+                _ = check.tick() => {
+                    let moved = router
+                        .routes()
+                        .usable_primary()
+                        .is_some_and(|p| p.node != *primary);
+                    if moved {
+                        return End::ConnectionLost;
+                    }
+                }
                 command = queue.recv() => {
                     let Some(args) = command else { return End::ClientGone };
                     self.track(&args);
@@ -147,7 +163,6 @@ impl Subscriptions {
                             Err(_) => return End::ConnectionLost,
                         }
                     }
-                    let _ = router;
                 }
             }
         }
@@ -180,13 +195,13 @@ fn encode_command(out: &mut BytesMut, args: &[Bytes]) {
     args.iter().for_each(|arg| encode::bulk(out, arg));
 }
 
-/// A connection to the current primary, waiting as long as it takes (the client may stay
-/// subscribed for hours); None once the client is gone.
+/// A connection to the current primary (and which node it is), waiting as long as it
+/// takes (the client may stay subscribed for hours); None once the client is gone.
 async fn connect(
     router: &Router,
     queue: &mut mpsc::UnboundedReceiver<Vec<Bytes>>,
     waiting: &mut Vec<Vec<Bytes>>,
-) -> Option<TcpStream> {
+) -> Option<(TcpStream, NodeId)> {
     loop {
         let changed = router.changed.notified();
         tokio::pin!(changed);
@@ -197,7 +212,7 @@ async fn connect(
             match crate::backend::connect(&primary.address, password).await {
                 Ok(stream) => {
                     tracing::debug!(primary = %primary.node, "subscription connection made");
-                    return Some(stream);
+                    return Some((stream, primary.node.clone()));
                 }
                 Err(error) => tracing::debug!(%error, "subscription connection failed"),
             }

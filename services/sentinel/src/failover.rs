@@ -173,6 +173,14 @@ async fn take_over(
         catch_up(sentinel, &chosen, epoch, offset).await?;
     }
     let (current, revision) = record.ok_or("no topology record")?;
+    // Decided while `old` was the primary: if another leader has replaced it meanwhile,
+    // failing over again would demote a healthy new primary.
+    if current.primary != *old {
+        return Err(format!(
+            "the record's primary is already {} (epoch {})",
+            current.primary, current.epoch.0
+        ));
+    }
     if current.epoch >= epoch {
         return Err(format!(
             "the record moved to epoch {} meanwhile",
