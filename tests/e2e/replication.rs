@@ -294,6 +294,7 @@ fn wait_counts_the_replicas_that_hold_the_write() {
     let _: () = q(&mut con, &["SET", "k", "1"]);
     assert_eq!(q::<i64>(&mut con, &["WAIT", "2", "5000"]), 2);
     r2.signal("STOP");
+    assert_eventually!(r2.is_stopped());
     let _: () = q(&mut con, &["SET", "k", "2"]);
     // r1 acknowledges (however loaded the machine); r2, stopped, cannot.
     assert_eq!(q::<i64>(&mut con, &["WAIT", "1", "5000"]), 1);

@@ -129,6 +129,17 @@ impl Node {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
+    /// Whether the process is stopped (SIGSTOP has taken effect: `kill` returns before).
+    pub fn is_stopped(&self) -> bool {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .ok()
+            .and_then(|stat| {
+                let after_name = stat.rsplit_once(')')?.1.trim_start().to_string();
+                after_name.chars().next()
+            })
+            == Some('T')
+    }
+
     /// What the process has logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
