@@ -123,6 +123,8 @@ fn killing_the_primary_under_load_promotes_a_replica_with_every_waited_write() {
             &names,
             &[
                 "NodeHealthChanged",
+                "VoteGranted",
+                "LeaderElected",
                 "PrimaryDown",
                 "FailoverStarted",
                 "ReplicaPromoted",
@@ -202,6 +204,8 @@ fn a_primary_cut_off_the_bus_fences_itself_and_rejoins_as_a_replica() {
 
     proxy.heal();
     assert_eventually!(group.role("n1").as_deref() == Some("slave"), FAILOVER);
+    // Back on the bus, the node told what happened to it.
+    assert_eventually!(group.events.names().iter().any(|n| n == "NodeFenced"));
     // (While it loads a full sync, GET answers LOADING: that counts as not yet.)
     assert_eventually!(
         redis::cmd("GET")

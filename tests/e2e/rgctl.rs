@@ -479,3 +479,53 @@ fn replicas_are_removed_and_added_and_a_group_deleted() {
     );
     assert_eq!(gone.status.code(), Some(1));
 }
+
+/// The Python with nats-py that scripts/test.sh prepares.
+fn python_with_nats() -> String {
+    let python = std::env::var("RGROUP_TEST_PYTHON")
+        .unwrap_or_else(|_| format!("{}/../target/py/bin/python", env!("CARGO_MANIFEST_DIR")));
+    let ready = Command::new(&python).args(["-c", "import nats"]).status();
+    assert!(
+        ready.is_ok_and(|s| s.success()),
+        "{python} cannot import nats: run scripts/test.sh, which installs nats-py"
+    );
+    python
+}
+
+#[test]
+fn a_nats_py_subscriber_receives_a_test_failovers_events_in_order() {
+    use std::io::{BufRead, BufReader};
+    let python = python_with_nats();
+    let mut group = Group::start();
+    group.node("n1", None, &[]);
+    group.node("n2", Some("n1"), &[]);
+    assert_eventually!(group.events.names().iter().any(|n| n == "TopologyCreated"));
+    let script = format!("{}/py/follow_events.py", env!("CARGO_MANIFEST_DIR"));
+    let mut follower = Command::new(python)
+        .args([&script, &group.nats.url(), "rg.events.ha.>"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the nats-py follower starts");
+    let mut lines = BufReader::new(follower.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    json(&group, &["test-failover", "--replication-group-id", "ha"]);
+    let names: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = follower.wait().unwrap();
+    assert!(
+        status.success(),
+        "the follower saw no FailoverComplete: {names:?}"
+    );
+    assert!(
+        in_order(
+            &names,
+            &[
+                "TestFailoverStarted",
+                "FailoverStarted",
+                "ReplicaPromoted",
+                "ReplicaRepointed",
+                "FailoverComplete"
+            ]
+        ),
+        "{names:?}"
+    );
+}

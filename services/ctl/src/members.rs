@@ -248,7 +248,7 @@ async fn edit_topology(
 }
 
 /// Changes the registry record, if the group has one.
-async fn edit_registry(
+pub async fn edit_registry(
     store: &Kv,
     group: &GroupId,
     mut change: impl FnMut(&mut GroupRecord),

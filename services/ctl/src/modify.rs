@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use rg_bus::{Bus, BusErrorKind};
 use rg_proto::events::{Event, EventName};
 use rg_proto::messages::{FailoverReply, FailoverRequest};
-use rg_proto::registry::{GroupRecord, GROUPS_BUCKET};
+use rg_proto::registry::{GroupRecord, GroupStatus, GROUPS_BUCKET};
 use rg_proto::topology::{Topology, BUCKET};
 use rg_proto::{GroupId, NodeId, Subjects};
 use serde_json::json;
@@ -33,6 +33,20 @@ pub async fn run(bus: &Bus, prefix: &str, args: &Modify) -> Result<Report, Failu
             "nothing to change: give --primary-cluster-id NODE or --[no-]automatic-failover-enabled",
         ));
     }
+    let modifying = Modifying::begin(bus, &group).await?;
+    let outcome = apply(bus, prefix, &group, args, automatic).await;
+    modifying.end().await;
+    outcome
+}
+
+async fn apply(
+    bus: &Bus,
+    prefix: &str,
+    group: &GroupId,
+    args: &Modify,
+    automatic: Option<bool>,
+) -> Result<Report, Failure> {
+    let group = group.clone();
     let mut changes = serde_json::Map::new();
     if let Some(on) = automatic {
         set_automatic_failover(bus, &group, on).await?;
@@ -85,7 +99,10 @@ pub async fn test_failover(
             args.node_group_id
         )));
     }
-    let reply = failover(bus, prefix, &group, None).await?;
+    let modifying = Modifying::begin(bus, &group).await?;
+    let reply = failover(bus, prefix, &group, None).await;
+    modifying.end().await;
+    let reply = reply?;
     let primary = reply.primary.map(|p| p.to_string()).unwrap_or_default();
     Ok(Report {
         json: json!({ "ReplicationGroup": {
@@ -97,6 +114,57 @@ pub async fn test_failover(
         headers: vec!["GROUP", "PRIMARY", "EPOCH"],
         rows: vec![vec![group.to_string(), primary, reply.epoch.0.to_string()]],
     })
+}
+
+/// The registry record's `modifying` status for the length of one modification, so that a
+/// second one at the same time is refused.
+struct Modifying {
+    registry: Option<rg_bus::Kv>,
+    group: GroupId,
+}
+
+impl Modifying {
+    async fn begin(bus: &Bus, group: &GroupId) -> Result<Modifying, Failure> {
+        let registry = bus.kv(GROUPS_BUCKET, 1, 8).await?;
+        let Some((mut record, revision)) = registry.get::<GroupRecord>(group.as_str()).await?
+        else {
+            // A group without a registry record (started without rgctl): nothing to mark.
+            return Ok(Modifying {
+                registry: None,
+                group: group.clone(),
+            });
+        };
+        if record.status != GroupStatus::Available {
+            return Err(Failure::refused(format!(
+                "InvalidReplicationGroupState: {group} is {}; wait until it is available",
+                record.status.as_str()
+            )));
+        }
+        record.status = GroupStatus::Modifying;
+        registry
+            .update(group.as_str(), &record, revision)
+            .await
+            .map_err(|e| match e.kind() {
+                BusErrorKind::Conflict => Failure::refused(format!(
+                    "InvalidReplicationGroupState: {group} changed meanwhile; try again"
+                )),
+                _ => e.into(),
+            })?;
+        Ok(Modifying {
+            registry: Some(registry),
+            group: group.clone(),
+        })
+    }
+
+    /// Back to `available`.
+    async fn end(self) {
+        if let Some(registry) = &self.registry {
+            let _ = crate::members::edit_registry(registry, &self.group, |r| {
+                r.status = GroupStatus::Available;
+            })
+            .await;
+        }
+    }
 }
 
 fn group_id(id: &str) -> Result<GroupId, Failure> {

@@ -10,7 +10,10 @@ use rg_failover::election::{backoff, Campaign, Vote};
 use rg_proto::messages::{VoteReply, VoteRequest};
 use rg_proto::{Epoch, NodeId};
 
-use crate::Sentinel;
+use rg_proto::events::EventName;
+use serde_json::json;
+
+use crate::{events, Sentinel};
 
 /// How long a candidate waits for votes.
 const VOTE_TIMEOUT: Duration = Duration::from_millis(300);
@@ -36,6 +39,18 @@ pub(crate) async fn serve_votes(sentinel: Arc<Sentinel>) {
             granted,
         };
         let _ = sentinel.bus.reply(&reply_to, &reply).await;
+        if granted {
+            let details =
+                json!({ "candidate": request.candidate, "sentinel": sentinel.settings.id });
+            events::publish(
+                &sentinel,
+                EventName::VoteGranted,
+                None,
+                request.epoch,
+                details,
+            )
+            .await;
+        }
     }
 }
 
@@ -95,5 +110,10 @@ pub(crate) async fn campaign(sentinel: &Sentinel, epoch: Epoch) -> bool {
             }
         }
     }
-    tally.won()
+    let won = tally.won();
+    if won {
+        let details = json!({ "sentinel": me, "sentinels": sentinel.settings.sentinels.len() });
+        events::publish(sentinel, EventName::LeaderElected, None, epoch, details).await;
+    }
+    won
 }

@@ -48,6 +48,8 @@ pub struct State {
     topology_seen_at: Millis,
     /// Nodes heard turning from primary into replica, for NodeRejoinedAsReplica.
     rejoined: Vec<NodeId>,
+    /// The registry declared members the topology record lacks (increase-replica-count).
+    awaiting_members: bool,
 }
 
 /// A node whose state disagrees with the record, and the control request that fixes it.
@@ -77,6 +79,7 @@ impl State {
             judged_up: BTreeMap::new(),
             topology_seen_at: 0,
             rejoined: Vec::new(),
+            awaiting_members: false,
         }
     }
 
@@ -464,6 +467,21 @@ impl State {
         let mut ready = record.clone();
         ready.status = rg_proto::registry::GroupStatus::Available;
         Some((ready, *revision))
+    }
+
+    /// True once every member an available group's registry declares is in the topology
+    /// record, after some were missing (ReplicationGroupIncreaseReplicaCountFinished).
+    pub fn members_joined(&mut self) -> bool {
+        let (Some((record, _)), Some((topology, _))) = (&self.registry, &self.topology) else {
+            return false;
+        };
+        if record.status != rg_proto::registry::GroupStatus::Available {
+            return false;
+        }
+        let missing = record.members.iter().any(|m| !topology.contains(&m.node));
+        let joined = self.awaiting_members && !missing;
+        self.awaiting_members = missing;
+        joined
     }
 
     /// Nodes that are up but disagree with the record.

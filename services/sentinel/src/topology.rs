@@ -138,13 +138,14 @@ pub(crate) async fn install(sentinel: &Sentinel, new: &Topology, expected: Optio
 pub(crate) async fn reconcile(sentinel: &Sentinel) {
     let now = now_ms();
     let settings = &sentinel.settings;
-    let (first, updated, corrections, revision, epoch, rejoined, ready) = {
+    let (first, updated, corrections, revision, epoch, rejoined, ready, joined) = {
         let mut state = sentinel.lock();
         let rejoined = state.take_rejoined();
         if !state.store_ready || !state.is_reconciler(settings, now) {
             return;
         }
         let ready = state.registry_ready(settings, now);
+        let joined = state.members_joined();
         let revision = state.topology.as_ref().map(|(_, r)| *r);
         let epoch = state.topology.as_ref().map(|(t, _)| t.epoch);
         (
@@ -155,8 +156,21 @@ pub(crate) async fn reconcile(sentinel: &Sentinel) {
             epoch,
             rejoined,
             ready,
+            joined,
         )
     };
+    if joined {
+        let details = json!({});
+        let epoch = epoch.unwrap_or_default();
+        events::publish(
+            sentinel,
+            EventName::ReplicationGroupIncreaseReplicaCountFinished,
+            None,
+            epoch,
+            details,
+        )
+        .await;
+    }
     if let (Some((record, revision)), Some(registry)) = (ready, sentinel.registry.get()) {
         let key = settings.group.to_string();
         if registry.update(&key, &record, revision).await.is_ok() {

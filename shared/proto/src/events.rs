@@ -35,6 +35,19 @@ pub enum EventName {
     ReplicationGroupModified,
     /// The group's parameter group changed; its nodes apply the new values.
     CacheClusterParametersChanged,
+    /// A sentinel gave its vote for an epoch (details: `candidate`).
+    VoteGranted,
+    /// A sentinel won the election for an epoch (details: `votes`).
+    LeaderElected,
+    /// A primary stopped taking writes: it cannot see a majority of the sentinels, or they
+    /// are in a newer epoch (published by the node once it can reach the bus again).
+    NodeFenced,
+    /// A fenced primary takes writes again.
+    NodeUnfenced,
+    /// More replicas were declared (rgctl increase-replica-count).
+    ReplicationGroupIncreaseReplicaCountStarted,
+    /// Every declared member has joined the group.
+    ReplicationGroupIncreaseReplicaCountFinished,
 }
 
 impl EventName {
@@ -53,6 +66,16 @@ impl EventName {
             EventName::CreateReplicationGroupComplete => "CreateReplicationGroupComplete",
             EventName::ReplicationGroupModified => "ReplicationGroupModified",
             EventName::CacheClusterParametersChanged => "CacheClusterParametersChanged",
+            EventName::VoteGranted => "VoteGranted",
+            EventName::LeaderElected => "LeaderElected",
+            EventName::NodeFenced => "NodeFenced",
+            EventName::NodeUnfenced => "NodeUnfenced",
+            EventName::ReplicationGroupIncreaseReplicaCountStarted => {
+                "ReplicationGroupIncreaseReplicaCountStarted"
+            }
+            EventName::ReplicationGroupIncreaseReplicaCountFinished => {
+                "ReplicationGroupIncreaseReplicaCountFinished"
+            }
         }
     }
 }

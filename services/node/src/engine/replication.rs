@@ -321,13 +321,18 @@ impl ReplState {
         }
     }
 
+    /// A primary cut off from the sentinels, or behind their epoch.
+    pub fn is_fenced(&self, now: Millis) -> bool {
+        !self.is_replica() && (self.fence.fenced(now) || self.fence.newest_epoch > self.epoch)
+    }
+
     /// Why writes are refused at `now` on this primary, if they are: fenced off the bus,
     /// replaced in a newer epoch, or paused for a planned failover.
     pub fn write_refusal(&self, now: Millis) -> Option<&'static str> {
         if self.is_replica() {
             return None;
         }
-        if self.fence.fenced(now) || self.fence.newest_epoch > self.epoch {
+        if self.is_fenced(now) {
             return Some(
                 "READONLY You can't write against a fenced primary: it cannot see a majority \
                  of the sentinels, so another primary may have been elected",

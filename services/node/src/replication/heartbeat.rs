@@ -10,8 +10,19 @@ use crate::engine::replication::Role;
 pub(super) async fn run(link: Arc<Link>) {
     tokio::spawn(learn_peers(link.clone()));
     let mut tick = tokio::time::interval(link.config.heartbeat);
+    let mut was_fenced = false;
     loop {
         tick.tick().await;
+        let fenced = link
+            .shared
+            .engine
+            .lock()
+            .repl
+            .is_fenced(crate::server::now_ms());
+        if fenced != was_fenced {
+            was_fenced = fenced;
+            report_fence(&link, fenced).await;
+        }
         let heartbeat = current(&link);
         let subject = link.subjects.heartbeat(&link.config.node);
         if let Err(error) = link.bus.publish(subject, &heartbeat).await {
@@ -101,5 +112,34 @@ pub(super) async fn watch_sentinels(link: Arc<Link>) {
         fence
             .last_seen
             .insert(heartbeat.sentinel, crate::server::now_ms());
+    }
+}
+
+/// NodeFenced / NodeUnfenced on the public event stream. A node fenced because it lost the
+/// bus publishes when the bus is back (the client buffers it until then).
+async fn report_fence(link: &Link, fenced: bool) {
+    use rg_proto::events::{Event, EventName};
+    let name = if fenced {
+        tracing::warn!("fenced: writes refused until a majority of the sentinels is in sight");
+        EventName::NodeFenced
+    } else {
+        tracing::info!("no longer fenced");
+        EventName::NodeUnfenced
+    };
+    let epoch = link.shared.engine.lock().repl.epoch;
+    let mut details = serde_json::Map::new();
+    details.insert("fenced".into(), fenced.into());
+    let event = Event {
+        event: name,
+        group: link.config.group.clone(),
+        node: Some(link.config.node.clone()),
+        epoch,
+        timestamp: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+        source: link.config.node.clone(),
+        details,
+    };
+    let subject = link.subjects.event(name.as_str());
+    if let Err(error) = link.bus.publish_raw(subject, event.to_json()).await {
+        tracing::debug!(%error, "fence event not published");
     }
 }
