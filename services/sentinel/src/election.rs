@@ -38,7 +38,7 @@ pub(crate) async fn serve_votes(sentinel: Arc<Sentinel>) {
             epoch: request.epoch,
             granted,
         };
-        let _ = sentinel.bus.reply(&reply_to, &reply).await;
+        // Published before the reply, so that the candidate's LeaderElected comes after.
         if granted {
             let details =
                 json!({ "candidate": request.candidate, "sentinel": sentinel.settings.id });
@@ -51,6 +51,7 @@ pub(crate) async fn serve_votes(sentinel: Arc<Sentinel>) {
             )
             .await;
         }
+        let _ = sentinel.bus.reply(&reply_to, &reply).await;
     }
 }
 
