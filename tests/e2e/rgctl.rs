@@ -496,10 +496,26 @@ fn python_with_nats() -> String {
 fn a_nats_py_subscriber_receives_a_test_failovers_events_in_order() {
     use std::io::{BufRead, BufReader};
     let python = python_with_nats();
-    let mut group = Group::start();
-    group.node("n1", None, &[]);
-    group.node("n2", Some("n1"), &[]);
-    assert_eventually!(group.events.names().iter().any(|n| n == "TopologyCreated"));
+    // Sentinels told no group: they watch whatever the registry holds.
+    let mut group = Group::watching("");
+    json(
+        &group,
+        &[
+            "create-replication-group",
+            "--replication-group-id",
+            "ha",
+            "--replication-group-description",
+            "found by the sentinels in the registry",
+            "--num-cache-clusters",
+            "2",
+        ],
+    );
+    group.node("ha-001", None, &[]);
+    group.node("ha-002", None, &[]);
+    assert_eventually!(
+        describe(&group)["Status"] == "available",
+        Duration::from_secs(20)
+    );
     let script = format!("{}/py/follow_events.py", env!("CARGO_MANIFEST_DIR"));
     let mut follower = Command::new(python)
         .args([&script, &group.nats.url(), "rg.events.ha.>"])

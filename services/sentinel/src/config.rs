@@ -14,7 +14,8 @@ pub struct SentinelConfig {
     pub id: String,
     pub nats_url: String,
     pub subject_prefix: String,
-    /// The replication groups watched, comma-separated.
+    /// The replication groups watched, comma-separated; empty watches every group in the
+    /// registry (rgctl create-replication-group), as they are created.
     pub group: String,
     /// The whole sentinel set, comma-separated: majorities are counted over it, never over
     /// whoever happens to answer.
@@ -117,6 +118,7 @@ pub struct Settings {
     pub nats_url: String,
     pub prefix: String,
     /// Every group watched; each runs as its own sentinel sharing the bus and RESP port.
+    /// Empty: every group in the registry.
     pub groups: Vec<GroupId>,
     /// The group this instance watches (one of `groups`).
     pub group: GroupId,
@@ -160,8 +162,10 @@ impl SentinelConfig {
         let id = NodeId::new(&self.id).map_err(|e| rejected("id", e.to_string()))?;
         let groups =
             GroupId::parse_list(&self.group).map_err(|e| rejected("group", e.to_string()))?;
-        let Some(group) = groups.first().cloned() else {
-            return Err(rejected("group", "name at least one group to watch".into()));
+        // With no group named, `group` is filled in per group found in the registry.
+        let group = match groups.first() {
+            Some(group) => group.clone(),
+            None => GroupId::new("registry").map_err(|e| rejected("group", e.to_string()))?,
         };
         let sentinels = NodeId::parse_list(&self.sentinels)
             .map_err(|e| rejected("sentinels", e.to_string()))?;

@@ -22,13 +22,12 @@ mod status;
 mod topology;
 mod vote_store;
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rg_bus::Bus;
 use rg_proto::messages::{ControlCommand, ControlReply, ControlRequest};
-use rg_proto::{Epoch, NodeId, Subjects};
+use rg_proto::{Epoch, GroupId, NodeId, Subjects};
 
 use config::Settings;
 use state::State;
@@ -58,22 +57,71 @@ struct Sentinel {
 /// sharing the bus connection and the RESP port.
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let bus = Bus::connect(&settings.nats_url, &format!("rg-sentinel {}", settings.id)).await?;
-    let mut watched = BTreeMap::new();
+    let watched: Arc<resp::Watched> = Arc::default();
     for group in &settings.groups {
-        let sentinel = Arc::new(Sentinel::new(settings.for_group(group), bus.clone()));
-        tracing::info!(id = %settings.id, %group, "watching");
-        tokio::spawn(watch(sentinel.clone()));
-        watched.insert(group.clone(), sentinel);
+        start_watching(&watched, &settings, &bus, group);
+    }
+    if settings.groups.is_empty() {
+        tracing::info!(id = %settings.id, "watching every group in the registry");
+        tokio::spawn(follow_registry(
+            watched.clone(),
+            settings.clone(),
+            bus.clone(),
+        ));
     }
     match settings.resp_address() {
         Some(address) => {
             let listener = tokio::net::TcpListener::bind(&address).await?;
             tracing::info!(%address, "serving SENTINEL commands");
-            resp::serve(Arc::new(watched), listener).await;
+            resp::serve(watched, listener).await;
         }
         None => std::future::pending::<()>().await,
     }
     Ok(())
+}
+
+fn start_watching(watched: &resp::Watched, settings: &Settings, bus: &Bus, group: &GroupId) {
+    let mut groups = watched.write();
+    if groups.contains_key(group) {
+        return;
+    }
+    let sentinel = Arc::new(Sentinel::new(settings.for_group(group), bus.clone()));
+    tracing::info!(id = %settings.id, %group, "watching");
+    tokio::spawn(watch(sentinel.clone()));
+    groups.insert(group.clone(), sentinel);
+}
+
+/// Starts watching each group the registry holds, now and as they are created.
+async fn follow_registry(watched: Arc<resp::Watched>, settings: Settings, bus: Bus) {
+    loop {
+        let registry = match bus.kv(rg_proto::registry::GROUPS_BUCKET, 3, 8).await {
+            Ok(kv) => kv,
+            Err(_) => match bus.kv(rg_proto::registry::GROUPS_BUCKET, 1, 8).await {
+                Ok(kv) => kv,
+                Err(error) => {
+                    tracing::debug!(%error, "registry not reachable; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(mut records) = registry
+            .watch_every::<rg_proto::registry::GroupRecord>()
+            .await
+        else {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        };
+        while let Some((key, record, _)) = records.next_keyed().await {
+            if record.is_none() {
+                continue;
+            }
+            match GroupId::new(&key) {
+                Ok(group) => start_watching(&watched, &settings, &bus, &group),
+                Err(error) => tracing::warn!(%key, %error, "registry key is not a group id"),
+            }
+        }
+    }
 }
 
 async fn watch(sentinel: Arc<Sentinel>) {

@@ -18,8 +18,9 @@ use crate::{failover, status, Sentinel};
 /// Requests larger than this are refused: the commands here take a few short arguments.
 const MAX_REQUEST: usize = 64 * 1024;
 
-/// The sentinel of each group watched, by group id (Redis Sentinel's master name).
-pub(crate) type Watched = BTreeMap<GroupId, Arc<Sentinel>>;
+/// The sentinel of each group watched, by group id (Redis Sentinel's master name); it
+/// grows as the registry gains groups.
+pub(crate) type Watched = parking_lot::RwLock<BTreeMap<GroupId, Arc<Sentinel>>>;
 
 pub(crate) async fn serve(watched: Arc<Watched>, listener: TcpListener) {
     loop {
@@ -70,6 +71,9 @@ async fn connection(watched: Arc<Watched>, mut stream: TcpStream) {
 }
 
 async fn answer(watched: &Watched, args: &[Bytes], out: &mut BytesMut) {
+    // A snapshot: the lock is never held across an await.
+    let watched: BTreeMap<GroupId, Arc<Sentinel>> = watched.read().clone();
+    let watched = &watched;
     let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
     match name.as_str() {
         "ping" => encode::simple(out, b"PONG"),
@@ -89,7 +93,11 @@ async fn answer(watched: &Watched, args: &[Bytes], out: &mut BytesMut) {
     }
 }
 
-async fn sentinel_command(watched: &Watched, args: &[Bytes], out: &mut BytesMut) {
+async fn sentinel_command(
+    watched: &BTreeMap<GroupId, Arc<Sentinel>>,
+    args: &[Bytes],
+    out: &mut BytesMut,
+) {
     let Some(sub) = args.first() else {
         encode::error(out, b"ERR wrong number of arguments for 'sentinel' command");
         return;

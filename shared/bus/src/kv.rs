@@ -112,6 +112,19 @@ impl Kv {
             .map_err(|e| kv_error("delete", key, e))
     }
 
+    /// Every key's current value, then every change to any key.
+    pub async fn watch_every<T: DeserializeOwned>(&self) -> Result<KvWatch<T>, BusError> {
+        let inner = self
+            .store
+            .watch_with_history(">")
+            .await
+            .map_err(|e| kv_error("watch", ">", e))?;
+        Ok(KvWatch {
+            inner,
+            _value: std::marker::PhantomData,
+        })
+    }
+
     /// Every key that holds a value.
     pub async fn keys(&self) -> Result<Vec<String>, BusError> {
         let keys = self
@@ -145,6 +158,13 @@ pub struct KvWatch<T> {
 
 impl<T: DeserializeOwned> KvWatch<T> {
     pub async fn next(&mut self) -> Option<(Option<T>, Revision)> {
+        self.next_keyed()
+            .await
+            .map(|(_, value, revision)| (value, revision))
+    }
+
+    /// The next change with the key it is about.
+    pub async fn next_keyed(&mut self) -> Option<(String, Option<T>, Revision)> {
         loop {
             let entry = match self.inner.next().await? {
                 Ok(entry) => entry,
@@ -154,10 +174,10 @@ impl<T: DeserializeOwned> KvWatch<T> {
                 }
             };
             if entry.operation != kv::Operation::Put {
-                return Some((None, entry.revision));
+                return Some((entry.key, None, entry.revision));
             }
             match rg_proto::decode(&entry.value) {
-                Ok(value) => return Some((Some(value), entry.revision)),
+                Ok(value) => return Some((entry.key, Some(value), entry.revision)),
                 Err(error) => tracing::warn!(key = %entry.key, %error, "undecodable value dropped"),
             }
         }
