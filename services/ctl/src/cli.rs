@@ -49,6 +49,8 @@ pub enum Command {
     IncreaseReplicaCount(IncreaseReplicas),
     /// Removes the group: every node stops serving and its records are deleted.
     DeleteReplicationGroup(DeleteGroup),
+    /// A health check for containers: exit 0 when the service answers (no bus needed).
+    Probe(Probe),
     /// Creates a named set of parameters groups can use.
     CreateCacheParameterGroup(CreateParameters),
     /// Changes parameters; every node of every group using the set applies them at once.
@@ -205,4 +207,14 @@ pub struct IncreaseReplicas {
 pub struct DeleteGroup {
     #[arg(long)]
     pub replication_group_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct Probe {
+    /// host:port of an rg-node, rg-router endpoint or rg-sentinel: PING must answer.
+    #[arg(long, conflicts_with = "http")]
+    pub resp: Option<String>,
+    /// A URL whose GET must answer 2xx (nats-server's /healthz, the router's /metrics).
+    #[arg(long)]
+    pub http: Option<String>,
 }

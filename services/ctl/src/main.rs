@@ -10,6 +10,7 @@ mod failure;
 mod members;
 mod modify;
 mod parameters;
+mod probe;
 mod report;
 
 use std::process::ExitCode;
@@ -43,6 +44,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: &Cli) -> Result<(), Failure> {
+    if let Command::Probe(args) = &cli.command {
+        return probe::run(args).await;
+    }
     let bus = connect(&cli.nats_url).await?;
     let prefix = cli.subject_prefix.as_str();
     let report = match &cli.command {
@@ -55,6 +59,7 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::DecreaseReplicaCount(args) => members::decrease(&bus, prefix, args).await?,
         Command::IncreaseReplicaCount(args) => members::increase(&bus, prefix, args).await?,
         Command::DeleteReplicationGroup(args) => members::delete(&bus, prefix, args).await?,
+        Command::Probe(_) => return Ok(()),
         Command::CreateCacheParameterGroup(args) => parameters::create(&bus, args).await?,
         Command::ModifyCacheParameterGroup(args) => parameters::modify(&bus, prefix, args).await?,
         Command::DescribeCacheParameters(args) => parameters::describe(&bus, args).await?,
@@ -64,9 +69,10 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 }
 
 async fn connect(url: &str) -> Result<Bus, Failure> {
+    let shown = rg_bus::redact(url);
     let unreachable = |why: String| {
         Failure::unavailable(format!(
-            "cannot reach the bus at {url}: {why} (is nats-server running? see --nats-url)"
+            "cannot reach the bus at {shown}: {why} (is nats-server running? see --nats-url)"
         ))
     };
     let bus = match tokio::time::timeout(WAIT_FOR_BUS, Bus::connect(url, "rgctl")).await {

@@ -68,13 +68,35 @@ impl Bus {
     /// Connects to `urls` (comma-separated for a cluster), retrying until the bus answers, so
     /// services may start before NATS.
     pub async fn connect(urls: &str, name: &str) -> Result<Bus, BusError> {
-        let client = async_nats::ConnectOptions::new()
+        // async-nats takes a list of addresses, not a comma-separated string.
+        let addresses = urls
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(|u| u.parse::<async_nats::ServerAddr>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| BusError::Connect {
+                urls: redact(urls),
+                reason: e.to_string(),
+            })?;
+        // Credentials in a URL (nats://user:password@host) are the bus's: async-nats does
+        // not take them from the address by itself.
+        let credentials = addresses
+            .iter()
+            .find_map(|a| Some((a.username()?.to_string(), a.password()?.to_string())));
+        let options = match credentials {
+            Some((user, password)) => {
+                async_nats::ConnectOptions::with_user_and_password(user, password)
+            }
+            None => async_nats::ConnectOptions::new(),
+        };
+        let client = options
             .name(name)
             .retry_on_initial_connect()
-            .connect(urls)
+            .connect(addresses)
             .await
             .map_err(|e| BusError::Connect {
-                urls: urls.to_string(),
+                urls: redact(urls),
                 reason: e.to_string(),
             })?;
         Ok(Bus {
@@ -188,6 +210,19 @@ impl Bus {
     }
 }
 
+/// The URLs without their passwords, for messages and logs.
+pub fn redact(urls: &str) -> String {
+    urls.split(',')
+        .map(|url| match (url.find("://"), url.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                format!("{}://***@{}", &url[..scheme], &url[at + 1..])
+            }
+            _ => url.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn io_error(operation: &'static str, subject: &str, error: impl std::fmt::Display) -> BusError {
     BusError::Io {
         operation,
@@ -237,5 +272,16 @@ impl RawSubscription {
     pub async fn next(&mut self) -> Option<(String, Bytes)> {
         let message = self.inner.next().await?;
         Some((message.subject.to_string(), message.payload))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(
+            super::redact("nats://u:secret@a:4222, nats://b:4222"),
+            "nats://***@a:4222, nats://b:4222"
+        );
     }
 }

@@ -79,3 +79,16 @@ async fn key_value_compare_and_set_lets_one_writer_win() {
     let (seen, _) = watch.next().await.unwrap();
     assert_eq!(seen, Some(value));
 }
+
+#[tokio::test]
+async fn a_comma_separated_list_reaches_a_live_server_even_if_the_first_is_down() {
+    let nats = NatsServer::start();
+    let dead = format!("nats://127.0.0.1:{}", rg_testkit::free_port());
+    let urls = format!("{dead}, {}", nats.url());
+    let bus = Bus::connect(&urls, "test").await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), bus.flush())
+        .await
+        .expect("connected through the second address")
+        .unwrap();
+    assert!(Bus::connect("nats://host:notaport", "test").await.is_err());
+}

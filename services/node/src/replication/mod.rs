@@ -86,7 +86,7 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
                 return;
             }
         };
-        tracing::info!(url = %config.nats_url, group = %config.group, node = %config.node, "joined the bus");
+        tracing::info!(url = %rg_bus::redact(&config.nats_url), group = %config.group, node = %config.node, "joined the bus");
         let subjects = Subjects::new(&config.prefix, &config.group);
         let link = Arc::new(Link {
             shared,
