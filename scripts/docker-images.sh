@@ -15,6 +15,8 @@ mkdir -p "$ROOT/usr/local/bin" "$ROOT/tmp" "$ROOT/data" "$ROOT/etc" "$ROOT/home/
 chmod 1777 "$ROOT/tmp"
 for binary in rg-node rg-sentinel rg-router rgctl; do
     cp "target/release/$binary" "$ROOT/usr/local/bin/"
+    # The release profile keeps line tables for profiling; an image does not need them.
+    strip --strip-debug "$ROOT/usr/local/bin/$binary" 2>/dev/null || true
     # The shared libraries it links, at the same paths.
     ldd "target/release/$binary" | awk '/=> \//{print $3} /^\t\/lib/{print $1}' | while read -r lib; do
         mkdir -p "$ROOT$(dirname "$lib")"

@@ -33,3 +33,5 @@ cargo clippy --workspace --all-targets -- -D warnings
 scripts/check-deps.sh
 cargo build --workspace --bins
 cargo nextest run --workspace --no-fail-fast
+# The compose chaos tests, when a Docker engine answers (the script says so when not).
+scripts/compose-test.sh

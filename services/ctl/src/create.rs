@@ -18,7 +18,7 @@ pub async fn run(bus: &Bus, _prefix: &str, args: &Create) -> Result<Report, Fail
     if !record.parameter_group.is_empty() {
         crate::parameters::exists(bus, &record.parameter_group).await?;
     }
-    let registry = bus.kv(GROUPS_BUCKET, 1, 8).await?;
+    let registry = crate::bucket(bus, GROUPS_BUCKET).await?;
     match registry.create(record.id.as_str(), &record).await {
         Ok(_) => {}
         Err(error) if error.kind() == BusErrorKind::Conflict => {

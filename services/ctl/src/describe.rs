@@ -21,8 +21,8 @@ use crate::report::{text, Report};
 const LISTEN: Duration = Duration::from_millis(350);
 
 pub async fn run(bus: &Bus, prefix: &str, args: &Describe) -> Result<Report, Failure> {
-    let registry = bus.kv(GROUPS_BUCKET, 1, 8).await?;
-    let topology = bus.kv(BUCKET, 1, 8).await?;
+    let registry = crate::bucket(bus, GROUPS_BUCKET).await?;
+    let topology = crate::bucket(bus, BUCKET).await?;
     let ids: Vec<String> = match &args.replication_group_id {
         Some(id) => vec![id.clone()],
         None => {

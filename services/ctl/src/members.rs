@@ -25,7 +25,7 @@ pub async fn decrease(bus: &Bus, prefix: &str, args: &DecreaseReplicas) -> Resul
         .map(|n| NodeId::new(n).map_err(|e| Failure::usage(format!("--replicas-to-remove: {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
     // Checked before anything changes.
-    let topology = bus.kv(BUCKET, 1, 8).await?;
+    let topology = crate::bucket(bus, BUCKET).await?;
     let Some((current, _)) = topology.get::<Topology>(group.as_str()).await? else {
         return Err(Failure::refused(format!(
             "ReplicationGroupNotFoundFault: {group} has no topology record"
@@ -34,7 +34,7 @@ pub async fn decrease(bus: &Bus, prefix: &str, args: &DecreaseReplicas) -> Resul
     check_removable(&current, &group, &removed)?;
     // The registry first: once a removed id is listed there, no sentinel adds it back to
     // the topology record while the node still runs.
-    let registry = bus.kv(GROUPS_BUCKET, 1, 8).await?;
+    let registry = crate::bucket(bus, GROUPS_BUCKET).await?;
     edit_registry(&registry, &group, |record| {
         record.members.retain(|m| !removed.contains(&m.node));
         record.removed.extend(removed.iter().cloned());
@@ -83,7 +83,7 @@ pub async fn increase(bus: &Bus, prefix: &str, args: &IncreaseReplicas) -> Resul
             "--new-replica-count: must be between 1 and 5",
         ));
     }
-    let registry = bus.kv(GROUPS_BUCKET, 1, 8).await?;
+    let registry = crate::bucket(bus, GROUPS_BUCKET).await?;
     let mut added = Vec::new();
     edit_registry(&registry, &group, |record| {
         let mut n = 1;
@@ -131,8 +131,8 @@ pub async fn increase(bus: &Bus, prefix: &str, args: &IncreaseReplicas) -> Resul
 
 pub async fn delete(bus: &Bus, prefix: &str, args: &DeleteGroup) -> Result<Report, Failure> {
     let group = group_id(&args.replication_group_id)?;
-    let topology = bus.kv(BUCKET, 1, 8).await?;
-    let registry = bus.kv(GROUPS_BUCKET, 1, 8).await?;
+    let topology = crate::bucket(bus, BUCKET).await?;
+    let registry = crate::bucket(bus, GROUPS_BUCKET).await?;
     let record = topology
         .get::<Topology>(group.as_str())
         .await?

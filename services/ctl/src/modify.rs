@@ -125,7 +125,7 @@ struct Modifying {
 
 impl Modifying {
     async fn begin(bus: &Bus, group: &GroupId) -> Result<Modifying, Failure> {
-        let registry = bus.kv(GROUPS_BUCKET, 1, 8).await?;
+        let registry = crate::bucket(bus, GROUPS_BUCKET).await?;
         let Some((mut record, revision)) = registry.get::<GroupRecord>(group.as_str()).await?
         else {
             // A group without a registry record (started without rgctl): nothing to mark.
@@ -207,7 +207,7 @@ async fn failover(
 /// Turns automatic failover on or off in the topology record (compare-and-set) and in the
 /// registry record when there is one.
 async fn set_automatic_failover(bus: &Bus, group: &GroupId, on: bool) -> Result<(), Failure> {
-    let topology = bus.kv(BUCKET, 1, 8).await?;
+    let topology = crate::bucket(bus, BUCKET).await?;
     for _ in 0..5 {
         let Some((mut record, revision)) = topology.get::<Topology>(group.as_str()).await? else {
             return Err(Failure::refused(format!(
@@ -221,7 +221,7 @@ async fn set_automatic_failover(bus: &Bus, group: &GroupId, on: bool) -> Result<
             Err(e) => return Err(e.into()),
         }
     }
-    let registry = bus.kv(GROUPS_BUCKET, 1, 8).await?;
+    let registry = crate::bucket(bus, GROUPS_BUCKET).await?;
     if let Some((mut record, revision)) = registry.get::<GroupRecord>(group.as_str()).await? {
         record.automatic_failover = on;
         let _ = registry.update(group.as_str(), &record, revision).await;

@@ -21,7 +21,7 @@ pub async fn create(bus: &Bus, args: &CreateParameters) -> Result<Report, Failur
         description: args.description.clone(),
         parameters: Default::default(),
     };
-    let store = bus.kv(PARAMETER_GROUPS_BUCKET, 1, 8).await?;
+    let store = crate::bucket(bus, PARAMETER_GROUPS_BUCKET).await?;
     match store.create(&name, &group).await {
         Ok(_) => {}
         Err(e) if e.kind() == BusErrorKind::Conflict => {
@@ -49,7 +49,7 @@ pub async fn modify(bus: &Bus, prefix: &str, args: &ModifyParameters) -> Result<
         .iter()
         .map(|pair| parse_pair(pair))
         .collect::<Result<Vec<_>, _>>()?;
-    let store = bus.kv(PARAMETER_GROUPS_BUCKET, 1, 8).await?;
+    let store = crate::bucket(bus, PARAMETER_GROUPS_BUCKET).await?;
     for _ in 0..5 {
         let Some((mut group, revision)) = store.get::<ParameterGroup>(&name).await? else {
             return Err(not_found(&name));
@@ -77,7 +77,7 @@ pub async fn modify(bus: &Bus, prefix: &str, args: &ModifyParameters) -> Result<
 
 pub async fn describe(bus: &Bus, args: &DescribeParameters) -> Result<Report, Failure> {
     let name = checked_name(&args.cache_parameter_group_name)?;
-    let store = bus.kv(PARAMETER_GROUPS_BUCKET, 1, 8).await?;
+    let store = crate::bucket(bus, PARAMETER_GROUPS_BUCKET).await?;
     let Some((group, _)) = store.get::<ParameterGroup>(&name).await? else {
         return Err(not_found(&name));
     };
@@ -108,7 +108,7 @@ pub async fn describe(bus: &Bus, args: &DescribeParameters) -> Result<Report, Fa
 
 /// Checks that a parameter group exists (create-replication-group --cache-parameter-group).
 pub async fn exists(bus: &Bus, name: &str) -> Result<(), Failure> {
-    let store = bus.kv(PARAMETER_GROUPS_BUCKET, 1, 8).await?;
+    let store = crate::bucket(bus, PARAMETER_GROUPS_BUCKET).await?;
     match store.get::<ParameterGroup>(name).await? {
         Some(_) => Ok(()),
         None => Err(not_found(name)),
@@ -117,7 +117,7 @@ pub async fn exists(bus: &Bus, name: &str) -> Result<(), Failure> {
 
 /// One CacheClusterParametersChanged event per group that uses the set.
 async fn announce(bus: &Bus, prefix: &str, name: &str, changes: &[(String, String)]) {
-    let Ok(registry) = bus.kv(GROUPS_BUCKET, 1, 8).await else {
+    let Ok(registry) = crate::bucket(bus, GROUPS_BUCKET).await else {
         return;
     };
     let Ok(ids) = registry.keys().await else {
