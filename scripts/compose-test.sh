@@ -10,7 +10,14 @@ if ! docker info >/dev/null 2>&1; then
     echo "compose tests not run: no Docker engine answers (docker info failed)"
     exit 0
 fi
-if docker compose version >/dev/null 2>&1; then COMPOSE=(docker compose); else COMPOSE=(docker-compose); fi
+if docker compose version >/dev/null 2>&1; then
+    COMPOSE=(docker compose)
+elif command -v docker-compose >/dev/null; then
+    COMPOSE=(docker-compose)
+else
+    echo "compose tests not run: a Docker engine answers but neither 'docker compose' nor docker-compose is installed"
+    exit 0
+fi
 PROJECT=rgtest$$
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 export RG_SMART_PORT=$(free_port) RG_PRIMARY_PORT=$(free_port) RG_READER_PORT=$(free_port)
