@@ -346,7 +346,8 @@ impl Drop for NatsServer {
     }
 }
 
-/// Retries `$cond` every 10 ms until it holds, failing after `$timeout` (default 5 s).
+/// Retries `$cond` every 10 ms until it holds, failing after `$timeout` (default 5 s); a
+/// panic inside `$cond` counts as not yet, and the last one is re-raised at the deadline.
 #[macro_export]
 macro_rules! assert_eventually {
     ($cond:expr $(,)?) => {
@@ -355,14 +356,18 @@ macro_rules! assert_eventually {
     ($cond:expr, $timeout:expr $(,)?) => {{
         let deadline = std::time::Instant::now() + $timeout;
         loop {
-            if $cond {
+            // A condition that panics (a reply that is an error for now: LOADING while a
+            // replica syncs, a refused connection while a node restarts) has not held yet.
+            let held = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| $cond));
+            if matches!(held, Ok(true)) {
                 break;
             }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "condition never held: {}",
-                stringify!($cond)
-            );
+            if std::time::Instant::now() >= deadline {
+                if let Err(panic) = held {
+                    std::panic::resume_unwind(panic);
+                }
+                panic!("condition never held: {}", stringify!($cond));
+            }
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
     }};
