@@ -93,8 +93,5 @@ const WAIT_FOR_BUS: Duration = Duration::from_secs(5);
 /// Opens (or creates) a bucket, with three copies on a NATS cluster and one on a single
 /// server, as the sentinels do.
 pub async fn bucket(bus: &Bus, name: &str) -> Result<rg_bus::Kv, Failure> {
-    match bus.kv(name, 3, 8).await {
-        Ok(kv) => Ok(kv),
-        Err(_) => Ok(bus.kv(name, 1, 8).await?),
-    }
+    Ok(bus.replicated_kv(name, 8).await?)
 }

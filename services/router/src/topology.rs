@@ -77,7 +77,8 @@ async fn watch_record(
 ) {
     let key = router.settings.group.to_string();
     loop {
-        let kv = match bus.kv(BUCKET, 1, 8).await {
+        // Opened, never created: the sentinels decide how the record is kept.
+        let kv = match bus.open_kv(BUCKET).await {
             Ok(kv) => kv,
             Err(error) => {
                 tracing::debug!(%error, "no topology bucket yet; routing from heartbeats");

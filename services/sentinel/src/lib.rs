@@ -94,16 +94,16 @@ fn start_watching(watched: &resp::Watched, settings: &Settings, bus: &Bus, group
 /// Starts watching each group the registry holds, now and as they are created.
 async fn follow_registry(watched: Arc<resp::Watched>, settings: Settings, bus: Bus) {
     loop {
-        let registry = match bus.kv(rg_proto::registry::GROUPS_BUCKET, 3, 8).await {
+        let registry = match bus
+            .replicated_kv(rg_proto::registry::GROUPS_BUCKET, 8)
+            .await
+        {
             Ok(kv) => kv,
-            Err(_) => match bus.kv(rg_proto::registry::GROUPS_BUCKET, 1, 8).await {
-                Ok(kv) => kv,
-                Err(error) => {
-                    tracing::debug!(%error, "registry not reachable; retrying");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    continue;
-                }
-            },
+            Err(error) => {
+                tracing::debug!(%error, "registry not reachable; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
         };
         let Ok(mut records) = registry
             .watch_every::<rg_proto::registry::GroupRecord>()

@@ -16,7 +16,7 @@ use crate::state::Correction;
 use crate::{events, now_ms, Sentinel};
 
 const RETRY: Duration = Duration::from_millis(500);
-/// Copies of the bucket on a NATS cluster (a single server keeps one).
+/// Copies of the event stream on a NATS cluster (a single server keeps one).
 const REPLICAS: usize = 3;
 
 /// Opens the bucket (retrying until JetStream answers), then follows the group's key.
@@ -71,15 +71,12 @@ async fn keep_events(sentinel: Arc<Sentinel>) {
 /// Follows the group's registry record (rgctl), to mark it available once it runs.
 async fn watch_registry(sentinel: Arc<Sentinel>) {
     let kv = loop {
-        match sentinel.bus.kv(GROUPS_BUCKET, REPLICAS, 8).await {
+        match sentinel.bus.replicated_kv(GROUPS_BUCKET, 8).await {
             Ok(kv) => break kv,
-            Err(_) => match sentinel.bus.kv(GROUPS_BUCKET, 1, 8).await {
-                Ok(kv) => break kv,
-                Err(error) => {
-                    tracing::debug!(%error, "registry not reachable; retrying");
-                    tokio::time::sleep(RETRY).await;
-                }
-            },
+            Err(error) => {
+                tracing::debug!(%error, "registry not reachable; retrying");
+                tokio::time::sleep(RETRY).await;
+            }
         }
     };
     let _ = sentinel.registry.set(kv.clone());
@@ -96,11 +93,7 @@ async fn watch_registry(sentinel: Arc<Sentinel>) {
 }
 
 async fn open(sentinel: &Sentinel) -> Result<Kv, rg_bus::BusError> {
-    // A single server cannot hold three copies: ask for what the cluster can give.
-    match sentinel.bus.kv(BUCKET, REPLICAS, 8).await {
-        Ok(kv) => Ok(kv),
-        Err(_) => sentinel.bus.kv(BUCKET, 1, 8).await,
-    }
+    sentinel.bus.replicated_kv(BUCKET, 8).await
 }
 
 /// Writes `new` over the revision this sentinel read; false when another writer got there

@@ -42,6 +42,16 @@ impl Bus {
 }
 
 impl Bus {
+    /// Opens bucket `name`, creating it if needed with three copies when the bus is a NATS
+    /// cluster and one on a single server, keeping `history` revisions per key: how
+    /// rgroup keeps its records.
+    pub async fn replicated_kv(&self, name: &str, history: i64) -> Result<Kv, BusError> {
+        match self.kv(name, 3, history).await {
+            Ok(kv) => Ok(kv),
+            Err(_) => self.kv(name, 1, history).await,
+        }
+    }
+
     /// Opens bucket `name` if it exists (readers that must not decide how it is kept).
     pub async fn open_kv(&self, name: &str) -> Result<Kv, BusError> {
         let js = async_nats::jetstream::new(self.client.clone());
