@@ -52,6 +52,31 @@ fn role_of(described: &Value, node: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Registers group `ha` with `count` members named ha-001..., starts them all the same way
+/// (no --replicaof: roles come from the registry) and waits until it is available.
+fn create_numbered(group: &mut Group, count: usize) {
+    let count_flag = count.to_string();
+    json(
+        group,
+        &[
+            "create-replication-group",
+            "--replication-group-id",
+            "ha",
+            "--replication-group-description",
+            "members named by rgctl",
+            "--num-cache-clusters",
+            &count_flag,
+        ],
+    );
+    for n in 1..=count {
+        group.node(&format!("ha-{n:03}"), None, &[]);
+    }
+    assert_eventually!(
+        describe(group)["Status"] == "available",
+        Duration::from_secs(20)
+    );
+}
+
 #[test]
 fn create_describe_test_failover_and_switch_back_without_losing_a_write() {
     let mut group = Group::start();
@@ -362,25 +387,7 @@ fn a_parameter_change_reaches_every_node_of_the_group() {
 #[test]
 fn replicas_are_removed_and_added_and_a_group_deleted() {
     let mut group = Group::start();
-    json(
-        &group,
-        &[
-            "create-replication-group",
-            "--replication-group-id",
-            "ha",
-            "--replication-group-description",
-            "d",
-            "--num-cache-clusters",
-            "3",
-        ],
-    );
-    group.node("ha-001", None, &[]);
-    group.node("ha-002", None, &[]);
-    group.node("ha-003", None, &[]);
-    assert_eventually!(
-        describe(&group)["Status"] == "available",
-        Duration::from_secs(20)
-    );
+    create_numbered(&mut group, 3);
     assert_eventually!(
         info_int(
             &mut group.connect("ha-001"),
@@ -498,24 +505,7 @@ fn a_nats_py_subscriber_receives_a_test_failovers_events_in_order() {
     let python = python_with_nats();
     // Sentinels told no group: they watch whatever the registry holds.
     let mut group = Group::watching("");
-    json(
-        &group,
-        &[
-            "create-replication-group",
-            "--replication-group-id",
-            "ha",
-            "--replication-group-description",
-            "found by the sentinels in the registry",
-            "--num-cache-clusters",
-            "2",
-        ],
-    );
-    group.node("ha-001", None, &[]);
-    group.node("ha-002", None, &[]);
-    assert_eventually!(
-        describe(&group)["Status"] == "available",
-        Duration::from_secs(20)
-    );
+    create_numbered(&mut group, 2);
     let script = format!("{}/py/follow_events.py", env!("CARGO_MANIFEST_DIR"));
     let mut follower = Command::new(python)
         .args([&script, &group.nats.url(), "rg.events.ha.>"])
