@@ -49,7 +49,13 @@ async fn listen_and_run(config: NodeConfig) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
     tracing::info!(%address, "rg-node ready to accept connections");
     let replication = config.replication()?;
-    rg_node::run(settings, replication, listener, terminate()).await;
+    rg_node::run(
+        settings,
+        replication,
+        listener,
+        rg_config::shutdown_signal(),
+    )
+    .await;
     Ok(())
 }
 
@@ -85,26 +91,4 @@ fn allow_enough_files(maxclients: usize) {
         Ok(_) => {}
         Err(error) => tracing::warn!(%error, "could not raise the open-file limit"),
     }
-}
-
-/// Completes on SIGTERM or Ctrl-C.
-async fn terminate() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = ctrl_c.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
 }

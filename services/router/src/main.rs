@@ -36,8 +36,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         tokio::select! {
             result = rg_router::run(settings) => result,
-            _ = tokio::signal::ctrl_c() => Ok(()),
-            _ = terminate() => Ok(()),
+            _ = rg_config::shutdown_signal() => Ok(()),
         }
     });
     match outcome {
@@ -48,14 +47,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-async fn terminate() {
-    #[cfg(unix)]
-    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-    {
-        term.recv().await;
-        return;
-    }
-    std::future::pending::<()>().await;
 }

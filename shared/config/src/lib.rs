@@ -7,6 +7,7 @@
 //! A bad value is an error that names the setting and where it came from.
 
 mod logging;
+mod shutdown;
 
 use std::path::Path;
 
@@ -16,6 +17,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use thiserror::Error;
 
 pub use logging::{init_logging, LogFormat};
+pub use shutdown::shutdown_signal;
 
 /// The prefix of environment variables.
 pub const ENV_PREFIX: &str = "RG_";
