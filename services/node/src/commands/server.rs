@@ -369,11 +369,12 @@ pub fn wait(ctx: &mut Ctx, args: &[Bytes]) -> Result<Response, CmdError> {
         ));
     }
     // Writes earlier in this batch are not in the stream yet: put them there first, so
-    // the target covers them. The target is every write so far, not only this
-    // connection's: a stricter wait that still answers the client's question, and the one
-    // a proxy needs, whose client wrote on a shared connection and waits on another.
-    crate::engine::replication::capture(ctx.engine);
-    let target = ctx.engine.repl.offset;
+    // the target covers them. As in Redis, the target is this connection's last write,
+    // not every write so far (the router answers WAIT itself, from the replicas' acks).
+    if crate::engine::replication::capture(ctx.engine) {
+        ctx.session.write_offset = ctx.engine.repl.offset;
+    }
+    let target = ctx.session.write_offset;
     let acked = ctx.engine.repl.replicas_at(target);
     let needed = usize::try_from(needed).unwrap_or(0);
     if acked >= needed || ctx.in_exec {
