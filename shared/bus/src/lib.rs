@@ -57,6 +57,9 @@ impl BusError {
     }
 }
 
+/// How often the client pings the server; async-nats's default is a minute.
+const PING_INTERVAL: Duration = Duration::from_secs(1);
+
 /// A connection to the bus, cheap to clone.
 #[derive(Clone)]
 pub struct Bus {
@@ -92,6 +95,9 @@ impl Bus {
         };
         let client = options
             .name(name)
+            // A partition drops packets without closing the connection: ping often, so a
+            // dead connection is noticed (and re-made) within seconds, not minutes.
+            .ping_interval(PING_INTERVAL)
             .retry_on_initial_connect()
             .connect(addresses)
             .await

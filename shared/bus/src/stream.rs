@@ -40,13 +40,15 @@ impl Bus {
                 .map(|_| ())
                 .or(Ok(()));
         }
-        match js.create_stream(config(replicas)).await {
-            Ok(_) => Ok(()),
-            Err(_) if replicas > 1 => js
-                .create_stream(config(1))
-                .await
-                .map(|_| ())
-                .map_err(|e| stream_error("create stream", name, e)),
+        let created = match js.create_stream(config(replicas)).await {
+            Ok(_) => return Ok(()),
+            Err(_) if replicas > 1 => js.create_stream(config(1)).await.map(|_| ()),
+            Err(error) => Err(error),
+        };
+        // Another service may have created it meanwhile, with its own settings.
+        match created {
+            Ok(()) => Ok(()),
+            Err(_) if js.get_stream(name).await.is_ok() => Ok(()),
             Err(error) => Err(stream_error("create stream", name, error)),
         }
     }
