@@ -43,13 +43,19 @@ pub async fn run(router: Arc<Router>, bus: Bus) {
     };
     let (records_tx, mut records) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(watch_record(router.clone(), bus.clone(), records_tx));
+    let mut record_revision = 0;
     let mut known = Knowledge::default();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     loop {
         tokio::select! {
-            Some(record) = records.recv() => {
-                known.record = Some(record);
-                rebuild(&router, &mut known);
+            Some((record, revision)) = records.recv() => {
+                // The watch and the poll both deliver: only a newer revision counts.
+                if revision > record_revision {
+                    record_revision = revision;
+                    tracing::info!(primary = %record.primary, epoch = record.epoch.0, "topology");
+                    known.record = Some(record);
+                    rebuild(&router, &mut known);
+                }
             }
             Some((heartbeat, _)) = heartbeats.next() => {
                 if heartbeat.group == router.settings.group {
@@ -73,7 +79,7 @@ pub async fn run(router: Arc<Router>, bus: Bus) {
 async fn watch_record(
     router: Arc<Router>,
     bus: Bus,
-    records: tokio::sync::mpsc::UnboundedSender<Topology>,
+    records: tokio::sync::mpsc::UnboundedSender<(Topology, u64)>,
 ) {
     let key = router.settings.group.to_string();
     loop {
@@ -86,20 +92,41 @@ async fn watch_record(
                 continue;
             }
         };
+        // A safety net under the watch: a watch whose JetStream consumer lived on a server
+        // that died stays silent, so the record is also read every second.
+        let poll = tokio::spawn(poll_record(kv.clone(), key.clone(), records.clone()));
         let mut changes = match kv.watch::<Topology>(&key).await {
             Ok(changes) => changes,
             Err(error) => {
                 tracing::warn!(%error, "cannot watch the topology record; retrying");
+                poll.abort();
                 tokio::time::sleep(RETRY).await;
                 continue;
             }
         };
-        while let Some((record, _)) = changes.next().await {
+        while let Some((record, revision)) = changes.next().await {
             if let Some(record) = record {
-                tracing::info!(primary = %record.primary, epoch = record.epoch.0, "topology");
-                if records.send(record).is_err() {
+                if records.send((record, revision)).is_err() {
+                    poll.abort();
                     return;
                 }
+            }
+        }
+        poll.abort();
+    }
+}
+
+async fn poll_record(
+    kv: rg_bus::Kv,
+    key: String,
+    records: tokio::sync::mpsc::UnboundedSender<(Topology, u64)>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        if let Ok(Some((record, revision))) = kv.get::<Topology>(&key).await {
+            if records.send((record, revision)).is_err() {
+                return;
             }
         }
     }

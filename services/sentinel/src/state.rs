@@ -181,6 +181,14 @@ impl State {
 
     /// A new record or revision from the bucket.
     pub fn topology_changed(&mut self, topology: Topology, revision: Revision, now: Millis) {
+        // The watch and the poll both deliver: only a newer revision counts.
+        if self
+            .topology
+            .as_ref()
+            .is_some_and(|(_, known)| revision <= *known)
+        {
+            return;
+        }
         self.saw_epoch(topology.epoch);
         if self.topology.as_ref().map(|(_, r)| *r) != Some(revision) {
             self.topology_seen_at = now;

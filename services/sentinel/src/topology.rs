@@ -16,6 +16,8 @@ use crate::state::Correction;
 use crate::{events, now_ms, Sentinel};
 
 const RETRY: Duration = Duration::from_millis(500);
+/// How often the record is read besides being watched.
+const POLL: Duration = Duration::from_secs(1);
 /// Copies of the event stream on a NATS cluster (a single server keeps one).
 const REPLICAS: usize = 3;
 
@@ -34,6 +36,7 @@ pub(crate) async fn watch(sentinel: Arc<Sentinel>) {
     sentinel.lock().store_ready = true;
     tokio::spawn(keep_events(sentinel.clone()));
     tokio::spawn(watch_registry(sentinel.clone()));
+    tokio::spawn(poll_record(sentinel.clone(), kv.clone()));
     let key = sentinel.settings.group.to_string();
     loop {
         let mut changes = match kv.watch::<Topology>(&key).await {
@@ -51,6 +54,21 @@ pub(crate) async fn watch(sentinel: Arc<Sentinel>) {
                     .lock()
                     .topology_changed(topology, revision, now_ms());
             }
+        }
+    }
+}
+
+/// A safety net under the watch: a watch whose JetStream consumer lived on a server that
+/// died stays silent, so the record is also read every second.
+async fn poll_record(sentinel: Arc<Sentinel>, kv: Kv) {
+    let key = sentinel.settings.group.to_string();
+    let mut tick = tokio::time::interval(POLL);
+    loop {
+        tick.tick().await;
+        if let Ok(Some((topology, revision))) = kv.get::<Topology>(&key).await {
+            sentinel
+                .lock()
+                .topology_changed(topology, revision, now_ms());
         }
     }
 }
