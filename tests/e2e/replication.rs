@@ -474,6 +474,8 @@ fn fake_sentinels(
                         group: group.clone(),
                         sentinel: sentinel.clone(),
                         epoch: Epoch(0),
+                        primary: None,
+                        record_epoch: Epoch(0),
                     };
                     let _ = bus
                         .publish(subjects.sentinel_heartbeat(&sentinel), &heartbeat)

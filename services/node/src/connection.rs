@@ -38,7 +38,7 @@ enum Step {
     Answered,
     Blocked(Blocked),
     /// WAIT: replicas' acks of an offset.
-    WaitAcks(rg_proto::Offset, usize, Option<Millis>),
+    WaitAcks(rg_proto::Position, usize, Option<Millis>),
     Close(Close),
 }
 
@@ -70,10 +70,9 @@ struct Connection {
     /// The `timeout` setting as of the last batch, in seconds.
     idle_timeout: u64,
     /// With `sync-replicas`: the replies to writes not yet acknowledged by enough replicas
-    /// (their byte ranges in `output`), the offset that must be acknowledged, and the
-    /// setting's values as of the batch.
+    /// (their byte ranges in `output`; the session's write position must be acknowledged),
+    /// and the setting's values as of the batch.
     unacked: Vec<std::ops::Range<usize>>,
-    sync_target: rg_proto::Offset,
     sync_replicas: usize,
     sync_timeout: Duration,
 }
@@ -113,7 +112,6 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream) {
         unreported_output: 0,
         idle_timeout: 0,
         unacked: Vec::new(),
-        sync_target: rg_proto::Offset(0),
         sync_replicas: 0,
         sync_timeout: Duration::ZERO,
     };
@@ -219,14 +217,15 @@ impl Connection {
     fn execute_pending(&mut self) -> Step {
         let shared = self.shared.clone();
         let mut engine = shared.engine.lock();
+        let before = engine.repl.offset;
         let step = self.execute_locked(&mut engine);
         // The batch's writes enter the stream together: one capture per batch, not per
-        // command (WAIT captures what precedes it itself).
-        if pending_records(&engine) > 0 {
-            shared.capture_writes(&mut engine);
-            self.session.write_offset = engine.repl.offset;
+        // command (WAIT, ROLE and INFO capture what precedes them themselves, so what they
+        // report covers it; the publisher is woken for those bytes too).
+        shared.capture_writes(&mut engine);
+        if engine.repl.offset != before && !engine.repl.is_replica() {
+            self.session.write_position = Some(engine.repl.position());
         }
-        self.sync_target = self.session.write_offset;
         step
     }
 

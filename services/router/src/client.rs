@@ -20,6 +20,7 @@ use crate::pubsub::PubSub;
 use crate::replies::{self, Outgoing};
 use crate::routes::{Candidate, ReadChoice};
 use crate::{local, Endpoint, Router};
+use rg_proto::Position;
 
 /// Answers a connection beyond `maxclients`, as Redis does, and closes it.
 pub async fn refuse(mut stream: TcpStream) {
@@ -53,14 +54,16 @@ struct Run {
     /// Ask the backend for its offset after these commands (read-your-writes), covering
     /// writes up to this count.
     probe: Option<u64>,
-    /// A replica chosen for reads, holding at least `min_offset`.
+    /// A replica chosen for reads, holding `read_after` (the client's writes), if set.
     read_from_replica: bool,
-    min_offset: u64,
+    read_after: Option<Position>,
 }
 
 /// A connection of the client's own to the primary, and why it is needed.
 struct Pinned {
     backend: Arc<Backend>,
+    /// The shared connection to the same node, for what follows the session (WAIT).
+    shared: Arc<Backend>,
     multi: bool,
     watch: bool,
     database: bool,
@@ -87,11 +90,13 @@ pub(crate) struct Client {
     pubsub: Option<PubSub>,
     /// Commands that may have written, sent so far.
     writes: u64,
-    /// The primary's offset after the first `.0` writes, from the last probe.
-    fresh: Option<(u64, u64)>,
+    /// The shared connection the last write went on, so WAIT asks the node that took it.
+    write_backend: Option<Arc<Backend>>,
+    /// The primary's position after the first `.0` writes, from the last probe.
+    fresh: Option<(u64, Position)>,
     probe: Option<(u64, oneshot::Receiver<Bytes>)>,
-    /// The read-your-writes offset of the last replica choice, for the run it starts.
-    read_min_offset: u64,
+    /// The read-your-writes position of the last replica choice, for the run it starts.
+    read_after: Option<Position>,
 }
 
 impl Client {
@@ -113,9 +118,10 @@ impl Client {
             pinned: None,
             pubsub: None,
             writes: 0,
+            write_backend: None,
             fresh: None,
             probe: None,
-            read_min_offset: 0,
+            read_after: None,
         }
     }
 
@@ -193,7 +199,7 @@ impl Client {
                     if let Some(run) = self.run.as_mut() {
                         if run.count == 1 {
                             run.read_from_replica = true;
-                            run.min_offset = self.read_min_offset;
+                            run.read_after = self.read_after.clone();
                         }
                     }
                 }
@@ -216,6 +222,7 @@ impl Client {
         };
         if writes {
             self.writes += 1;
+            self.write_backend = Some(primary.clone());
         }
         self.send(&primary, &args, class);
         // A read sent here because no replica is known to hold this client's writes: learn
@@ -270,19 +277,19 @@ impl Client {
         if self.endpoint == Endpoint::Primary {
             return None;
         }
-        let min_offset = if self.endpoint == Endpoint::Smart && self.writes > 0 {
+        let after = if self.endpoint == Endpoint::Smart && self.writes > 0 {
             self.take_probe();
-            match self.fresh {
-                Some((covered, offset)) if covered == self.writes => offset,
+            match &self.fresh {
+                Some((covered, position)) if *covered == self.writes => Some(position.clone()),
                 _ => return None,
             }
         } else {
-            0
+            None
         };
         // Reads that follow one another in a pipeline stay with the replica chosen for the
         // first: one choice per run, not per command.
         if let Some(run) = &self.run {
-            if run.read_from_replica && run.min_offset >= min_offset {
+            if run.read_from_replica && (after.is_none() || run.read_after == after) {
                 return Some(run.backend.clone());
             }
         }
@@ -292,20 +299,40 @@ impl Client {
             policy: settings.read_policy,
             local_az: (settings.az_local && !settings.az.is_empty())
                 .then_some(settings.az.as_str()),
-            min_offset,
             turn: self.router.next_turn(),
         };
+        let positions = after.as_ref().map(|_| self.router.positions.lock());
         let index = choice.pick(routes.replicas.len(), |i| {
             let replica = &routes.replicas[i];
+            let holds_writes = match (&positions, &after) {
+                (Some(positions), Some(target)) => positions.holds(&replica.node, target),
+                _ => true,
+            };
             Candidate {
                 az: &replica.az,
                 fit: replica.fit(settings.max_replica_lag_ms),
-                offset: replica.offset(),
+                holds_writes,
                 outstanding: replica.backend.outstanding(),
             }
-        })?;
-        self.read_min_offset = min_offset;
+        });
+        drop(positions);
+        let index = index?;
+        self.read_after = after;
         Some(routes.replicas[index].backend.clone())
+    }
+
+    /// The position after every write so far, when a probe already asked for it (the end
+    /// of a pinned session, a read after writes).
+    async fn position_after_writes(&mut self) -> Option<Position> {
+        if let Some((covered, receiver)) = self.probe.take() {
+            if let Some(position) = receiver.await.ok().and_then(|r| local::probe_position(&r)) {
+                self.fresh = Some((covered, position));
+            }
+        }
+        match &self.fresh {
+            Some((covered, position)) if *covered == self.writes => Some(position.clone()),
+            _ => None,
+        }
     }
 
     /// Takes the answer of an offset probe, if it has come.
@@ -315,8 +342,8 @@ impl Client {
         };
         match receiver.try_recv() {
             Ok(reply) => {
-                if let Some(offset) = local::role_offset(&reply) {
-                    self.fresh = Some((*covered, offset));
+                if let Some(position) = local::probe_position(&reply) {
+                    self.fresh = Some((*covered, position));
                 }
                 self.probe = None;
             }
@@ -350,6 +377,7 @@ impl Client {
             );
             self.pinned = Some(Pinned {
                 backend,
+                shared: primary,
                 multi: false,
                 watch: false,
                 database: false,
@@ -378,6 +406,7 @@ impl Client {
         let still_needed = pinned.needed();
         if class != Class::Read {
             self.writes += 1;
+            self.write_backend = Some(pinned.shared.clone());
         }
         self.send(&backend, &args, class);
         if !still_needed {
@@ -418,7 +447,7 @@ impl Client {
             start: Instant::now(),
             probe: None,
             read_from_replica: false,
-            min_offset: 0,
+            read_after: None,
         });
         encode::array_len(&mut run.bytes, args.len());
         for arg in args {
@@ -436,7 +465,7 @@ impl Client {
             return;
         };
         let probe = run.probe.map(|covered| {
-            run.bytes.extend_from_slice(b"*1\r\n$4\r\nROLE\r\n");
+            run.bytes.extend_from_slice(local::PROBE);
             let (sender, receiver) = oneshot::channel();
             self.probe = Some((covered, receiver));
             sender
@@ -488,22 +517,33 @@ impl Client {
         self.authed = self.router.settings.requirepass.is_none();
     }
 
-    /// Submits an offset probe alone (WAIT) on the connection this client's writes use.
-    pub async fn probe_offset(&mut self) -> Option<u64> {
-        let backend = match &self.pinned {
-            Some(pinned) => pinned.backend.clone(),
-            None => self.primary().await?,
+    /// Asks the node that took this client's last write (WAIT) for its position after it,
+    /// on the connection the write went on, so the answer covers the write. Without writes,
+    /// the current primary's. Err when there is no node to ask; Ok(None) when the node that
+    /// took the writes cannot say (gone, or no longer a primary).
+    pub async fn probe_position(&mut self) -> Result<Option<Position>, ()> {
+        if self.pinned.is_none() {
+            if let Some(known) = self.position_after_writes().await {
+                return Ok(Some(known));
+            }
+        }
+        let backend = match (&self.pinned, &self.write_backend) {
+            (Some(pinned), _) => pinned.backend.clone(),
+            (None, Some(written)) => written.clone(),
+            (None, None) => self.primary().await.ok_or(())?,
         };
         self.flush();
         let (done, _reply) = oneshot::channel();
-        let (probe, offset) = oneshot::channel();
+        let (probe, answer) = oneshot::channel();
         backend.submit(Job {
-            bytes: Bytes::from_static(b"*1\r\n$4\r\nROLE\r\n"),
+            bytes: Bytes::from_static(local::PROBE),
             replies: 0,
             done,
             probe: Some(probe),
         });
-        let reply = offset.await.ok()?;
-        local::role_offset(&reply)
+        Ok(answer
+            .await
+            .ok()
+            .and_then(|reply| local::probe_position(&reply)))
     }
 }

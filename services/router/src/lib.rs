@@ -4,6 +4,7 @@
 //! - `config`: settings, checked.
 //! - `topology`: learns the primary and replicas (the record, heartbeats, acks).
 //! - `routes`: the current routes and the choice of a replica for a read (pure).
+//! - `positions`: what each node acknowledged, in which history, for WAIT (pure).
 //! - `classify`: where a command goes, from the command table (pure).
 //! - `backend`: one pipelined connection to a node, shared by clients.
 //! - `client`: one client connection: decode, route, keep replies in order.
@@ -18,6 +19,7 @@ pub mod config;
 mod http;
 mod local;
 mod metrics;
+mod positions;
 mod pubsub;
 mod replies;
 mod routes;
@@ -74,6 +76,7 @@ pub struct Router {
     pub changed: Arc<Notify>,
     /// A replica acknowledged a newer offset: WAIT looks again.
     pub acked: Notify,
+    pub positions: parking_lot::Mutex<positions::Positions>,
     pub metrics: Metrics,
     clients: AtomicUsize,
     next_client_id: AtomicU64,
@@ -115,6 +118,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         routes: ArcSwap::from_pointee(Routes::empty()),
         changed: Arc::new(Notify::new()),
         acked: Notify::new(),
+        positions: Default::default(),
         metrics: Metrics::default(),
         clients: AtomicUsize::new(0),
         next_client_id: AtomicU64::new(1),

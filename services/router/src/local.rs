@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use rg_proto::{Offset, Position, ReplId};
 use rg_resp::{encode, Frame, Limits};
 
 use crate::classify::{Class, Local};
@@ -148,8 +149,10 @@ fn hello(client: &mut Client, args: &[Bytes]) -> Result<Bytes, String> {
 /// The Redis version the router presents, the one rg-node follows.
 pub const REDIS_VERSION: &str = "7.0.15";
 
-/// WAIT numreplicas timeout: the primary's offset after this client's writes, then the
-/// replicas' acknowledgements of it, as they arrive on the bus.
+/// WAIT numreplicas timeout: the position (history and offset) of the node that took this
+/// client's writes, just after them; then the members' acknowledgements that hold it in
+/// that history, as they arrive on the bus. When the node that took the writes cannot say
+/// where they stand (it died, or is no longer a primary), no replica is known to hold them.
 async fn wait(client: &mut Client, args: &[Bytes]) -> Result<Bytes, String> {
     if args.len() != 3 {
         return Err("ERR wrong number of arguments for 'wait' command".into());
@@ -165,19 +168,23 @@ async fn wait(client: &mut Client, args: &[Bytes]) -> Result<Bytes, String> {
     if timeout < 0 {
         return Err("ERR timeout is negative".into());
     }
-    let Some(target) = client.probe_offset().await else {
+    let Ok(target) = client.probe_position().await else {
         return Err(
             "NOPRIMARY rgroup router: no primary reachable to learn the offset to wait for".into(),
         );
     };
+    let Some(target) = target else {
+        return Ok(integer(0));
+    };
     let router = client.router.clone();
     let count = || {
-        router
-            .routes()
-            .replicas
+        let routes = router.routes();
+        let members = routes
+            .primary
             .iter()
-            .filter(|r| r.offset() >= target)
-            .count() as i64
+            .map(|p| &p.node)
+            .chain(routes.replicas.iter().map(|r| &r.node));
+        router.positions.lock().count(members, &target) as i64
     };
     let deadline =
         (timeout > 0).then(|| tokio::time::Instant::now() + Duration::from_millis(timeout as u64));
@@ -200,16 +207,28 @@ async fn wait(client: &mut Client, args: &[Bytes]) -> Result<Bytes, String> {
     }
 }
 
-/// The offset in a ROLE reply (`master <offset> ...`).
-pub fn role_offset(reply: &[u8]) -> Option<u64> {
-    let (frame, _) = Frame::parse(reply, &Limits::default()).ok()??;
-    let Frame::Array(items) = frame else {
+/// What the router asks a node for its position: Redis's own INFO fields, so any node that
+/// answers INFO like Redis can be asked.
+pub const PROBE: &[u8] = b"*2\r\n$4\r\nINFO\r\n$11\r\nreplication\r\n";
+
+/// The position in an `INFO replication` reply of a primary (`master_replid`,
+/// `master_repl_offset`); None for a replica's, an error or anything else.
+pub fn probe_position(reply: &[u8]) -> Option<Position> {
+    let (Frame::Bulk(text), _) = Frame::parse(reply, &Limits::default()).ok()?? else {
         return None;
     };
-    match items.get(1)? {
-        Frame::Integer(offset) => u64::try_from(*offset).ok(),
-        _ => None,
+    let text = std::str::from_utf8(&text).ok()?;
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+            .map(str::trim)
+    };
+    if field("role")? != "master" {
+        return None;
     }
+    let repl_id = ReplId(field("master_replid")?.to_string());
+    let offset = Offset(field("master_repl_offset")?.parse().ok()?);
+    Some(Position::new(repl_id, offset))
 }
 
 fn bulk(data: &[u8]) -> Bytes {
@@ -306,13 +325,25 @@ fn info(client: &Client) -> String {
 mod tests {
     use super::*;
 
+    fn info(text: &str) -> Vec<u8> {
+        format!("${}\r\n{text}\r\n", text.len()).into_bytes()
+    }
+
     #[test]
-    fn the_offset_of_a_role_reply() {
-        assert_eq!(
-            role_offset(b"*3\r\n$6\r\nmaster\r\n:1234\r\n*0\r\n"),
-            Some(1234)
+    fn the_position_of_an_info_replication_reply() {
+        let id = "a".repeat(40);
+        let primary = format!(
+            "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_replid:{id}\r\n\
+             master_replid2:{}\r\nmaster_repl_offset:1234\r\n",
+            "0".repeat(40)
         );
-        assert_eq!(role_offset(b"-ERR nope\r\n"), None);
-        assert_eq!(role_offset(b"*3\r\n$6\r\nmaster\r\n"), None);
+        assert_eq!(
+            probe_position(&info(&primary)),
+            Some(Position::new(ReplId(id.clone()), Offset(1234)))
+        );
+        let replica = primary.replace("role:master", "role:slave");
+        assert_eq!(probe_position(&info(&replica)), None);
+        assert_eq!(probe_position(b"-ERR nope\r\n"), None);
+        assert_eq!(probe_position(&info("role:master\r\n")), None);
     }
 }

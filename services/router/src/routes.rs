@@ -54,7 +54,8 @@ pub struct ReplicaRoute {
     pub node: NodeId,
     pub az: String,
     pub backend: Arc<Backend>,
-    /// The stream offset the replica has applied (acks and heartbeats).
+    /// The stream offset the replica last reported (acks and heartbeats), whatever its
+    /// history: for lag and INFO only; what it holds is in [`crate::positions`].
     pub offset: AtomicU64,
     /// How far behind the primary it is, from the offsets' timing.
     pub lag_ms: AtomicU64,
@@ -88,8 +89,8 @@ impl ReplicaRoute {
         self.offset.load(Ordering::Relaxed)
     }
 
-    pub fn advance(&self, offset: u64) {
-        self.offset.fetch_max(offset, Ordering::Relaxed);
+    pub fn set_offset(&self, offset: u64) {
+        self.offset.store(offset, Ordering::Relaxed);
     }
 }
 
@@ -98,7 +99,8 @@ impl ReplicaRoute {
 pub struct Candidate<'a> {
     pub az: &'a str,
     pub fit: bool,
-    pub offset: u64,
+    /// Holds the client's writes (read-your-writes); true when it has none.
+    pub holds_writes: bool,
     pub outstanding: usize,
 }
 
@@ -108,8 +110,6 @@ pub struct ReadChoice<'a> {
     pub policy: ReadPolicy,
     /// Prefer replicas in this AZ when set.
     pub local_az: Option<&'a str>,
-    /// Only replicas holding this offset (read-your-writes).
-    pub min_offset: u64,
     /// A counter for round-robin.
     pub turn: usize,
 }
@@ -122,7 +122,7 @@ impl ReadChoice<'_> {
         count: usize,
         candidate: impl Fn(usize) -> Candidate<'c>,
     ) -> Option<usize> {
-        let eligible = |c: &Candidate<'_>| c.fit && c.offset >= self.min_offset;
+        let eligible = |c: &Candidate<'_>| c.fit && c.holds_writes;
         let local = |c: &Candidate<'_>| self.local_az.is_some_and(|az| az == c.az);
         let any_local = self.local_az.is_some()
             && (0..count).any(|i| {
@@ -154,25 +154,19 @@ impl ReadChoice<'_> {
 mod tests {
     use super::*;
 
-    fn candidate(az: &str, fit: bool, offset: u64, outstanding: usize) -> Candidate<'_> {
+    fn candidate(az: &str, fit: bool, holds_writes: bool, outstanding: usize) -> Candidate<'_> {
         Candidate {
             az,
             fit,
-            offset,
+            holds_writes,
             outstanding,
         }
     }
 
-    fn choice(
-        policy: ReadPolicy,
-        local_az: Option<&str>,
-        min_offset: u64,
-        turn: usize,
-    ) -> ReadChoice<'_> {
+    fn choice(policy: ReadPolicy, local_az: Option<&str>, turn: usize) -> ReadChoice<'_> {
         ReadChoice {
             policy,
             local_az,
-            min_offset,
             turn,
         }
     }
@@ -180,14 +174,12 @@ mod tests {
     #[test]
     fn round_robin_visits_every_fit_replica() {
         let replicas = [
-            candidate("a", true, 0, 0),
-            candidate("b", false, 0, 0),
-            candidate("c", true, 0, 0),
+            candidate("a", true, true, 0),
+            candidate("b", false, true, 0),
+            candidate("c", true, true, 0),
         ];
         let picks: Vec<_> = (0..4)
-            .map(|turn| {
-                choice(ReadPolicy::RoundRobin, None, 0, turn).pick(3, |i| replicas[i].clone())
-            })
+            .map(|turn| choice(ReadPolicy::RoundRobin, None, turn).pick(3, |i| replicas[i].clone()))
             .collect();
         assert_eq!(picks, [Some(0), Some(2), Some(0), Some(2)]);
     }
@@ -195,12 +187,12 @@ mod tests {
     #[test]
     fn least_outstanding_prefers_the_idlest_and_the_local_az() {
         let replicas = [
-            candidate("a", true, 0, 5),
-            candidate("b", true, 0, 1),
-            candidate("a", true, 0, 2),
+            candidate("a", true, true, 5),
+            candidate("b", true, true, 1),
+            candidate("a", true, true, 2),
         ];
         let pick = |az, turn| {
-            choice(ReadPolicy::LeastOutstanding, az, 0, turn).pick(3, |i| replicas[i].clone())
+            choice(ReadPolicy::LeastOutstanding, az, turn).pick(3, |i| replicas[i].clone())
         };
         assert_eq!(pick(None, 0), Some(1));
         assert_eq!(pick(Some("a"), 0), Some(2), "the local AZ first");
@@ -209,11 +201,22 @@ mod tests {
 
     #[test]
     fn read_your_writes_skips_replicas_behind_the_write() {
-        let replicas = [candidate("a", true, 90, 0), candidate("b", true, 120, 0)];
-        let pick = |min| {
-            choice(ReadPolicy::RoundRobin, Some("a"), min, 0).pick(2, |i| replicas[i].clone())
+        let behind = [
+            candidate("a", true, false, 0),
+            candidate("b", true, true, 0),
+        ];
+        let pick = |replicas: &[Candidate<'static>]| {
+            choice(ReadPolicy::RoundRobin, Some("a"), 0).pick(2, |i| replicas[i].clone())
         };
-        assert_eq!(pick(100), Some(1), "only b holds offset 100, local or not");
-        assert_eq!(pick(200), None, "nobody does: the primary");
+        assert_eq!(
+            pick(&behind),
+            Some(1),
+            "only b holds the writes, local or not"
+        );
+        let none = [
+            candidate("a", true, false, 0),
+            candidate("b", true, false, 0),
+        ];
+        assert_eq!(pick(&none), None, "nobody does: the primary");
     }
 }

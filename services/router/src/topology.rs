@@ -64,11 +64,12 @@ pub async fn run(router: Arc<Router>, bus: Bus) {
             }
             Some((ack, _)) = acks.next() => {
                 if ack.group == router.settings.group {
+                    router.positions.lock().acked(&ack.replica, ack.position());
                     let routes = router.routes();
                     if let Some(replica) = routes.replicas.iter().find(|r| r.node == ack.replica) {
-                        replica.advance(ack.offset.0);
-                        router.acked.notify_waiters();
+                        replica.set_offset(ack.offset.0);
                     }
+                    router.acked.notify_waiters();
                 }
             }
             _ = tick.tick() => expire_silent(&router, &known),
@@ -135,6 +136,7 @@ async fn poll_record(
 fn heard(router: &Router, known: &mut Knowledge, heartbeat: Heartbeat) {
     let now = now_ms();
     let node = heartbeat.node.clone();
+    router.positions.lock().heard(&heartbeat);
     let before = known
         .heartbeats
         .insert(node.clone(), (heartbeat.clone(), now));
@@ -156,7 +158,7 @@ fn heard(router: &Router, known: &mut Knowledge, heartbeat: Heartbeat) {
         }
     }
     if let Some(replica) = routes.replicas.iter().find(|r| r.node == node) {
-        replica.advance(heartbeat.offset.0);
+        replica.set_offset(heartbeat.offset.0);
         replica.last_heard.store(now, Ordering::Relaxed);
         let healthy = heartbeat.role == Role::Replica && heartbeat.link_up;
         replica.healthy.store(healthy, Ordering::Relaxed);

@@ -10,7 +10,7 @@ use std::time::Duration;
 use rg_failover::election::next_epoch;
 use rg_proto::events::EventName;
 use rg_proto::messages::{ControlCommand, FailoverReply, FailoverRequest};
-use rg_proto::{Epoch, NodeId, Offset};
+use rg_proto::{Epoch, NodeId, Position};
 use serde_json::json;
 
 use crate::{election, events, now_ms, topology, Sentinel};
@@ -117,8 +117,9 @@ pub(crate) async fn planned(sentinel: &Sentinel, target: Option<NodeId>) -> Fail
             }
         }
     };
+    let paused = handover.is_some();
     let outcome = take_over(sentinel, &old, target.as_ref(), epoch, handover).await;
-    if outcome.is_err() && handover.is_some() {
+    if outcome.is_err() && paused {
         // The old primary keeps its role: let it take writes again at once.
         let _ = sentinel
             .control(&old, epoch, ControlCommand::ResumeWrites)
@@ -136,14 +137,18 @@ pub(crate) async fn planned(sentinel: &Sentinel, target: Option<NodeId>) -> Fail
     }
 }
 
-/// Stops writes on the healthy primary for at most a failover timeout; its offset then is
-/// the last byte the new primary must have.
-async fn pause_primary(sentinel: &Sentinel, old: &NodeId, epoch: Epoch) -> Result<Offset, String> {
+/// Stops writes on the healthy primary for at most a failover timeout; its position then
+/// is the last byte the new primary must have.
+async fn pause_primary(
+    sentinel: &Sentinel,
+    old: &NodeId,
+    epoch: Epoch,
+) -> Result<Position, String> {
     let for_ms = sentinel.settings.failover_timeout_ms;
     let reply = sentinel
         .control(old, epoch, ControlCommand::PauseWrites { for_ms })
         .await?;
-    Ok(reply.offset)
+    Ok(Position::new(reply.repl_id, reply.offset))
 }
 
 /// Chooses the replica, installs the record, promotes it and re-points the rest. With
@@ -154,7 +159,7 @@ async fn take_over(
     old: &NodeId,
     target: Option<&NodeId>,
     epoch: Epoch,
-    handover: Option<Offset>,
+    handover: Option<Position>,
 ) -> Result<NodeId, String> {
     let (chosen, record) = {
         let state = sentinel.lock();
@@ -169,8 +174,8 @@ async fn take_over(
         json!({ "candidate": chosen }),
     )
     .await;
-    if let Some(offset) = handover {
-        catch_up(sentinel, &chosen, epoch, offset).await?;
+    if let Some(position) = &handover {
+        catch_up(sentinel, &chosen, epoch, position).await?;
     }
     let (current, revision) = record.ok_or("no topology record")?;
     // Decided while `old` was the primary: if another leader has replaced it meanwhile,
@@ -230,21 +235,22 @@ async fn catch_up(
     sentinel: &Sentinel,
     chosen: &NodeId,
     epoch: Epoch,
-    target: Offset,
+    target: &Position,
 ) -> Result<(), String> {
     let deadline = now_ms() + sentinel.settings.failover_timeout_ms;
     loop {
         let reply = sentinel
             .control(chosen, epoch, ControlCommand::Ping)
             .await?;
-        if reply.offset >= target {
+        let at = Position::new(reply.repl_id, reply.offset);
+        if at.covers(None, target) {
             return Ok(());
         }
         if now_ms() >= deadline {
             return Err(format!(
-                "{chosen} did not catch up to offset {target} within the failover timeout \
-                 (it is at {})",
-                reply.offset
+                "{chosen} did not catch up to offset {} of the primary's history within the \
+                 failover timeout (it is at {} of {})",
+                target.offset, at.offset, at.repl_id
             ));
         }
         tokio::time::sleep(CATCH_UP_POLL).await;

@@ -79,17 +79,25 @@ pub(crate) async fn ping_nodes(sentinel: Arc<Sentinel>) {
 /// This sentinel's heartbeat (fencing counts them) and its opinion of the primary.
 pub(crate) async fn publish_liveness(sentinel: &Sentinel) {
     let me = &sentinel.settings.id;
-    let (epoch, opinion) = {
+    let (epoch, record, opinion) = {
         let state = sentinel.lock();
+        let record = state
+            .topology
+            .as_ref()
+            .map(|(record, _)| (record.primary.clone(), record.epoch));
         (
             state.highest_epoch(),
+            record,
             state.opinion_of_primary(&sentinel.settings, now_ms()),
         )
     };
+    let (primary, record_epoch) = record.unzip();
     let heartbeat = SentinelHeartbeat {
         group: sentinel.settings.group.clone(),
         sentinel: me.clone(),
         epoch,
+        primary,
+        record_epoch: record_epoch.unwrap_or_default(),
     };
     let subject = sentinel.subjects.sentinel_heartbeat(me);
     if let Err(error) = sentinel.bus.publish(subject, &heartbeat).await {

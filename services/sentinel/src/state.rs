@@ -23,6 +23,50 @@ struct NodeView {
     health: Health,
     /// Heard from itself (not only named in the record or by its replicas).
     heard: bool,
+    /// A primary that came back without its data: it says so, or its history changed to
+    /// one that does not continue the one it had (it restarted before anyone noticed).
+    restarted: bool,
+}
+
+impl NodeView {
+    fn new(heartbeat: Heartbeat, now: Millis, heard: bool) -> NodeView {
+        NodeView {
+            heartbeat,
+            health: Health::new(now),
+            heard,
+            restarted: false,
+        }
+    }
+
+    /// Why this sentinel holds the node down, if it does. A primary that restarted empty
+    /// is down however alive it is: its replicas hold data it lost (Redis 7.2's
+    /// `master-reboot-down-after-period` in spirit, with no period).
+    fn down_reason(&self, now: Millis, down_after: Millis) -> Option<&'static str> {
+        if self.restarted {
+            return Some("restarted without its data (its replicas have it)");
+        }
+        self.health.down_reason(now, down_after)
+    }
+
+    fn sdown(&self, now: Millis, down_after: Millis) -> bool {
+        self.down_reason(now, down_after).is_some()
+    }
+
+    /// Takes a new heartbeat from the node itself.
+    fn heard_from(&mut self, heartbeat: Heartbeat, now: Millis) {
+        let before = &self.heartbeat;
+        let was_primary = self.heard && before.role == Role::Primary;
+        let new_history = heartbeat.repl_id != before.repl_id
+            && heartbeat
+                .continues
+                .as_ref()
+                .is_none_or(|c| c.repl_id != before.repl_id);
+        self.restarted = heartbeat.role == Role::Primary
+            && (heartbeat.restarted || (was_primary && new_history) || self.restarted);
+        self.heartbeat = heartbeat;
+        self.heard = true;
+        self.health.heartbeat(now);
+    }
 }
 
 pub struct State {
@@ -108,17 +152,11 @@ impl State {
         let view = self
             .nodes
             .entry(heartbeat.node.clone())
-            .or_insert_with(|| NodeView {
-                heartbeat: heartbeat.clone(),
-                health: Health::new(now),
-                heard: true,
-            });
+            .or_insert_with(|| NodeView::new(heartbeat.clone(), now, true));
         if view.heard && view.heartbeat.role == Role::Primary && heartbeat.role == Role::Replica {
             self.rejoined.push(heartbeat.node.clone());
         }
-        view.heartbeat = heartbeat;
-        view.heard = true;
-        view.health.heartbeat(now);
+        view.heard_from(heartbeat, now);
     }
 
     /// Nodes heard turning from primary into replica since the last call.
@@ -129,11 +167,7 @@ impl State {
     fn watch_unheard(&mut self, heartbeat: Heartbeat, now: Millis) {
         self.nodes
             .entry(heartbeat.node.clone())
-            .or_insert_with(|| NodeView {
-                heartbeat,
-                health: Health::new(now),
-                heard: false,
-            });
+            .or_insert_with(|| NodeView::new(heartbeat, now, false));
     }
 
     pub fn ping_ok(&mut self, node: &NodeId, now: Millis) {
@@ -229,7 +263,7 @@ impl State {
     fn down(&self, node: &NodeId, settings: &Settings, now: Millis) -> bool {
         self.nodes
             .get(node)
-            .is_none_or(|v| v.health.sdown(now, settings.down_after_ms))
+            .is_none_or(|v| v.sdown(now, settings.down_after_ms))
     }
 
     /// This sentinel's own judgement of the primary: (primary, subjectively down).
@@ -248,7 +282,7 @@ impl State {
     ) -> Vec<(NodeId, bool, Option<&'static str>)> {
         let mut changes = Vec::new();
         for (id, view) in &self.nodes {
-            let reason = view.health.down_reason(now, settings.down_after_ms);
+            let reason = view.down_reason(now, settings.down_after_ms);
             let up = reason.is_none();
             let before = self.judged_up.insert(id.clone(), up);
             // A node first judged up is news only once it was heard; one never heard and
@@ -351,7 +385,7 @@ impl State {
             .filter(|(id, _)| self.is_member(id))
             .map(|(id, v)| Replica {
                 node: id.clone(),
-                up: !v.health.sdown(now, settings.down_after_ms),
+                up: !v.sdown(now, settings.down_after_ms),
                 // An explicit choice overrides the preference (as Redis's FAILOVER TO does).
                 priority: if target == Some(id) {
                     1
@@ -366,15 +400,22 @@ impl State {
         // Redis Sentinel's rule: data older than ten down-after periods (plus the time the
         // primary has been down) is too old to promote.
         let max_disconnected = settings.down_after_ms * 10 + self.primary_down_for(old, now);
-        candidate::choose(&replicas, max_disconnected)
-            .map(|r| r.node.clone())
-            .ok_or_else(|| match target {
-                Some(t) => format!("{t} is not an up-to-date replica of {old} that is up"),
-                None => format!(
-                    "no replica of {old} is fit to promote (up, replica-priority above 0, \
+        if let Some(chosen) = candidate::choose(&replicas, max_disconnected) {
+            return Ok(chosen.node.clone());
+        }
+        // A primary that restarted empty, with no replica fit to take over, leads again in
+        // a newer epoch rather than leave the group without a writable primary.
+        let alive = |v: &NodeView| v.restarted && !v.health.sdown(now, settings.down_after_ms);
+        if target.is_none() && self.nodes.get(old).is_some_and(alive) {
+            return Ok(old.clone());
+        }
+        Err(match target {
+            Some(t) => format!("{t} is not an up-to-date replica of {old} that is up"),
+            None => format!(
+                "no replica of {old} is fit to promote (up, replica-priority above 0, \
                      link down less than {max_disconnected} ms)"
-                ),
-            })
+            ),
+        })
     }
 
     fn primary_down_for(&self, primary: &NodeId, now: Millis) -> Millis {
@@ -436,7 +477,7 @@ impl State {
             .values()
             .filter(|v| v.heard && !removed(&v.heartbeat.node))
         {
-            if view.health.sdown(now, settings.down_after_ms) {
+            if view.sdown(now, settings.down_after_ms) {
                 continue;
             }
             let fresh = member(&view.heartbeat);
@@ -503,7 +544,7 @@ impl State {
         let primary = &topology.primary;
         let mut corrections = Vec::new();
         for (id, view) in self.nodes.iter().filter(|(_, v)| v.heard) {
-            if view.health.sdown(now, settings.down_after_ms) {
+            if view.sdown(now, settings.down_after_ms) {
                 continue;
             }
             let beat = &view.heartbeat;
@@ -531,7 +572,7 @@ impl State {
                 az: v.heartbeat.az.clone(),
                 address: v.heartbeat.address.clone(),
                 offset: v.heartbeat.offset,
-                up: !v.health.sdown(now, settings.down_after_ms),
+                up: !v.sdown(now, settings.down_after_ms),
                 priority: v.heartbeat.priority,
                 link_up: v.heartbeat.link_up,
                 last_heard_ms: v.health.heartbeat_age(now),
@@ -569,6 +610,8 @@ fn placeholder(topology: &Topology, member: &Member) -> Heartbeat {
         link_up: false,
         link_down_ms: 0,
         priority: DEFAULT_PRIORITY,
+        continues: None,
+        restarted: false,
     }
 }
 

@@ -1,5 +1,5 @@
 use super::*;
-use rg_proto::{GroupId, Offset, ReplId};
+use rg_proto::{GroupId, Offset, Position, ReplId};
 
 fn id(name: &str) -> NodeId {
     NodeId::new(name).unwrap()
@@ -31,6 +31,8 @@ fn beat(node: &str, role: Role, primary: Option<&str>, offset: u64) -> Heartbeat
         link_up: true,
         link_down_ms: 0,
         priority: DEFAULT_PRIORITY,
+        continues: None,
+        restarted: false,
     }
 }
 
@@ -187,4 +189,63 @@ fn a_node_that_joins_is_added_to_the_record_as_a_replica() {
     let updated = state.updated_topology(&settings, 20).unwrap();
     assert!(updated.replicas.iter().any(|m| m.node == id("r3")));
     assert_eq!(updated.primary, id("p"));
+}
+
+#[test]
+fn a_primary_back_without_its_data_is_down_however_alive_it_is() {
+    let settings = settings();
+    let mut state = group(0);
+    let mut back = beat("p", Role::Primary, None, 0);
+    back.restarted = true;
+    hear(&mut state, back, 100);
+    assert_eq!(
+        state.opinion_of_primary(&settings, 100),
+        Some((id("p"), true))
+    );
+    assert_eq!(
+        state.choose_replica(&id("p"), None, &settings, 100),
+        Ok(id("r2")),
+        "the replica with the most data"
+    );
+}
+
+#[test]
+fn a_primary_whose_history_starts_afresh_restarted_unnoticed() {
+    let settings = settings();
+    let mut state = group(0);
+    let mut fresh = beat("p", Role::Primary, None, 3);
+    fresh.repl_id = ReplId::from_bytes([7; 20]);
+    hear(&mut state, fresh.clone(), 100);
+    assert_eq!(
+        state.opinion_of_primary(&settings, 100),
+        Some((id("p"), true))
+    );
+    // A history that continues the old one is a promotion, not a restart.
+    let mut state = group(0);
+    fresh.continues = Some(Position::new(ReplId::none(), Offset(100)));
+    hear(&mut state, fresh, 100);
+    assert_eq!(
+        state.opinion_of_primary(&settings, 100),
+        Some((id("p"), false))
+    );
+}
+
+#[test]
+fn a_restarted_primary_with_no_fit_replica_leads_again() {
+    let settings = settings();
+    let mut state = State::new(None);
+    state.store_ready = true;
+    hear(&mut state, beat("p", Role::Primary, None, 100), 0);
+    let first = state.first_topology(&settings, 0).unwrap();
+    state.topology_changed(first, 1, 0);
+    let mut back = beat("p", Role::Primary, None, 0);
+    back.restarted = true;
+    hear(&mut state, back, 100);
+    assert_eq!(
+        state.choose_replica(&id("p"), None, &settings, 100),
+        Ok(id("p"))
+    );
+    let (record, _) = state.topology.as_ref().unwrap();
+    let again = record.failed_over(&id("p"), Epoch(2)).unwrap();
+    assert_eq!((again.primary, again.epoch), (id("p"), Epoch(2)));
 }

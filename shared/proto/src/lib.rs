@@ -5,6 +5,7 @@
 //! - [`ids`]: newtypes for groups, nodes, epochs, replication ids and offsets.
 //! - [`subjects`]: every subject, built from a prefix and a group.
 //! - [`messages`]: heartbeats, the replication stream, resync and acks, sentinels' votes.
+//! - [`position`]: a history id with an offset, and PSYNC2's rule for comparing them.
 //! - [`topology`]: the record of each group's primary and members, kept in a key/value bucket.
 //! - [`events`]: the public JSON event stream.
 //! - [`registry`]: what operators declared for each group (rgctl).
@@ -14,6 +15,7 @@
 pub mod events;
 pub mod ids;
 pub mod messages;
+pub mod position;
 pub mod registry;
 pub mod subjects;
 pub mod topology;
@@ -22,6 +24,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use thiserror::Error;
 
 pub use ids::{Epoch, GroupId, NodeId, Offset, ReplId};
+pub use position::{Lineage, Position};
 pub use subjects::Subjects;
 
 #[derive(Debug, Error)]

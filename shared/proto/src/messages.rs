@@ -6,6 +6,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{Epoch, GroupId, NodeId, Offset, ReplId};
+use crate::position::Position;
 
 /// The largest payload rgroup puts in one message, under NATS's default 1 MB max_payload
 /// with room for the envelope.
@@ -44,6 +45,22 @@ pub struct Heartbeat {
     /// `replica-priority`: lower is promoted first, 0 never.
     #[serde(default = "default_priority")]
     pub priority: u32,
+    /// For a primary, the history its own continues and up to where (PSYNC2's
+    /// `master_replid2` and second offset): what lets others tell a promotion, whose
+    /// history goes on, from a restart, whose history starts afresh.
+    #[serde(default)]
+    pub continues: Option<Position>,
+    /// A primary that came back without its data while the group's record still named it:
+    /// the sentinels treat it as down, whatever its liveness says, and promote a replica
+    /// that has the data (or, when none is fit, this node again in a newer epoch).
+    #[serde(default)]
+    pub restarted: bool,
+}
+
+impl Heartbeat {
+    pub fn position(&self) -> Position {
+        Position::new(self.repl_id.clone(), self.offset)
+    }
 }
 
 /// Redis's default `replica-priority`.
@@ -101,6 +118,11 @@ pub enum SyncReply {
         offset: Offset,
         transfer: u64,
         chunks: u32,
+        /// The history the primary's own continues, and up to where: a replica refuses to
+        /// throw its data away for a history that neither is nor continues its own and is
+        /// behind it (a primary that restarted empty).
+        #[serde(default)]
+        continues: Option<Position>,
     },
     Chunk {
         transfer: u64,
@@ -122,12 +144,27 @@ pub struct Ack {
     pub offset: Offset,
 }
 
+impl Ack {
+    pub fn position(&self) -> Position {
+        Position::new(self.repl_id.clone(), self.offset)
+    }
+}
+
 /// Published by every sentinel every heartbeat interval for each group it watches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SentinelHeartbeat {
     pub group: GroupId,
     pub sentinel: NodeId,
+    /// The highest epoch this sentinel has seen (votes included).
     pub epoch: Epoch,
+    /// The topology record's primary and epoch, as this sentinel last read them: a primary
+    /// that hears of a newer epoch whose primary is another node stops taking writes at
+    /// once, before any re-point reaches it. (Not `epoch`: an election that failed raises
+    /// that without replacing anyone.)
+    #[serde(default)]
+    pub primary: Option<NodeId>,
+    #[serde(default)]
+    pub record_epoch: Epoch,
 }
 
 /// A sentinel's own judgement of a node, on `rg.<group>.sentinel.opinion.<sentinel>`.
@@ -286,6 +323,7 @@ mod tests {
             offset: Offset(9),
             transfer: 7,
             chunks: 2,
+            continues: Some(Position::new(ReplId::none(), Offset(4))),
         };
         assert_eq!(
             decode::<SyncReply>(&encode(&reply).unwrap()).unwrap(),

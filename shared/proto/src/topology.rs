@@ -51,7 +51,9 @@ impl Topology {
     /// The record after `new` replaced the primary in `epoch`: every other member, the old
     /// primary included, is a replica of it.
     pub fn failed_over(&self, new: &NodeId, epoch: Epoch) -> Option<Topology> {
-        let promoted = self.replicas.iter().find(|m| m.node == *new)?.clone();
+        // The primary itself may be chosen again, in a newer epoch (it restarted and no
+        // replica was fit to take over).
+        let promoted = self.members().find(|m| m.node == *new)?.clone();
         let mut replicas: Vec<Member> =
             self.members().filter(|m| m.node != *new).cloned().collect();
         replicas.sort_by(|a, b| a.node.cmp(&b.node));

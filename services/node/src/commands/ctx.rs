@@ -36,8 +36,8 @@ pub struct Session {
     pub channels: HashSet<Bytes>,
     pub patterns: HashSet<Bytes>,
     pub push: mpsc::Sender<PushMessage>,
-    /// The replication offset just after this client's last write, for WAIT.
-    pub write_offset: rg_proto::Offset,
+    /// The replication position just after this client's last write, for WAIT.
+    pub write_position: Option<rg_proto::Position>,
 }
 
 impl Session {
@@ -52,7 +52,7 @@ impl Session {
             channels: HashSet::new(),
             patterns: HashSet::new(),
             push,
-            write_offset: rg_proto::Offset(0),
+            write_position: None,
         }
     }
 
@@ -79,7 +79,7 @@ pub enum Response {
     /// WAIT: answer once `needed` replicas have acknowledged `target`, or at `deadline`
     /// (None: no limit) with how many have.
     WaitAcks {
-        target: rg_proto::Offset,
+        target: rg_proto::Position,
         needed: usize,
         deadline: Option<Millis>,
     },

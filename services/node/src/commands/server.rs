@@ -183,6 +183,12 @@ fn config_set(ctx: &mut Ctx, pairs: &[Bytes]) -> Result<Reply, CmdError> {
 }
 
 pub fn info(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
+    // As ROLE: a router asks `INFO replication` right after a client's writes, and the
+    // position it reads must cover them. (Inside EXEC the transaction's records are
+    // still being wrapped; they enter the stream at its end.)
+    if !ctx.in_exec {
+        crate::engine::replication::capture(ctx.engine);
+    }
     Ok(Reply::Text(info::render(ctx.engine, &args[1..], ctx.now)))
 }
 
@@ -274,7 +280,9 @@ pub fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
 pub fn role(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
     // Writes earlier in this batch count: a router reads this offset right after a
     // client's writes, to know when a replica has them (read-your-writes).
-    crate::engine::replication::capture(ctx.engine);
+    if !ctx.in_exec {
+        crate::engine::replication::capture(ctx.engine);
+    }
     let repl = &ctx.engine.repl;
     let offset = Reply::Int(repl.offset.0 as i64);
     match &repl.role {
@@ -372,10 +380,13 @@ pub fn wait(ctx: &mut Ctx, args: &[Bytes]) -> Result<Response, CmdError> {
     // the target covers them. As in Redis, the target is this connection's last write,
     // not every write so far (the router answers WAIT itself, from the replicas' acks).
     if crate::engine::replication::capture(ctx.engine) {
-        ctx.session.write_offset = ctx.engine.repl.offset;
+        ctx.session.write_position = Some(ctx.engine.repl.position());
     }
-    let target = ctx.session.write_offset;
-    let acked = ctx.engine.repl.replicas_at(target);
+    // No write yet: every replica of the current history counts, as offset 0 in Redis.
+    let target = ctx.session.write_position.clone().unwrap_or_else(|| {
+        rg_proto::Position::new(ctx.engine.repl.repl_id.clone(), rg_proto::Offset(0))
+    });
+    let acked = ctx.engine.repl.replicas_at(&target);
     let needed = usize::try_from(needed).unwrap_or(0);
     if acked >= needed || ctx.in_exec {
         return Ok(Reply::Int(acked as i64).into());

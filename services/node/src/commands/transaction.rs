@@ -65,7 +65,9 @@ fn run_queued(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
         // Blocking commands do not block inside EXEC, and SHUTDOWN cannot be queued.
         Response::Block { .. } | Response::Shutdown => Reply::NilArray,
         // WAIT inside a transaction answers at once, as Redis does.
-        Response::WaitAcks { target, .. } => Reply::Int(ctx.engine.repl.replicas_at(target) as i64),
+        Response::WaitAcks { target, .. } => {
+            Reply::Int(ctx.engine.repl.replicas_at(&target) as i64)
+        }
     }
 }
 

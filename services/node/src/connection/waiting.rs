@@ -51,7 +51,7 @@ impl Connection {
     /// deadline passes.
     pub(super) async fn wait_acks(
         &mut self,
-        target: rg_proto::Offset,
+        target: rg_proto::Position,
         needed: usize,
         deadline: Option<Millis>,
     ) -> Option<Close> {
@@ -64,7 +64,7 @@ impl Connection {
             let notified = shared.ack_notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let acked = shared.engine.lock().repl.replicas_at(target);
+            let acked = shared.engine.lock().repl.replicas_at(&target);
             if acked >= needed {
                 break acked;
             }
@@ -83,12 +83,17 @@ impl Connection {
     /// `sync-timeout-ms` each write's reply becomes an error, never a silent success.
     pub(super) async fn await_sync_replicas(&mut self) {
         let shared = self.shared.clone();
+        let Some(target) = self.session.write_position.clone() else {
+            self.unacked.clear();
+            return;
+        };
+        let needed = self.sync_replicas;
         let acked = async {
             loop {
                 let notified = shared.ack_notify.notified();
                 tokio::pin!(notified);
                 notified.as_mut().enable();
-                if shared.engine.lock().repl.replicas_at(self.sync_target) >= self.sync_replicas {
+                if shared.engine.lock().repl.replicas_at(&target) >= needed {
                     return;
                 }
                 notified.await;

@@ -4,72 +4,8 @@
 //! `crate::replication` moves these bytes over the bus.
 
 mod backlog;
+mod fence;
 pub mod snapshot;
-#[cfg(test)]
-mod fence_tests {
-    use super::*;
-
-    #[test]
-    fn a_primary_needs_a_fresh_majority_of_its_sentinels() {
-        let ids: Vec<NodeId> = ["s1", "s2", "s3"]
-            .iter()
-            .map(|s| NodeId::new(*s).unwrap())
-            .collect();
-        let mut fence = Fence {
-            sentinels: ids.clone(),
-            timeout: 500,
-            last_seen: BTreeMap::new(),
-            since: 1000,
-            newest_epoch: Epoch(0),
-            paused_until: 0,
-        };
-        assert!(!fence.fenced(1400), "grace period after start");
-        assert!(fence.fenced(1600));
-        fence.last_seen.insert(ids[0].clone(), 1600);
-        assert!(fence.fenced(1600), "one of three is not a majority");
-        fence.last_seen.insert(ids[1].clone(), 1600);
-        assert!(!fence.fenced(1700));
-        assert!(fence.fenced(2200), "their heartbeats went stale");
-        fence.timeout = 0;
-        assert!(!fence.fenced(9999), "0 turns fencing off");
-    }
-
-    #[test]
-    fn a_primary_behind_the_sentinels_epoch_refuses_writes() {
-        let mut repl = ReplState::new(1024 * 1024);
-        assert!(repl.write_refusal(0).is_none());
-        // Sentinels moved on to epoch 2 while this primary was paused.
-        repl.fence.newest_epoch = Epoch(2);
-        assert!(repl.write_refusal(0).unwrap().contains("fenced"));
-        // Promoted (or re-pointed) in that epoch, it is current again.
-        repl.epoch = Epoch(2);
-        assert!(repl.write_refusal(0).is_none());
-    }
-
-    #[test]
-    fn a_planned_failover_pauses_writes_for_a_bounded_time() {
-        let mut repl = ReplState::new(1024 * 1024);
-        repl.fence.paused_until = 500;
-        assert!(repl.write_refusal(499).unwrap().contains("handing over"));
-        assert!(repl.write_refusal(500).is_none());
-    }
-
-    #[test]
-    fn a_replica_counts_how_long_its_link_has_been_down() {
-        let mut repl = ReplState::new(1024 * 1024);
-        assert_eq!(repl.link_down_for(1000), 0, "a primary has no link");
-        repl.follow(NodeId::new("p").unwrap(), 1000);
-        assert_eq!(repl.link_down_for(1500), 500);
-        repl.set_link(true, 1600);
-        assert_eq!(repl.link_down_for(5000), 0);
-        repl.set_link(false, 6000);
-        assert_eq!(repl.link_down_for(6250), 250);
-        // Re-pointed while down: the older start stands.
-        repl.follow(NodeId::new("q").unwrap(), 7000);
-        assert_eq!(repl.link_down_for(7000), 1000);
-    }
-}
-
 #[cfg(test)]
 #[path = "replication/snapshot_tests.rs"]
 mod snapshot_tests;
@@ -78,9 +14,10 @@ use std::collections::BTreeMap;
 
 use bytes::{Bytes, BytesMut};
 use rand::RngCore;
-use rg_proto::{Epoch, NodeId, Offset, ReplId};
+use rg_proto::{Epoch, NodeId, Offset, Position, ReplId};
 
 pub use self::backlog::Backlog;
+pub use self::fence::{Fence, Refusal};
 use super::keyspace::Millis;
 use super::{Engine, Record};
 
@@ -143,44 +80,6 @@ pub struct ReplState {
     pub fence: Fence,
 }
 
-/// Fencing: a primary that cannot see a majority of its sentinel set for `timeout` stops
-/// accepting writes, so a primary cut off from the bus cannot keep taking writes that the
-/// primary elected on the other side will never have.
-#[derive(Debug, Clone, Default)]
-pub struct Fence {
-    /// The configured sentinel set; empty means fencing is off.
-    pub sentinels: Vec<NodeId>,
-    /// 0 turns fencing off (trading safety for availability).
-    pub timeout: Millis,
-    /// When each sentinel was last heard from.
-    pub last_seen: BTreeMap<NodeId, Millis>,
-    /// Counted from here when a sentinel has not been heard from yet.
-    pub since: Millis,
-    /// The newest epoch the sentinels' heartbeats carry: a primary below it has been
-    /// replaced (it was paused or cut off during a failover) and must not take writes.
-    pub newest_epoch: Epoch,
-    /// Writes are refused until then: a planned failover is handing over to a replica.
-    pub paused_until: Millis,
-}
-
-impl Fence {
-    /// True when writes must be refused at `now`.
-    pub fn fenced(&self, now: Millis) -> bool {
-        if self.sentinels.is_empty() || self.timeout == 0 {
-            return false;
-        }
-        let seen = self
-            .sentinels
-            .iter()
-            .filter(|s| {
-                let last = self.last_seen.get(*s).copied().unwrap_or(self.since);
-                now.saturating_sub(last) <= self.timeout
-            })
-            .count();
-        seen * 2 <= self.sentinels.len()
-    }
-}
-
 impl ReplState {
     pub fn new(backlog_size: usize) -> Self {
         ReplState {
@@ -216,6 +115,7 @@ impl ReplState {
     /// continue with a partial resync (REPLICAOF NO ONE, promote).
     pub fn promote(&mut self) {
         self.fence.paused_until = 0;
+        self.fence.restarted = false;
         if !self.is_replica() {
             return;
         }
@@ -240,6 +140,7 @@ impl ReplState {
             primary,
             link_up: false,
         };
+        self.fence.restarted = false;
         self.replicas.clear();
         self.generation += 1;
     }
@@ -321,37 +222,59 @@ impl ReplState {
         }
     }
 
-    /// A primary cut off from the sentinels, or behind their epoch.
-    pub fn is_fenced(&self, now: Millis) -> bool {
-        !self.is_replica() && (self.fence.fenced(now) || self.fence.newest_epoch > self.epoch)
-    }
-
-    /// Why writes are refused at `now` on this primary, if they are: fenced off the bus,
-    /// replaced in a newer epoch, or paused for a planned failover.
-    pub fn write_refusal(&self, now: Millis) -> Option<&'static str> {
+    /// Why this primary refuses writes at `now`, if it does (see [`Fence`]).
+    pub fn refusal(&self, now: Millis) -> Option<Refusal> {
         if self.is_replica() {
             return None;
         }
-        if self.is_fenced(now) {
-            return Some(
-                "READONLY You can't write against a fenced primary: it cannot see a majority \
-                 of the sentinels, so another primary may have been elected",
-            );
-        }
-        if now < self.fence.paused_until {
-            return Some(
-                "READONLY You can't write against a primary that is handing over to a \
-                 replica (planned failover); retry on the new primary",
-            );
-        }
-        None
+        self.fence.refusal(self.epoch, now)
     }
 
-    /// Replicas whose last ack covers `offset`.
-    pub fn replicas_at(&self, offset: Offset) -> usize {
+    pub fn is_fenced(&self, now: Millis) -> bool {
+        self.refusal(now).is_some_and(|r| r != Refusal::Paused)
+    }
+
+    /// The error a write gets at `now` on this primary, if it is refused.
+    pub fn write_refusal(&self, now: Millis) -> Option<&'static str> {
+        self.refusal(now).map(Refusal::message)
+    }
+
+    /// Word that `primary` leads the group in `epoch` (a sentinel's heartbeat, a peer's).
+    /// Another node in a newer epoch fences this one at once; this node itself, named
+    /// primary in a newer epoch while it is one, takes that epoch.
+    pub fn heard_of_primary(&mut self, epoch: Epoch, primary: &NodeId, me: &NodeId) {
+        if epoch <= self.epoch {
+            return;
+        }
+        if primary != me {
+            self.fence.heard_of(epoch, primary);
+        } else if !self.is_replica() && !self.fence.restarted {
+            self.epoch = epoch;
+        }
+    }
+
+    /// This node's current position: its history and offset.
+    pub fn position(&self) -> Position {
+        Position::new(self.repl_id.clone(), self.offset)
+    }
+
+    /// Whether this node's current history holds `target`: its own, or the one it
+    /// continues, up to the switch.
+    pub fn continues(&self) -> Option<Position> {
+        self.second_offset
+            .map(|end| Position::new(self.repl_id2.clone(), end))
+    }
+
+    /// Replicas whose last ack holds `target`. Acks are kept only in this node's current
+    /// history, so a target in another history counts only up to where this one continues
+    /// it, and a target from before a full resync or a restart counts nobody.
+    pub fn replicas_at(&self, target: &Position) -> usize {
+        let continued = self.continues();
         self.replicas
             .values()
-            .filter(|r| r.offset >= offset)
+            .filter(|r| {
+                Position::new(self.repl_id.clone(), r.offset).covers(continued.as_ref(), target)
+            })
             .count()
     }
 }
@@ -391,5 +314,76 @@ pub fn write_command(out: &mut BytesMut, parts: &[&[u8]]) {
     rg_resp::encode::array_len(out, parts.len());
     for part in parts {
         rg_resp::encode::bulk(out, part);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replica_counts_how_long_its_link_has_been_down() {
+        let mut repl = ReplState::new(1024 * 1024);
+        assert_eq!(repl.link_down_for(1000), 0, "a primary has no link");
+        repl.follow(NodeId::new("p").unwrap(), 1000);
+        assert_eq!(repl.link_down_for(1500), 500);
+        repl.set_link(true, 1600);
+        assert_eq!(repl.link_down_for(5000), 0);
+        repl.set_link(false, 6000);
+        assert_eq!(repl.link_down_for(6250), 250);
+        // Re-pointed while down: the older start stands.
+        repl.follow(NodeId::new("q").unwrap(), 7000);
+        assert_eq!(repl.link_down_for(7000), 1000);
+    }
+
+    fn acked(repl: &mut ReplState, node: &str, offset: u64) {
+        let state = ReplicaState {
+            offset: Offset(offset),
+            last_ack: 0,
+            address: String::new(),
+        };
+        repl.replicas.insert(NodeId::new(node).unwrap(), state);
+    }
+
+    #[test]
+    fn wait_counts_acks_only_in_the_targets_history() {
+        let mut repl = ReplState::new(1024 * 1024);
+        repl.offset = Offset(100);
+        let before = repl.position();
+        acked(&mut repl, "r1", 100);
+        assert_eq!(repl.replicas_at(&before), 1);
+        // Demoted, then promoted again: the new history continues the old one up to 100.
+        repl.follow(NodeId::new("p").unwrap(), 0);
+        repl.offset = Offset(150);
+        repl.promote();
+        acked(&mut repl, "r1", 400);
+        assert_eq!(repl.replicas_at(&before), 1);
+        let lost = Position::new(before.repl_id.clone(), Offset(160));
+        assert_eq!(
+            repl.replicas_at(&lost),
+            0,
+            "bytes past the switch are not ours"
+        );
+        // A full resync started a history of its own: nothing from before counts.
+        repl.reset_history(ReplId::from_bytes([9; 20]), Offset(5000));
+        assert_eq!(repl.replicas_at(&before), 0);
+    }
+
+    #[test]
+    fn a_primary_told_of_a_newer_primary_refuses_writes_at_once() {
+        let me = NodeId::new("n1").unwrap();
+        let mut repl = ReplState::new(1024 * 1024);
+        repl.epoch = Epoch(2);
+        repl.heard_of_primary(Epoch(2), &NodeId::new("n2").unwrap(), &me);
+        assert!(repl.write_refusal(0).is_none(), "same epoch: nothing new");
+        repl.heard_of_primary(Epoch(3), &me, &me);
+        assert_eq!(repl.epoch, Epoch(3), "named again in a newer epoch");
+        repl.heard_of_primary(Epoch(4), &NodeId::new("n2").unwrap(), &me);
+        assert!(repl.write_refusal(0).unwrap().contains("newer epoch"));
+        repl.epoch = Epoch(4);
+        assert!(
+            repl.write_refusal(0).is_none(),
+            "a control request of epoch 4"
+        );
     }
 }

@@ -41,10 +41,11 @@ fn handle(link: &Link, request: ControlRequest) -> ControlReply {
     } else if matches!(&request.command, ControlCommand::ReplicateOf { primary } if *primary == link.config.node)
     {
         Some("a node cannot replicate itself".to_string())
-    } else if request.epoch < repl.epoch {
+    } else if request.epoch < repl.fence.newest(repl.epoch) {
         Some(format!(
-            "epoch {} is older than this node's {}",
-            request.epoch.0, repl.epoch.0
+            "epoch {} is older than the newest this node knows, {}",
+            request.epoch.0,
+            repl.fence.newest(repl.epoch).0
         ))
     } else {
         None

@@ -60,6 +60,10 @@ fn current(link: &Link) -> Heartbeat {
         link_up,
         link_down_ms: repl.link_down_for(now),
         priority: engine.settings.replica_priority,
+        continues: (role == WireRole::Primary)
+            .then(|| repl.continues())
+            .flatten(),
+        restarted: repl.fence.restarted,
     }
 }
 
@@ -82,7 +86,11 @@ async fn learn_peers(link: Arc<Link>) {
         let mut engine = link.shared.engine.lock();
         let repl = &mut engine.repl;
         if matches!(&repl.role, Role::Replica { primary, .. } if *primary == heartbeat.node) {
-            repl.primary_position = Some((heartbeat.repl_id, heartbeat.offset));
+            repl.primary_position = Some((heartbeat.repl_id.clone(), heartbeat.offset));
+        }
+        // A peer that leads in a newer epoch was promoted: this node is not the primary.
+        if heartbeat.role == WireRole::Primary {
+            repl.heard_of_primary(heartbeat.epoch, &heartbeat.node, &link.config.node);
         }
         repl.peers.insert(heartbeat.node, heartbeat.address);
     }
@@ -108,8 +116,11 @@ pub(super) async fn watch_sentinels(link: Arc<Link>) {
             continue;
         }
         let mut engine = link.shared.engine.lock();
-        let fence = &mut engine.repl.fence;
-        fence
+        let repl = &mut engine.repl;
+        if let Some(primary) = &heartbeat.primary {
+            repl.heard_of_primary(heartbeat.record_epoch, primary, &link.config.node);
+        }
+        repl.fence
             .last_seen
             .insert(heartbeat.sentinel, crate::server::now_ms());
     }

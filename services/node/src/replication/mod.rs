@@ -71,10 +71,8 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
         repl.fence = crate::engine::replication::Fence {
             sentinels: config.sentinels.clone(),
             timeout: config.fence_timeout_ms,
-            last_seen: Default::default(),
             since: crate::server::now_ms(),
-            newest_epoch: Default::default(),
-            paused_until: 0,
+            ..Default::default()
         };
     }
     tokio::spawn(async move {

@@ -137,6 +137,9 @@ fn resume(
     if engine.repl.role != Role::Primary {
         return refused("not a primary");
     }
+    if engine.repl.fence.restarted {
+        return refused("this primary restarted without its data; waiting for the sentinels");
+    }
     crate::engine::replication::capture(&mut engine);
     link.shared.repl_notify.notify_one();
     let repl = &engine.repl;
@@ -174,6 +177,7 @@ fn resume(
         offset: engine.repl.offset,
         transfer: id,
         chunks: 0,
+        continues: engine.repl.continues(),
     }
 }
 

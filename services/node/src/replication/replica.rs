@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use rg_proto::messages::{Ack, ReplBatch, SyncReply, SyncRequest, MAX_PAYLOAD};
-use rg_proto::{NodeId, Offset, ReplId};
+use rg_proto::{NodeId, Offset, Position, ReplId};
 use rg_resp::RequestDecoder;
 use tokio::sync::mpsc;
 
@@ -166,11 +166,42 @@ async fn resync(link: &Link, primary: &NodeId, applier: &mut Applier) -> Result<
                 offset,
                 transfer,
                 chunks,
-            } => return full_sync(link, primary, applier, repl_id, offset, transfer, chunks).await,
+                continues,
+            } => {
+                let offered = Position::new(repl_id, offset);
+                if let Some(refusal) = unsafe_full_sync(link, &offered, continues.as_ref()) {
+                    return Err(refusal);
+                }
+                let Position { repl_id, offset } = offered;
+                return full_sync(link, primary, applier, repl_id, offset, transfer, chunks).await;
+            }
             SyncReply::Refused { reason } => return Err(reason),
             SyncReply::Chunk { .. } => return Err("unexpected chunk".into()),
         }
     }
+}
+
+/// Why this replica must not replace its data with the full sync offered, if it must not:
+/// the offered history neither is nor continues this replica's own and is behind it, as a
+/// primary that restarted empty would offer. The sentinels then promote a replica that has
+/// the data; until then this one keeps what it holds.
+fn unsafe_full_sync(
+    link: &Link,
+    offered: &Position,
+    continues: Option<&Position>,
+) -> Option<String> {
+    let engine = link.shared.engine.lock();
+    let mine = engine.repl.position();
+    let related = offered.repl_id == mine.repl_id
+        || continues.is_some_and(|previous| previous.repl_id == mine.repl_id);
+    if related || offered.offset >= mine.offset {
+        return None;
+    }
+    Some(format!(
+        "refusing a full sync that would throw away data: the primary's history {} at {} is \
+         new and behind this replica's {} at {}",
+        offered.repl_id, offered.offset, mine.repl_id, mine.offset
+    ))
 }
 
 fn position(link: &Link) -> (ReplId, Offset) {

@@ -1,0 +1,180 @@
+//! Fencing: when a primary must refuse writes because the writes would be thrown away.
+//!
+//! - cut off from the bus: it has not seen a majority of its sentinel set for `timeout`;
+//! - replaced: it heard (from a sentinel or a peer) of a newer epoch whose primary is
+//!   another node; only a control request of that epoch or a newer one lifts it;
+//! - restarted without its data while the group's record still names it: its replicas hold
+//!   what it lost, so it waits for the sentinels to promote one of them (or itself again);
+//! - paused for a planned failover.
+
+use std::collections::BTreeMap;
+
+use rg_proto::{Epoch, NodeId};
+
+use crate::engine::keyspace::Millis;
+
+#[derive(Debug, Clone, Default)]
+pub struct Fence {
+    /// The configured sentinel set; empty means fencing off the bus is off.
+    pub sentinels: Vec<NodeId>,
+    /// 0 turns fencing off the bus off (trading safety for availability).
+    pub timeout: Millis,
+    /// When each sentinel was last heard from.
+    pub last_seen: BTreeMap<NodeId, Millis>,
+    /// Counted from here when a sentinel has not been heard from yet.
+    pub since: Millis,
+    /// The newest epoch heard of whose primary is another node.
+    pub superseded: Option<(Epoch, NodeId)>,
+    /// Started empty while the record named this node primary: writes wait for the
+    /// sentinels to promote it again or to re-point it.
+    pub restarted: bool,
+    /// Writes are refused until then: a planned failover is handing over to a replica.
+    pub paused_until: Millis,
+}
+
+/// Why a primary refuses writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    OffTheBus,
+    Superseded,
+    Restarted,
+    Paused,
+}
+
+impl Refusal {
+    /// The error a client gets: READONLY, which clients take as "not the primary any more".
+    pub fn message(self) -> &'static str {
+        match self {
+            Refusal::OffTheBus => {
+                "READONLY You can't write against a fenced primary: it cannot see a majority \
+                 of the sentinels, so another primary may have been elected"
+            }
+            Refusal::Superseded => {
+                "READONLY You can't write against a fenced primary: the group moved to a \
+                 newer epoch with another primary"
+            }
+            Refusal::Restarted => {
+                "READONLY You can't write against a primary that restarted without its data: \
+                 the sentinels are handing over to a replica that has it"
+            }
+            Refusal::Paused => {
+                "READONLY You can't write against a primary that is handing over to a \
+                 replica (planned failover); retry on the new primary"
+            }
+        }
+    }
+}
+
+impl Fence {
+    /// True when the sentinels have been out of sight too long at `now`.
+    pub fn off_the_bus(&self, now: Millis) -> bool {
+        if self.sentinels.is_empty() || self.timeout == 0 {
+            return false;
+        }
+        let seen = self
+            .sentinels
+            .iter()
+            .filter(|s| {
+                let last = self.last_seen.get(*s).copied().unwrap_or(self.since);
+                now.saturating_sub(last) <= self.timeout
+            })
+            .count();
+        seen * 2 <= self.sentinels.len()
+    }
+
+    /// Why a primary in `epoch` refuses writes at `now`, if it does: the fences that mean
+    /// "another primary may exist" first.
+    pub fn refusal(&self, epoch: Epoch, now: Millis) -> Option<Refusal> {
+        if self.superseded.as_ref().is_some_and(|(e, _)| *e > epoch) {
+            return Some(Refusal::Superseded);
+        }
+        if self.off_the_bus(now) {
+            return Some(Refusal::OffTheBus);
+        }
+        if self.restarted {
+            return Some(Refusal::Restarted);
+        }
+        (now < self.paused_until).then_some(Refusal::Paused)
+    }
+
+    /// The newest epoch this node knows of, from any source.
+    pub fn newest(&self, epoch: Epoch) -> Epoch {
+        self.superseded
+            .as_ref()
+            .map_or(epoch, |(e, _)| epoch.max(*e))
+    }
+
+    /// Word that `primary` leads the group in `epoch`; kept when it is the newest such word
+    /// about another node. Never lowered, so only a control request of that epoch or a newer
+    /// one (which raises the node's own) lifts it.
+    pub fn heard_of(&mut self, epoch: Epoch, primary: &NodeId) {
+        if self.superseded.as_ref().is_none_or(|(e, _)| epoch > *e) {
+            self.superseded = Some((epoch, primary.clone()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: &str) -> NodeId {
+        NodeId::new(name).unwrap()
+    }
+
+    #[test]
+    fn a_primary_needs_a_fresh_majority_of_its_sentinels() {
+        let ids: Vec<NodeId> = ["s1", "s2", "s3"].into_iter().map(node).collect();
+        let mut fence = Fence {
+            sentinels: ids.clone(),
+            timeout: 500,
+            since: 1000,
+            ..Fence::default()
+        };
+        assert!(!fence.off_the_bus(1400), "grace period after start");
+        assert!(fence.off_the_bus(1600));
+        fence.last_seen.insert(ids[0].clone(), 1600);
+        assert!(fence.off_the_bus(1600), "one of three is not a majority");
+        fence.last_seen.insert(ids[1].clone(), 1600);
+        assert!(!fence.off_the_bus(1700));
+        assert!(fence.off_the_bus(2200), "their heartbeats went stale");
+        fence.timeout = 0;
+        assert!(!fence.off_the_bus(9999), "0 turns fencing off");
+    }
+
+    #[test]
+    fn word_of_a_newer_primary_fences_until_a_newer_epoch_reaches_this_node() {
+        let mut fence = Fence::default();
+        assert_eq!(fence.refusal(Epoch(3), 0), None);
+        fence.heard_of(Epoch(4), &node("n2"));
+        assert_eq!(fence.refusal(Epoch(3), 0), Some(Refusal::Superseded));
+        // Older or equal word never lifts it.
+        fence.heard_of(Epoch(2), &node("n3"));
+        fence.heard_of(Epoch(4), &node("n3"));
+        assert_eq!(fence.superseded, Some((Epoch(4), node("n2"))));
+        assert_eq!(fence.newest(Epoch(3)), Epoch(4));
+        // Promoted again in epoch 5 (a control request raised the node's epoch).
+        assert_eq!(fence.refusal(Epoch(5), 0), None);
+    }
+
+    #[test]
+    fn a_restarted_primary_waits_for_the_sentinels() {
+        let mut fence = Fence {
+            restarted: true,
+            ..Fence::default()
+        };
+        assert_eq!(fence.refusal(Epoch(8), 0), Some(Refusal::Restarted));
+        fence.restarted = false;
+        assert_eq!(fence.refusal(Epoch(8), 0), None);
+    }
+
+    #[test]
+    fn a_planned_failover_pauses_writes_for_a_bounded_time() {
+        let fence = Fence {
+            paused_until: 500,
+            ..Fence::default()
+        };
+        assert_eq!(fence.refusal(Epoch(0), 499), Some(Refusal::Paused));
+        assert_eq!(fence.refusal(Epoch(0), 500), None);
+    }
+}
