@@ -65,6 +65,8 @@ pub struct NodeConfig {
     pub min_replicas_to_write: u32,
     /// Seconds within which a replica's ack counts for `min-replicas-to-write`.
     pub min_replicas_max_lag: u32,
+    /// The same in milliseconds when not 0 (it then wins).
+    pub min_replicas_max_lag_ms: u64,
     /// A primary answers a write only once this many replicas hold it (0: asynchronous).
     pub sync_replicas: u32,
     /// Milliseconds a write waits for `sync-replicas` acks before an error answers it.
@@ -108,6 +110,7 @@ impl Default for NodeConfig {
             fence_timeout_ms: 1000,
             min_replicas_to_write: 0,
             min_replicas_max_lag: 10,
+            min_replicas_max_lag_ms: 0,
             sync_replicas: 0,
             sync_timeout_ms: 1000,
             replica_priority: settings.replica_priority,
@@ -212,6 +215,9 @@ pub struct Flags {
     pub min_replicas_max_lag: Option<u32>,
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_replicas_max_lag_ms: Option<u64>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_replicas: Option<u32>,
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -257,6 +263,10 @@ impl NodeConfig {
             (
                 "min-replicas-max-lag",
                 self.min_replicas_max_lag.to_string(),
+            ),
+            (
+                "min-replicas-max-lag-ms",
+                self.min_replicas_max_lag_ms.to_string(),
             ),
             ("sync-replicas", self.sync_replicas.to_string()),
             ("sync-timeout-ms", self.sync_timeout_ms.to_string()),

@@ -1,5 +1,7 @@
 //! The last vote, kept on disk so that a restarted sentinel never votes twice in one epoch:
-//! written and synced before the vote is sent.
+//! written to a temporary file, synced, renamed over the old one, and the directory synced
+//! too (a rename lives in the directory: without that sync a power cut can undo it), all
+//! before the vote is sent.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,6 +33,33 @@ impl VoteStore {
         let mut file = std::fs::File::create(&temporary)?;
         writeln!(file, "{} {candidate}", epoch.0)?;
         file.sync_all()?;
-        std::fs::rename(&temporary, &self.path)
+        std::fs::rename(&temporary, &self.path)?;
+        let dir = match self.path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        std::fs::File::open(dir)?.sync_all()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_vote_replaces_the_last_and_survives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sentinel, group) = (NodeId::new("s1").unwrap(), GroupId::new("g").unwrap());
+        let store = VoteStore::new(dir.path(), &sentinel, &group);
+        assert_eq!(store.load(), None);
+        store.save(Epoch(3), &NodeId::new("s2").unwrap()).unwrap();
+        store.save(Epoch(4), &NodeId::new("s3").unwrap()).unwrap();
+        let restarted = VoteStore::new(dir.path(), &sentinel, &group);
+        assert_eq!(
+            restarted.load(),
+            Some((Epoch(4), NodeId::new("s3").unwrap()))
+        );
+        let files = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(files, 1, "no temporary file left behind");
     }
 }

@@ -24,6 +24,7 @@ pub const LIVE_PARAMETERS: &[&str] = &[
     "lfu-decay-time",
     "min-replicas-to-write",
     "min-replicas-max-lag",
+    "min-replicas-max-lag-ms",
     "sync-replicas",
     "sync-timeout-ms",
     "proto-max-bulk-len",

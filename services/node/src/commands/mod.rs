@@ -117,13 +117,17 @@ fn check(ctx: &mut Ctx, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError
     Ok(spec)
 }
 
-/// `min-replicas-to-write` replicas acknowledged within `min-replicas-max-lag` seconds.
+/// `min-replicas-to-write` replicas acknowledged within `min-replicas-max-lag` seconds (or
+/// `min-replicas-max-lag-ms` milliseconds, when set).
 fn enough_good_replicas(ctx: &Ctx) -> bool {
     let settings = &ctx.engine.settings;
     if settings.min_replicas_to_write == 0 {
         return true;
     }
-    let max_lag = u64::from(settings.min_replicas_max_lag) * 1000;
+    let max_lag = match settings.min_replicas_max_lag_ms {
+        0 => u64::from(settings.min_replicas_max_lag) * 1000,
+        ms => ms,
+    };
     let good = ctx
         .engine
         .repl

@@ -141,6 +141,9 @@ pub struct Settings {
     /// Refuse writes unless this many replicas acked within `min_replicas_max_lag` seconds.
     pub min_replicas_to_write: u32,
     pub min_replicas_max_lag: u32,
+    /// When set, the same bound in milliseconds (beyond Redis): a primary cut off from its
+    /// replicas stops acknowledging writes within a fraction of a second.
+    pub min_replicas_max_lag_ms: u64,
     /// A primary answers a write only once this many replicas hold it (0: asynchronous).
     pub sync_replicas: u32,
     /// How long a write waits for `sync_replicas` acks before it is answered with an error.
@@ -170,6 +173,7 @@ impl Default for Settings {
             lfu_decay_time: 1,
             min_replicas_to_write: 0,
             min_replicas_max_lag: 10,
+            min_replicas_max_lag_ms: 0,
             sync_replicas: 0,
             sync_timeout_ms: 1000,
             replica_priority: 100,
@@ -197,6 +201,7 @@ pub const NAMES: &[&str] = &[
     "lfu-decay-time",
     "min-replicas-to-write",
     "min-replicas-max-lag",
+    "min-replicas-max-lag-ms",
     "sync-replicas",
     "sync-timeout-ms",
     "replica-priority",
@@ -225,6 +230,7 @@ impl Settings {
             "lfu-decay-time" => self.lfu_decay_time.to_string(),
             "min-replicas-to-write" => self.min_replicas_to_write.to_string(),
             "min-replicas-max-lag" => self.min_replicas_max_lag.to_string(),
+            "min-replicas-max-lag-ms" => self.min_replicas_max_lag_ms.to_string(),
             "sync-replicas" => self.sync_replicas.to_string(),
             "sync-timeout-ms" => self.sync_timeout_ms.to_string(),
             "replica-priority" | "slave-priority" => self.replica_priority.to_string(),
@@ -262,6 +268,9 @@ impl Settings {
             "lfu-decay-time" => self.lfu_decay_time = bounded(value, 0, 1_000_000)?,
             "min-replicas-to-write" => self.min_replicas_to_write = bounded(value, 0, 1000)?,
             "min-replicas-max-lag" => self.min_replicas_max_lag = bounded(value, 0, 86_400)?,
+            "min-replicas-max-lag-ms" => {
+                self.min_replicas_max_lag_ms = u64::from(bounded(value, 0, 86_400_000)?);
+            }
             "sync-replicas" => self.sync_replicas = bounded(value, 0, 1000)?,
             "sync-timeout-ms" => {
                 self.sync_timeout_ms = u64::from(bounded(value, 1, 3_600_000)?);

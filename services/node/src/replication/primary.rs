@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use rg_proto::messages::{Ack, ReplBatch, SyncReply, SyncRequest, MAX_PAYLOAD};
 use rg_proto::Offset;
 
@@ -68,6 +70,13 @@ struct Transfer {
     id: u64,
     next_index: u32,
     last_pull: Instant,
+    /// Serialized snapshot not sent yet: one entry (a list of 100,000 elements, a 10 MB
+    /// string) can be larger than a message, so a chunk is cut at `MAX_PAYLOAD` and the
+    /// rest goes first in the next; the replica's decoder joins a command split across
+    /// chunks as it does across stream batches.
+    rest: Bytes,
+    /// The snapshot has produced its last bytes; `rest` may still hold some.
+    walked: bool,
 }
 
 /// A snapshot nobody pulled for this long is abandoned, so another replica can sync.
@@ -171,6 +180,8 @@ fn resume(
         id,
         next_index: 0,
         last_pull: Instant::now(),
+        rest: Bytes::new(),
+        walked: false,
     });
     SyncReply::Full {
         repl_id: engine.repl.repl_id.clone(),
@@ -189,13 +200,20 @@ fn chunk(link: &Link, transfer: &mut Option<Transfer>, id: u64, index: u32) -> S
     if index != running.next_index {
         return refused("chunks must be pulled in order");
     }
-    let mut engine = link.shared.engine.lock();
-    if !snapshot::active(&engine) && index > 0 {
-        *transfer = None;
-        return refused("the snapshot was abandoned");
+    if running.rest.is_empty() {
+        let mut engine = link.shared.engine.lock();
+        if !snapshot::active(&engine) && index > 0 {
+            *transfer = None;
+            return refused("the snapshot was abandoned");
+        }
+        let (data, walked) = snapshot::next_chunk(&mut engine, index == 0);
+        drop(engine);
+        running.rest = data;
+        running.walked = walked;
     }
-    let (data, last) = snapshot::next_chunk(&mut engine, index == 0);
-    drop(engine);
+    let cut = running.rest.len().min(MAX_PAYLOAD);
+    let data = running.rest.split_to(cut);
+    let last = running.walked && running.rest.is_empty();
     running.next_index += 1;
     running.last_pull = Instant::now();
     if last {
