@@ -25,6 +25,7 @@ mod replication;
 mod resp3;
 mod rgctl;
 mod router;
+mod safety;
 mod server;
 mod sets;
 mod startup;

@@ -1,0 +1,292 @@
+//! No acknowledged write lost under partitions, pauses and fast restarts: each scenario is
+//! one failure seen against earlier versions, replayed against the real processes.
+
+use std::time::Duration;
+
+use rg_testkit::{assert_eventually, TcpProxy};
+
+use crate::group::{Group, RouterProcess};
+use crate::support::{error_line, info_int, q};
+
+const FAILOVER: Duration = Duration::from_secs(20);
+
+/// n1 primary (on the bus through `proxy`, when given), n2 and n3 its replicas, in sync.
+fn three_nodes(proxy: Option<&TcpProxy>, extra: &[&str]) -> Group {
+    let mut group = Group::start();
+    let url = proxy.map_or_else(|| group.nats.url(), TcpProxy::url);
+    group.node_on(&url, "n1", None, extra);
+    group.node("n2", Some("n1"), extra);
+    group.node("n3", Some("n1"), extra);
+    let mut con = group.connect("n1");
+    assert_eventually!(info_int(&mut con, "replication", "connected_slaves") == 2);
+    assert_eventually!(group.events.names().iter().any(|n| n == "TopologyCreated"));
+    group
+}
+
+fn router_connection(router: &RouterProcess) -> redis::Connection {
+    let mut con = router.connect(router.smart);
+    let _ = con.set_read_timeout(Some(Duration::from_secs(10)));
+    con
+}
+
+fn get(group: &Group, node: &str, key: &str) -> Option<String> {
+    q(&mut group.connect(node), &["GET", key])
+}
+
+/// The one master among n1..n3 once every other node follows it with its link up.
+fn converged(group: &Group) -> Option<String> {
+    let primary = group.only_primary(&["n1", "n2", "n3"])?;
+    let linked = ["n1", "n2", "n3"]
+        .iter()
+        .filter(|n| **n != primary)
+        .all(|n| {
+            crate::support::info_field(&mut group.connect(n), "replication", "master_link_status")
+                .as_deref()
+                == Some("up")
+        });
+    linked.then_some(primary)
+}
+
+#[test]
+fn wait_through_the_router_never_counts_replicas_of_another_history() {
+    let mut group = Group::start();
+    let proxy = TcpProxy::start(group.nats.port);
+    group.node_on(&proxy.url(), "n1", None, &[]);
+    group.node("n2", Some("n1"), &[]);
+    group.node("n3", Some("n1"), &[]);
+    assert_eventually!(info_int(&mut group.connect("n1"), "replication", "connected_slaves") == 2);
+    assert_eventually!(group.events.names().iter().any(|n| n == "TopologyCreated"));
+    let router = group.router(&[]);
+    let mut client = router_connection(&router);
+    let _: () = q(&mut client, &["SET", "before", "cut"]);
+    assert!(q::<i64>(&mut client, &["WAIT", "1", "5000"]) >= 1);
+
+    // Cut off the bus, the primary still takes this write (it fences itself only later);
+    // nothing of it reaches a replica. A WAIT longer than the failover must not count the
+    // new primary's replicas, whose offsets go on from the old numbering.
+    proxy.cut();
+    let _: () = q(&mut client, &["SET", "lost", "write"]);
+    let waited: i64 = q(&mut client, &["WAIT", "1", "3000"]);
+    proxy.heal();
+    assert_eventually!(converged(&group).is_some_and(|p| p != "n1"), FAILOVER);
+    let primary = converged(&group).unwrap_or_default();
+    let survived = get(&group, &primary, "lost").is_some();
+    assert!(
+        waited == 0 || survived,
+        "WAIT answered {waited} for a write the new primary {primary} does not have"
+    );
+    assert_eq!(get(&group, &primary, "before").as_deref(), Some("cut"));
+}
+
+#[test]
+fn wait_through_the_router_forgets_an_old_primarys_offset_once_it_rejoins() {
+    let mut group = Group::start();
+    let proxy = TcpProxy::start(group.nats.port);
+    group.node_on(&proxy.url(), "n1", None, &[]);
+    group.node("n2", Some("n1"), &[]);
+    group.node("n3", Some("n1"), &[]);
+    assert_eventually!(info_int(&mut group.connect("n1"), "replication", "connected_slaves") == 2);
+    assert_eventually!(group.events.names().iter().any(|n| n == "TopologyCreated"));
+    let router = group.router(&[]);
+    // While cut off, n1 runs its offset far ahead of the others (megabytes nobody gets).
+    proxy.cut();
+    let big = "x".repeat(512 * 1024);
+    let mut old = group.connect("n1");
+    for i in 0..4 {
+        let _ = redis::cmd("SET")
+            .arg(format!("big:{i}"))
+            .arg(&big)
+            .query::<()>(&mut old);
+    }
+    assert_eventually!(
+        group.role("n2").as_deref() == Some("master")
+            || group.role("n3").as_deref() == Some("master"),
+        FAILOVER
+    );
+    proxy.heal();
+    let primary = {
+        assert_eventually!(converged(&group).is_some_and(|p| p != "n1"), FAILOVER);
+        converged(&group).unwrap_or_default()
+    };
+    let other = ["n2", "n3"]
+        .into_iter()
+        .find(|n| *n != primary)
+        .unwrap_or("n3");
+    let mut client = router_connection(&router);
+    assert_eventually!(q::<i64>(&mut client, &["WAIT", "2", "100"]) == 2, FAILOVER);
+    // Both replicas stopped: no replica can hold the next write, whatever offsets the
+    // router saw from n1 while it still led its own history.
+    group.nodes["n1"].signal("STOP");
+    group.nodes[other].signal("STOP");
+    assert_eventually!(group.nodes["n1"].is_stopped() && group.nodes[other].is_stopped());
+    let _: () = q(&mut client, &["SET", "after", "rejoin"]);
+    let waited: i64 = q(&mut client, &["WAIT", "1", "300"]);
+    group.nodes["n1"].signal("CONT");
+    group.nodes[other].signal("CONT");
+    assert_eq!(waited, 0, "no running replica could hold the write");
+}
+
+#[test]
+fn a_primary_restarted_at_once_does_not_wipe_its_replicas() {
+    let mut group = three_nodes(None, &[]);
+    let mut con = group.connect("n1");
+    for i in 0..200 {
+        let _: () = q(&mut con, &["SET", &format!("kept:{i}"), &i.to_string()]);
+    }
+    assert_eq!(q::<i64>(&mut con, &["WAIT", "2", "5000"]), 2);
+    // kill -9 and back within a fraction of a second, as `restart: unless-stopped` does:
+    // faster than any sentinel's down-after.
+    group.kill_node("n1");
+    group.node("n1", None, &[]);
+    // It must not lead its replicas into its empty history: a replica that has the data
+    // takes over.
+    assert_eventually!(converged(&group).is_some_and(|p| p != "n1"), FAILOVER);
+    let primary = converged(&group).unwrap_or_default();
+    for node in ["n1", "n2", "n3"] {
+        assert_eventually!(
+            get(&group, node, "kept:199").as_deref() == Some("199"),
+            FAILOVER
+        );
+        assert_eq!(
+            q::<i64>(&mut group.connect(node), &["DBSIZE"]),
+            200,
+            "{node}"
+        );
+    }
+    // The group takes writes again, on a primary that has the data.
+    let mut writable = group.connect(&primary);
+    assert_eventually!(redis::cmd("SET")
+        .arg("after")
+        .arg("restart")
+        .query::<()>(&mut writable)
+        .is_ok());
+}
+
+#[test]
+fn a_cut_off_primary_stops_acknowledging_once_its_replicas_acks_stop() {
+    let mut group = Group::start();
+    let proxy = TcpProxy::start(group.nats.port);
+    // Fencing off: only the acks' silence can refuse these writes.
+    let safety = [
+        "--min-replicas-to-write",
+        "1",
+        "--min-replicas-max-lag-ms",
+        "200",
+        "--fence-timeout-ms",
+        "0",
+    ];
+    group.node_on(&proxy.url(), "n1", None, &safety);
+    group.node("n2", Some("n1"), &safety);
+    let mut con = group.connect("n1");
+    assert_eventually!(redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut con)
+        .is_ok());
+    proxy.cut();
+    assert_eventually!(redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut con)
+        .is_err_and(|e| error_line(&e).starts_with("NOREPLICAS")));
+}
+
+#[test]
+fn a_replica_full_syncs_values_larger_than_a_bus_message() {
+    let mut group = Group::start();
+    group.node("n1", None, &[]);
+    let mut con = group.connect("n1");
+    // A list of 120,000 elements and a 3 MB string: each one entry above max_payload.
+    for batch in 0..120 {
+        let mut push = redis::cmd("RPUSH");
+        push.arg("long");
+        for i in 0..1000 {
+            push.arg(format!("element-{batch}-{i}"));
+        }
+        let _: i64 = push.query(&mut con).expect("RPUSH");
+    }
+    let _: () = q(&mut con, &["SET", "wide", &"w".repeat(3 * 1024 * 1024)]);
+    group.node("n2", Some("n1"), &[]);
+    let mut replica = group.connect("n2");
+    assert_eventually!(
+        q::<i64>(&mut replica, &["LLEN", "long"]) == 120_000,
+        FAILOVER
+    );
+    assert_eq!(q::<i64>(&mut replica, &["STRLEN", "wide"]), 3 * 1024 * 1024);
+    let digest = |con: &mut redis::Connection| q::<String>(con, &["DEBUG", "DIGEST"]);
+    assert_eq!(digest(&mut replica), digest(&mut con));
+}
+
+/// Heartbeats of sentinels s1..s3 of group `ha` every 100 ms, naming `record` (the primary
+/// and the epoch of the topology record), until `record` holds None.
+fn fake_sentinels(
+    url: String,
+    record: std::sync::Arc<std::sync::Mutex<Option<(&'static str, u64)>>>,
+) -> std::thread::JoinHandle<()> {
+    use rg_proto::messages::SentinelHeartbeat;
+    use rg_proto::{Epoch, GroupId, NodeId, Subjects};
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let bus = rg_bus::Bus::connect(&url, "fake sentinels")
+                .await
+                .expect("the bus");
+            let group = GroupId::new("ha").expect("an id");
+            let subjects = Subjects::new("rg", &group);
+            loop {
+                let Some((primary, epoch)) = *record.lock().unwrap() else {
+                    return;
+                };
+                for name in ["s1", "s2", "s3"] {
+                    let sentinel = NodeId::new(name).expect("an id");
+                    let heartbeat = SentinelHeartbeat {
+                        group: group.clone(),
+                        sentinel: sentinel.clone(),
+                        epoch: Epoch(epoch + 1),
+                        primary: Some(NodeId::new(primary).expect("an id")),
+                        record_epoch: Epoch(epoch),
+                    };
+                    let _ = bus
+                        .publish(subjects.sentinel_heartbeat(&sentinel), &heartbeat)
+                        .await;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+    })
+}
+
+#[test]
+fn a_primary_that_hears_of_a_newer_epoch_with_another_primary_refuses_writes_at_once() {
+    use std::sync::{Arc, Mutex};
+    let nats = rg_testkit::NatsServer::start();
+    let url = nats.url();
+    let node = rg_testkit::Node::start(&[
+        "--nats-url",
+        &url,
+        "--group",
+        "ha",
+        "--node-id",
+        "n1",
+        "--sentinels",
+        "s1,s2,s3",
+    ]);
+    let mut con = crate::support::connect(&node);
+    let record = Arc::new(Mutex::new(Some(("n1", 0))));
+    let sentinels = fake_sentinels(url, record.clone());
+    let set = |con: &mut redis::Connection| redis::cmd("SET").arg("k").arg("v").query::<()>(con);
+    assert_eventually!(set(&mut con).is_ok());
+    // The sentinels' record now names n2 in epoch 5 (n1 was paused or cut off meanwhile);
+    // no re-point reaches n1: the word alone must stop its writes.
+    *record.lock().unwrap() = Some(("n2", 5));
+    assert_eventually!(set(&mut con).is_err_and(|e| error_line(&e).starts_with("READONLY")));
+    // Word of an older epoch naming n1 again does not lift it.
+    *record.lock().unwrap() = Some(("n1", 4));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(set(&mut con).is_err(), "an older epoch must not unfence");
+    *record.lock().unwrap() = None;
+    sentinels.join().expect("the fake sentinels stop");
+}
