@@ -24,7 +24,7 @@ fn three_nodes(proxy: Option<&TcpProxy>, extra: &[&str]) -> Group {
 }
 
 fn router_connection(router: &RouterProcess) -> redis::Connection {
-    let mut con = router.connect(router.smart);
+    let con = router.connect(router.smart);
     let _ = con.set_read_timeout(Some(Duration::from_secs(10)));
     con
 }
