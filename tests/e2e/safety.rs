@@ -290,3 +290,31 @@ fn a_primary_that_hears_of_a_newer_epoch_with_another_primary_refuses_writes_at_
     *record.lock().unwrap() = None;
     sentinels.join().expect("the fake sentinels stop");
 }
+
+#[test]
+fn a_replica_keeps_its_data_when_its_primary_comes_back_empty_unannounced() {
+    // No sentinels and no record: nothing tells the restarted primary what it lost, so the
+    // replica is the last line of defence.
+    let nats = rg_testkit::NatsServer::start();
+    let url = nats.url();
+    let bus = ["--nats-url", url.as_str(), "--group", "hand"];
+    let primary_args = [&bus[..], &["--node-id", "n1"]].concat();
+    let primary = rg_testkit::Node::start(&primary_args);
+    let replica =
+        rg_testkit::Node::start(&[&bus[..], &["--node-id", "n2", "--replicaof", "n1"]].concat());
+    let mut con = crate::support::connect(&primary);
+    for i in 0..100 {
+        let _: () = q(&mut con, &["SET", &format!("k{i}"), "v"]);
+    }
+    assert_eq!(q::<i64>(&mut con, &["WAIT", "1", "5000"]), 1);
+    primary.signal("KILL");
+    drop(primary);
+    let back = rg_testkit::Node::start(&primary_args);
+    assert_eventually!(replica.log().contains("refusing a full sync"), FAILOVER);
+    let mut held = crate::support::connect(&replica);
+    assert_eq!(q::<i64>(&mut held, &["DBSIZE"]), 100);
+    assert_eq!(
+        q::<i64>(&mut crate::support::connect(&back), &["DBSIZE"]),
+        0
+    );
+}

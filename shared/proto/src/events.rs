@@ -44,6 +44,10 @@ pub enum EventName {
     NodeFenced,
     /// A fenced primary takes writes again.
     NodeUnfenced,
+    /// A replica refused a full sync that would have thrown its data away: the primary's
+    /// history is new and behind it (a primary that restarted empty). Published by the
+    /// replica (details: `primary`, `offered`, `held`).
+    FullSyncRefused,
     /// More replicas were declared (rgctl increase-replica-count).
     ReplicationGroupIncreaseReplicaCountStarted,
     /// Every declared member has joined the group.
@@ -70,6 +74,7 @@ impl EventName {
             EventName::LeaderElected => "LeaderElected",
             EventName::NodeFenced => "NodeFenced",
             EventName::NodeUnfenced => "NodeUnfenced",
+            EventName::FullSyncRefused => "FullSyncRefused",
             EventName::ReplicationGroupIncreaseReplicaCountStarted => {
                 "ReplicationGroupIncreaseReplicaCountStarted"
             }

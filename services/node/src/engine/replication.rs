@@ -141,6 +141,7 @@ impl ReplState {
             link_up: false,
         };
         self.fence.restarted = false;
+        self.primary_position = None;
         self.replicas.clear();
         self.generation += 1;
     }

@@ -129,7 +129,7 @@ pub(super) async fn watch_sentinels(link: Arc<Link>) {
 /// NodeFenced / NodeUnfenced on the public event stream. A node fenced because it lost the
 /// bus publishes when the bus is back (the client buffers it until then).
 async fn report_fence(link: &Link, fenced: bool) {
-    use rg_proto::events::{Event, EventName};
+    use rg_proto::events::EventName;
     let name = if fenced {
         tracing::warn!("fenced: writes refused until a majority of the sentinels is in sight");
         EventName::NodeFenced
@@ -137,20 +137,7 @@ async fn report_fence(link: &Link, fenced: bool) {
         tracing::info!("no longer fenced");
         EventName::NodeUnfenced
     };
-    let epoch = link.shared.engine.lock().repl.epoch;
     let mut details = serde_json::Map::new();
     details.insert("fenced".into(), fenced.into());
-    let event = Event {
-        event: name,
-        group: link.config.group.clone(),
-        node: Some(link.config.node.clone()),
-        epoch,
-        timestamp: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
-        source: link.config.node.clone(),
-        details,
-    };
-    let subject = link.subjects.event(name.as_str());
-    if let Err(error) = link.bus.publish_raw(subject, event.to_json()).await {
-        tracing::debug!(%error, "fence event not published");
-    }
+    super::events::publish(link, name, details).await;
 }

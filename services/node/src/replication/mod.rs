@@ -14,6 +14,7 @@
 //! effect without restarting anything.
 
 mod control;
+mod events;
 mod heartbeat;
 mod parameters;
 mod primary;

@@ -107,15 +107,29 @@ async fn follow_primary(
     stream: &mut rg_bus::Subscription<ReplBatch>,
     applier: &mut Applier,
 ) {
+    let mut refused = false;
     loop {
         if followed(link).map(|(_, g)| g) != Some(generation) {
             return;
         }
-        if let Err(error) = resync(link, primary, applier).await {
-            tracing::warn!(%primary, %error, "resync failed; retrying");
-            set_link(link, false);
-            tokio::time::sleep(RETRY).await;
-            continue;
+        match resync(link, primary, applier).await {
+            Ok(()) => refused = false,
+            Err(ResyncError::Failed(error)) => {
+                tracing::warn!(%primary, %error, "resync failed; retrying");
+                set_link(link, false);
+                tokio::time::sleep(RETRY).await;
+                continue;
+            }
+            Err(ResyncError::WouldLoseData { offered, held }) => {
+                // Said once per primary: the sentinels are expected to hand over.
+                if !refused {
+                    refused = true;
+                    report_refusal(link, primary, &offered, &held).await;
+                }
+                set_link(link, false);
+                tokio::time::sleep(RETRY).await;
+                continue;
+            }
         }
         set_link(link, true);
         match stream_from(link, primary, generation, stream, applier).await {
@@ -138,9 +152,43 @@ fn set_link(link: &Link, up: bool) {
     link.shared.engine.lock().repl.set_link(up, now_ms());
 }
 
+/// Why a resync did not happen.
+enum ResyncError {
+    Failed(String),
+    /// The full sync offered would replace this replica's data with less (see
+    /// [`unsafe_full_sync`]).
+    WouldLoseData {
+        offered: Position,
+        held: Position,
+    },
+}
+
+impl From<String> for ResyncError {
+    fn from(reason: String) -> Self {
+        ResyncError::Failed(reason)
+    }
+}
+
+async fn report_refusal(link: &Link, primary: &NodeId, offered: &Position, held: &Position) {
+    tracing::error!(
+        %primary,
+        offered = %format_args!("{} at {}", offered.repl_id, offered.offset),
+        held = %format_args!("{} at {}", held.repl_id, held.offset),
+        "refusing a full sync that would throw data away: the primary's history is new and \
+         behind this replica's; keeping the data until the sentinels hand over"
+    );
+    let mut details = serde_json::Map::new();
+    details.insert("primary".into(), primary.to_string().into());
+    let describe =
+        |p: &Position| serde_json::json!({ "repl_id": p.repl_id.0, "offset": p.offset.0 });
+    details.insert("offered".into(), describe(offered));
+    details.insert("held".into(), describe(held));
+    super::events::publish(link, rg_proto::events::EventName::FullSyncRefused, details).await;
+}
+
 /// Asks the primary to continue from this node's offset, then applies what it sends: the
 /// missing stream (partial) or a snapshot (full).
-async fn resync(link: &Link, primary: &NodeId, applier: &mut Applier) -> Result<(), String> {
+async fn resync(link: &Link, primary: &NodeId, applier: &mut Applier) -> Result<(), ResyncError> {
     loop {
         let (repl_id, offset) = position(link);
         let request = SyncRequest::Resume {
@@ -169,19 +217,21 @@ async fn resync(link: &Link, primary: &NodeId, applier: &mut Applier) -> Result<
                 continues,
             } => {
                 let offered = Position::new(repl_id, offset);
-                if let Some(refusal) = unsafe_full_sync(link, &offered, continues.as_ref()) {
-                    return Err(refusal);
+                if let Some(held) = unsafe_full_sync(link, &offered, continues.as_ref()) {
+                    return Err(ResyncError::WouldLoseData { offered, held });
                 }
                 let Position { repl_id, offset } = offered;
-                return full_sync(link, primary, applier, repl_id, offset, transfer, chunks).await;
+                return Ok(
+                    full_sync(link, primary, applier, repl_id, offset, transfer, chunks).await?,
+                );
             }
-            SyncReply::Refused { reason } => return Err(reason),
-            SyncReply::Chunk { .. } => return Err("unexpected chunk".into()),
+            SyncReply::Refused { reason } => return Err(reason.into()),
+            SyncReply::Chunk { .. } => return Err(ResyncError::Failed("unexpected chunk".into())),
         }
     }
 }
 
-/// Why this replica must not replace its data with the full sync offered, if it must not:
+/// This replica's position, when it must not replace its data with the full sync offered:
 /// the offered history neither is nor continues this replica's own and is behind it, as a
 /// primary that restarted empty would offer. The sentinels then promote a replica that has
 /// the data; until then this one keeps what it holds.
@@ -189,19 +239,12 @@ fn unsafe_full_sync(
     link: &Link,
     offered: &Position,
     continues: Option<&Position>,
-) -> Option<String> {
+) -> Option<Position> {
     let engine = link.shared.engine.lock();
     let mine = engine.repl.position();
     let related = offered.repl_id == mine.repl_id
         || continues.is_some_and(|previous| previous.repl_id == mine.repl_id);
-    if related || offered.offset >= mine.offset {
-        return None;
-    }
-    Some(format!(
-        "refusing a full sync that would throw away data: the primary's history {} at {} is \
-         new and behind this replica's {} at {}",
-        offered.repl_id, offered.offset, mine.repl_id, mine.offset
-    ))
+    (!related && offered.offset < mine.offset).then_some(mine)
 }
 
 fn position(link: &Link) -> (ReplId, Offset) {
@@ -322,7 +365,9 @@ async fn stream_from(
 }
 
 /// Detects a lost tail of the stream: the primary's heartbeats say it is ahead, and this
-/// replica's offset has not moved for several ticks, so no batch is on its way.
+/// replica's offset has not moved for several ticks, so no batch is on its way. Also a
+/// primary whose heartbeats show another history (it restarted): no batch may ever come to
+/// reveal that.
 #[derive(Default)]
 struct Stall {
     last_offset: Offset,
@@ -337,7 +382,8 @@ impl Stall {
         let repl = &engine.repl;
         let behind = matches!(&repl.primary_position,
             Some((id, offset)) if *id == repl.repl_id && *offset > repl.offset);
-        if behind && repl.offset == self.last_offset {
+        let elsewhere = matches!(&repl.primary_position, Some((id, _)) if *id != repl.repl_id);
+        if (behind && repl.offset == self.last_offset) || elsewhere {
             self.ticks += 1;
         } else {
             self.ticks = 0;
