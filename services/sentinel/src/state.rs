@@ -61,8 +61,11 @@ impl NodeView {
                 .continues
                 .as_ref()
                 .is_none_or(|c| c.repl_id != before.repl_id);
+        // A history change is seen once, so it is remembered, until the node is promoted
+        // again in a newer epoch (with no fit replica, the sentinels re-promote it).
+        let still = self.restarted && heartbeat.epoch <= before.epoch;
         self.restarted = heartbeat.role == Role::Primary
-            && (heartbeat.restarted || (was_primary && new_history) || self.restarted);
+            && (heartbeat.restarted || (was_primary && new_history) || still);
         self.heartbeat = heartbeat;
         self.heard = true;
         self.health.heartbeat(now);

@@ -248,4 +248,12 @@ fn a_restarted_primary_with_no_fit_replica_leads_again() {
     let (record, _) = state.topology.as_ref().unwrap();
     let again = record.failed_over(&id("p"), Epoch(2)).unwrap();
     assert_eq!((again.primary, again.epoch), (id("p"), Epoch(2)));
+    // Promoted again in epoch 2, it is up: no failover loop.
+    let mut promoted = beat("p", Role::Primary, None, 0);
+    promoted.epoch = Epoch(2);
+    hear(&mut state, promoted, 200);
+    assert_eq!(
+        state.opinion_of_primary(&settings, 200),
+        Some((id("p"), false))
+    );
 }
