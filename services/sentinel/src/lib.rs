@@ -51,6 +51,8 @@ struct Sentinel {
     registry: tokio::sync::OnceCell<rg_bus::Kv>,
     /// One failover at a time, automatic or planned.
     failing_over: tokio::sync::Mutex<()>,
+    /// One reconciliation at a time, beside the tick.
+    reconciling: tokio::sync::Mutex<()>,
 }
 
 /// Watches every configured group until the process ends: one [`Sentinel`] per group, all
@@ -143,7 +145,16 @@ async fn watch(sentinel: Arc<Sentinel>) {
             let sentinel = sentinel.clone();
             tokio::spawn(async move { failover::automatic(&sentinel, primary, epoch).await });
         }
-        topology::reconcile(&sentinel).await;
+        // Reconciling can wait on the bus (a re-point to a paused node times out after
+        // 500 ms, a write to the record waits for JetStream): never in the tick, whose
+        // heartbeats keep primaries unfenced and whose checks start failovers (three
+        // re-points to paused nodes would hold it 1.5 s).
+        let reconciler = sentinel.clone();
+        tokio::spawn(async move {
+            if let Ok(_only_one) = reconciler.reconciling.try_lock() {
+                topology::reconcile(&reconciler).await;
+            }
+        });
     }
 }
 
@@ -161,6 +172,7 @@ impl Sentinel {
             store: tokio::sync::OnceCell::new(),
             registry: tokio::sync::OnceCell::new(),
             failing_over: tokio::sync::Mutex::new(()),
+            reconciling: tokio::sync::Mutex::new(()),
         }
     }
 
