@@ -21,6 +21,8 @@ pub struct Group {
     pub events: EventLog,
     /// What the sentinels' `--group` says.
     watched: String,
+    /// The sentinels' `--down-after-ms`.
+    down_after_ms: u64,
     state: tempfile::TempDir,
 }
 
@@ -32,6 +34,15 @@ impl Group {
 
     /// Like [`Group::start`], with sentinels that watch `groups` (comma-separated).
     pub fn watching(groups: &str) -> Group {
+        Self::with_sentinels(groups, 500)
+    }
+
+    /// Like [`Group::start`], with sentinels that hold a node down after `down_after_ms`.
+    pub fn with_down_after(down_after_ms: u64) -> Group {
+        Self::with_sentinels(GROUP, down_after_ms)
+    }
+
+    fn with_sentinels(groups: &str, down_after_ms: u64) -> Group {
         let nats = NatsServer::start_jetstream();
         let events = EventLog::start(&nats.url());
         let mut group = Group {
@@ -41,6 +52,7 @@ impl Group {
             sentinel_ports: BTreeMap::new(),
             events,
             watched: groups.to_string(),
+            down_after_ms,
             state: tempfile::tempdir().expect("a state dir"),
         };
         for id in SENTINELS {
@@ -96,6 +108,7 @@ impl Group {
             .or_insert_with(free_port)
             .to_string();
         let dir = self.state.path().display().to_string();
+        let down_after = self.down_after_ms.to_string();
         let service = Service::start(
             "rg-sentinel",
             &[
@@ -108,7 +121,7 @@ impl Group {
                 "--sentinels",
                 "s1,s2,s3",
                 "--down-after-ms",
-                "500",
+                &down_after,
                 "--failover-timeout-ms",
                 "3000",
                 "--port",
@@ -120,6 +133,36 @@ impl Group {
             ],
         );
         self.sentinels.insert(id.to_string(), service);
+    }
+
+    /// Kills node `id` with SIGKILL and starts it again at once on the same port, as a
+    /// supervisor (`restart: unless-stopped`) would: without `--replicaof`, with `extra`.
+    pub fn restart_node(&mut self, id: &str, extra: &[&str]) {
+        let Some(old) = self.nodes.remove(id) else {
+            return;
+        };
+        let port = old.port;
+        old.signal("KILL");
+        drop(old);
+        let url = self.nats.url();
+        let port_flag = port.to_string();
+        let mut args = vec![
+            "--port",
+            &port_flag,
+            "--nats-url",
+            &url,
+            "--group",
+            GROUP,
+            "--node-id",
+            id,
+            "--sentinels",
+            "s1,s2,s3",
+            "--az",
+            "az-test",
+        ];
+        args.extend(extra);
+        self.nodes
+            .insert(id.to_string(), Node::start_exact(port, &args, &[]));
     }
 
     /// Kills node `id` with SIGKILL.
