@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, ValueEnum};
-use rgroup_tests::chaos::{self, Mode, Options};
+use rgroup_tests::chaos::{self, FaultKind, Mode, Options};
 
 #[derive(Parser)]
 #[command(
@@ -26,11 +26,15 @@ struct Args {
     first_round: u32,
     #[arg(long, value_enum, default_value_t = ModeArg::Wait)]
     mode: ModeArg,
+    /// Only these fault kinds, comma-separated (kill-restart, kill-fast-restart, pause,
+    /// bus-cut, data-cut, sentinel-restart, router-pause); all by default.
+    #[arg(long, value_delimiter = ',', value_parser = kind)]
+    kinds: Vec<FaultKind>,
     #[arg(long, default_value_t = 4)]
     writers: usize,
-    /// Writer 0 makes every n-th value big (0.6 to 2 MiB).
-    #[arg(long)]
-    big_every: Option<u64>,
+    /// Writer 0 makes every n-th value big (0.6 to 2 MiB); 0 never.
+    #[arg(long, default_value_t = 100)]
+    big_every: u64,
     /// Seconds a round may take to settle after its fault.
     #[arg(long, default_value_t = 30)]
     converge_secs: u64,
@@ -40,6 +44,10 @@ struct Args {
     /// Keep the logs of a run that passed too.
     #[arg(long)]
     keep_logs: bool,
+}
+
+fn kind(name: &str) -> Result<FaultKind, String> {
+    FaultKind::named(name).ok_or_else(|| format!("no fault kind {name:?}"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -66,6 +74,7 @@ fn main() -> ExitCode {
         ModeArg::Wait => Mode::Wait,
         ModeArg::Sync => Mode::Sync,
     };
+    options.kinds = args.kinds.clone();
     options.writers = args.writers.max(1);
     options.big_every = args.big_every;
     options.converge_bound = Duration::from_secs(args.converge_secs);

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::plan::FaultKind;
+
 /// Which promise the run checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -29,12 +31,15 @@ pub struct Options {
     pub first_round: u32,
     pub rounds: u32,
     pub mode: Mode,
+    /// The fault kinds played (empty: all of them).
+    pub kinds: Vec<FaultKind>,
     /// Concurrent writer connections through the router's smart endpoint.
     pub writers: usize,
     /// Each writer's pause between writes: the load stays moderate on a small machine.
     pub write_interval: Duration,
-    /// When set, writer 0 makes every n-th value big (0.6 to 2 MiB).
-    pub big_every: Option<u64>,
+    /// Writer 0 makes every n-th value big (0.6 to 2 MiB, past NATS's 1 MB message
+    /// limit); 0 never.
+    pub big_every: u64,
     /// How long the group may take to settle after a fault before the round fails.
     pub converge_bound: Duration,
     /// Where every process's log is written.
@@ -42,16 +47,18 @@ pub struct Options {
 }
 
 impl Options {
-    /// Defaults for `seed`: 4 writers, one block of rounds (every kind once), 30 s bound.
+    /// Defaults for `seed`: 4 writers, one block of rounds (every kind once), a big value
+    /// every 100th write of writer 0, 30 s bound.
     pub fn new(seed: u64, log_dir: PathBuf) -> Options {
         Options {
             seed,
             first_round: 1,
             rounds: 7,
             mode: Mode::Wait,
+            kinds: Vec::new(),
             writers: 4,
             write_interval: Duration::from_millis(2),
-            big_every: None,
+            big_every: 100,
             converge_bound: Duration::from_secs(30),
             log_dir,
         }

@@ -2,8 +2,8 @@
 //! `--seed` replays the same faults, targets and timings (which node *is* the primary when
 //! the round starts is the group's doing, so a target is a role, resolved at that moment).
 //!
-//! Rounds come in blocks of [`FaultKind::ALL`]'s length, each block a seeded permutation of
-//! every kind: any whole block covers every kind once.
+//! Rounds come in blocks, each a seeded permutation of every kind the run plays (all seven
+//! unless narrowed): any whole block covers every kind once.
 
 use std::fmt;
 use std::time::Duration;
@@ -40,6 +40,11 @@ impl FaultKind {
         FaultKind::SentinelRestart,
         FaultKind::RouterPause,
     ];
+
+    /// The kind called `name`, as [`FaultKind::name`] spells it.
+    pub fn named(name: &str) -> Option<FaultKind> {
+        FaultKind::ALL.into_iter().find(|k| k.name() == name)
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -86,11 +91,16 @@ pub struct Fault {
     pub hold: Duration,
 }
 
-/// The fault of round `round` (counted from 1) of the run seeded `seed`.
-pub fn plan(seed: u64, round: u32) -> Fault {
-    let index = round.saturating_sub(1);
-    let kinds = FaultKind::ALL.len() as u32;
-    let kind = block(seed, index / kinds)[(index % kinds) as usize];
+/// The fault of round `round` (counted from 1) of the run seeded `seed`, among `kinds`
+/// (all of [`FaultKind::ALL`] unless a run is narrowed; empty means all).
+pub fn plan(seed: u64, round: u32, kinds: &[FaultKind]) -> Fault {
+    let kinds = if kinds.is_empty() {
+        &FaultKind::ALL[..]
+    } else {
+        kinds
+    };
+    let index = round.saturating_sub(1) as usize;
+    let kind = block(seed, index / kinds.len(), kinds)[index % kinds.len()];
     let mut rng = StdRng::seed_from_u64(mix(seed, 2 * u64::from(round) + 1));
     let target = match kind {
         FaultKind::SentinelRestart => Target::Sentinel(rng.gen_range(0..3)),
@@ -108,10 +118,10 @@ pub fn plan(seed: u64, round: u32) -> Fault {
     }
 }
 
-/// The order of the kinds in block `block`.
-fn block(seed: u64, block: u32) -> [FaultKind; 7] {
-    let mut kinds = FaultKind::ALL;
-    kinds.shuffle(&mut StdRng::seed_from_u64(mix(seed, 2 * u64::from(block))));
+/// The order of `kinds` in block `block`.
+fn block(seed: u64, block: usize, kinds: &[FaultKind]) -> Vec<FaultKind> {
+    let mut kinds = kinds.to_vec();
+    kinds.shuffle(&mut StdRng::seed_from_u64(mix(seed, 2 * block as u64)));
     kinds
 }
 
@@ -152,10 +162,10 @@ mod tests {
     #[test]
     fn the_same_seed_plans_the_same_rounds() {
         for round in 1..30 {
-            assert_eq!(plan(42, round), plan(42, round));
+            assert_eq!(plan(42, round, &[]), plan(42, round, &[]));
         }
-        let a: Vec<Fault> = (1..15).map(|r| plan(1, r)).collect();
-        let b: Vec<Fault> = (1..15).map(|r| plan(2, r)).collect();
+        let a: Vec<Fault> = (1..15).map(|r| plan(1, r, &[])).collect();
+        let b: Vec<Fault> = (1..15).map(|r| plan(2, r, &[])).collect();
         assert_ne!(a, b);
     }
 
@@ -163,8 +173,9 @@ mod tests {
     fn every_block_of_seven_rounds_covers_every_kind() {
         for seed in 0..20 {
             for start in [1, 8, 15] {
-                let mut kinds: Vec<FaultKind> =
-                    (start..start + 7).map(|r| plan(seed, r).kind).collect();
+                let mut kinds: Vec<FaultKind> = (start..start + 7)
+                    .map(|r| plan(seed, r, &[]).kind)
+                    .collect();
                 kinds.sort();
                 assert_eq!(kinds, FaultKind::ALL);
             }
@@ -172,9 +183,21 @@ mod tests {
     }
 
     #[test]
+    fn a_narrowed_run_plays_only_its_kinds_each_once_per_block() {
+        let only = [FaultKind::KillRestart, FaultKind::BusCut];
+        for seed in 0..20 {
+            let mut kinds: Vec<FaultKind> = (1..=4).map(|r| plan(seed, r, &only).kind).collect();
+            kinds.sort();
+            assert_eq!(kinds, [only[0], only[0], only[1], only[1]]);
+        }
+        assert_eq!(FaultKind::named("bus-cut"), Some(FaultKind::BusCut));
+        assert_eq!(FaultKind::named("nope"), None);
+    }
+
+    #[test]
     fn holds_stay_in_their_kinds_range() {
         for round in 1..200 {
-            let fault = plan(9, round);
+            let fault = plan(9, round, &[]);
             let (low, high) = fault.kind.hold_ms();
             let hold = fault.hold.as_millis() as u64;
             assert!((low..=high).contains(&hold), "{fault}");

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::checker::Lost;
 use super::options::{Mode, Options};
@@ -100,13 +100,16 @@ impl Report {
     fn replay(&self, first: u32, rounds: u32) -> String {
         let o = &self.options;
         let mut command = format!(
-            "scripts/chaos.sh --seed {} --first-round {first} --rounds {rounds} --mode {} --writers {}",
+            "scripts/chaos.sh --seed {} --first-round {first} --rounds {rounds} --mode {} \
+             --writers {} --big-every {}",
             o.seed,
             o.mode.name(),
-            o.writers
+            o.writers,
+            o.big_every
         );
-        if let Some(every) = o.big_every {
-            let _ = write!(command, " --big-every {every}");
+        if !o.kinds.is_empty() {
+            let names: Vec<&str> = o.kinds.iter().map(|k| k.name()).collect();
+            let _ = write!(command, " --kinds {}", names.join(","));
         }
         command
     }
@@ -209,11 +212,12 @@ impl RoundResult {
     }
 }
 
-/// The longest gap between `start` and the OKs that follow it (sorted, all after `start`).
-pub fn longest_gap(start: std::time::Instant, oks: &[std::time::Instant]) -> Duration {
+/// The longest time without an OK between `start` and `end`, given the OKs in between
+/// (sorted).
+pub fn longest_gap(start: Instant, oks: &[Instant], end: Instant) -> Duration {
     let mut last = start;
     let mut longest = Duration::ZERO;
-    for &at in oks {
+    for &at in oks.iter().chain([&end]) {
         longest = longest.max(at.saturating_duration_since(last));
         last = last.max(at);
     }
@@ -223,20 +227,15 @@ pub fn longest_gap(start: std::time::Instant, oks: &[std::time::Instant]) -> Dur
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
 
     #[test]
-    fn the_longest_gap_counts_from_the_fault() {
+    fn the_longest_gap_counts_from_the_fault_to_the_end() {
         let start = Instant::now();
         let at = |ms| start + Duration::from_millis(ms);
-        assert_eq!(
-            longest_gap(start, &[at(300), at(350), at(1_350)]),
-            Duration::from_millis(1_000)
-        );
-        assert_eq!(
-            longest_gap(start, &[at(900), at(950)]),
-            Duration::from_millis(900)
-        );
-        assert_eq!(longest_gap(start, &[]), Duration::ZERO);
+        let gap = |oks: &[Instant], end| longest_gap(start, oks, at(end)).as_millis();
+        assert_eq!(gap(&[at(300), at(350), at(1_350)], 1_400), 1_000);
+        assert_eq!(gap(&[at(900), at(950)], 1_000), 900);
+        assert_eq!(gap(&[at(100)], 5_000), 4_900);
+        assert_eq!(gap(&[], 0), 0);
     }
 }

@@ -54,7 +54,7 @@ fn play_rounds(cluster: &mut Cluster, options: &Options, primary: usize, report:
         lost: HashSet::new(),
     };
     for number in options.round_numbers() {
-        let fault = plan(options.seed, number);
+        let fault = plan(options.seed, number, &options.kinds);
         round.note(&format!("start: {fault}"));
         let (result, abort) = round.play(fault);
         round.note(&result.summary());
@@ -93,26 +93,27 @@ impl Round<'_> {
         if let Err(why) = self.writers.pause() {
             result.fail(&why);
         }
-        if go_on.is_ok() {
+        let end = Instant::now();
+        // A group that settled but takes no writes can still be read.
+        if go_on.as_ref().map_or_else(|stop| stop.settled, |()| true) {
             self.verify(&mut result);
         }
-        self.tally(&mut result, start);
-        (result, go_on)
+        self.tally(&mut result, start, end);
+        (result, go_on.map_err(|stop| stop.why))
     }
 
     /// The fault, then the bounded wait for the group to settle and take writes again.
-    fn fault_and_settle(&mut self, fault: &Fault, result: &mut RoundResult) -> Result<(), String> {
+    fn fault_and_settle(&mut self, fault: &Fault, result: &mut RoundResult) -> Result<(), Stop> {
         let bound = self.options.converge_bound;
-        result.hit =
-            inject(self.cluster, fault, self.primary).inspect_err(|why| result.fail(why))?;
-        let settled_at = Instant::now();
-        let primary = settled_stably(self.cluster, bound).map_err(|why| {
-            let why = format!("did not converge within {} s: {why}", bound.as_secs());
-            result.fail(&why);
-            why
+        let hit = inject(self.cluster, fault, self.primary);
+        result.hit = hit.map_err(|why| result.stop(why, false))?;
+        self.primary = settled_stably(self.cluster, bound).map_err(|why| {
+            result.stop(
+                format!("did not converge within {} s: {why}", bound.as_secs()),
+                false,
+            )
         })?;
-        result.converged = true;
-        self.primary = primary;
+        let settled_at = Instant::now();
         let writes_again = || match self.writers.writes().last() {
             Some(write) if write.at > settled_at => Ok(()),
             _ => Err("no SET through the router succeeded since".to_string()),
@@ -122,9 +123,10 @@ impl Round<'_> {
                 "settled, but writes did not resume within {} s: {why}",
                 bound.as_secs()
             );
-            result.fail(&why);
-            why
-        })
+            result.stop(why, true)
+        })?;
+        result.converged = true;
+        Ok(())
     }
 
     /// With the writers paused: identical datasets, then every promised write on every node.
@@ -155,7 +157,7 @@ impl Round<'_> {
     }
 
     /// Counts of the round's writes, its longest write outage, and the sampler's findings.
-    fn tally(&self, result: &mut RoundResult, start: Instant) {
+    fn tally(&self, result: &mut RoundResult, start: Instant, end: Instant) {
         let round = result.fault.round;
         let mode = self.options.mode;
         let writes = self.writers.writes();
@@ -171,7 +173,7 @@ impl Round<'_> {
         times.sort();
         result.writes_ok = ok;
         result.acked = acked;
-        result.outage = longest_gap(start, &times);
+        result.outage = longest_gap(start, &times, end);
         result.errors = self.writers.errors(round);
         let seen = self.sampler.seen(round);
         result.two_masters = seen.two_masters;
@@ -190,6 +192,12 @@ impl Round<'_> {
     }
 }
 
+/// Why a round ends the run, and whether the group had settled all the same.
+struct Stop {
+    why: String,
+    settled: bool,
+}
+
 impl RoundResult {
     fn new(fault: Fault) -> RoundResult {
         RoundResult {
@@ -206,6 +214,12 @@ impl RoundResult {
             errors: Default::default(),
             failure: None,
         }
+    }
+
+    /// Fails the round with `why`, which also ends the run.
+    fn stop(&mut self, why: String, settled: bool) -> Stop {
+        self.fail(&why);
+        Stop { why, settled }
     }
 
     /// Adds a reason to the round's failure.

@@ -228,9 +228,8 @@ impl Writer<'_> {
 /// a big write (writer 0, every `big_every`-th) padding up to 0.6 to 2 MiB.
 fn value(rng: &mut StdRng, options: &Options, writer: usize, seq: u64) -> String {
     let mut value = format!("{}:{writer}:{seq}:{:016x}", options.seed, rng.gen::<u64>());
-    let big = options
-        .big_every
-        .is_some_and(|every| writer == 0 && every > 0 && seq % every == every - 1);
+    let every = options.big_every;
+    let big = writer == 0 && every > 0 && seq % every == every - 1;
     if big {
         let size = rng.gen_range(600 * 1024..=2 * 1024 * 1024);
         let fill = char::from(b'a' + (seq % 26) as u8).to_string();
