@@ -44,6 +44,9 @@ struct Args {
     /// Keep the logs of a run that passed too.
     #[arg(long)]
     keep_logs: bool,
+    /// Print the rounds the seed plans, and run nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 fn kind(name: &str) -> Result<FaultKind, String> {
@@ -84,6 +87,12 @@ fn main() -> ExitCode {
         options.first_round + options.rounds - 1,
         options.mode.name()
     );
+    if args.dry_run {
+        for round in options.round_numbers() {
+            println!("{}", chaos::plan(seed, round, &options.kinds));
+        }
+        return ExitCode::SUCCESS;
+    }
     let report = chaos::run(&options);
     println!("\n{}", report.table());
     if report.passed() {

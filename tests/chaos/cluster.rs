@@ -223,6 +223,25 @@ impl Cluster {
             .collect()
     }
 
+    /// The processes that exited by themselves (a crash), as "n2 (signal: 6)".
+    pub fn exited(&mut self) -> Vec<String> {
+        let mut exited = Vec::new();
+        for node in &mut self.nodes {
+            if let Some(status) = node.process.as_mut().and_then(Node::exit_status) {
+                exited.push(format!("{} ({status})", node.id));
+            }
+        }
+        for sentinel in &mut self.sentinels {
+            if let Some(status) = sentinel.process.as_mut().and_then(Service::exit_status) {
+                exited.push(format!("{} ({status})", sentinel.id));
+            }
+        }
+        if let Some(status) = self.router.as_mut().and_then(Service::exit_status) {
+            exited.push(format!("router ({status})"));
+        }
+        exited
+    }
+
     /// Writes the log of every process still running (killed ones were saved already).
     pub fn save_logs(&self) {
         for node in &self.nodes {

@@ -28,6 +28,8 @@ pub struct RoundResult {
     pub two_masters: u64,
     /// The longest time without an OK'd SET, from the fault on.
     pub outage: Duration,
+    /// The median time from SET to the answer of its WAIT (to its OK in sync mode).
+    pub median_latency: Duration,
     pub errors: BTreeMap<String, u64>,
     /// Why the round failed, if it did.
     pub failure: Option<String>,
@@ -186,7 +188,7 @@ impl RoundResult {
     pub fn summary(&self) -> String {
         let mut line = format!(
             "{} [{}]: {} OK, {} acked, {} acked lost, {} unacked lost, {} split-brain \
-             samples ({} with two masters), outage {} ms, errors {:?}",
+             samples ({} with two masters), outage {} ms, median write {} ms, errors {:?}",
             self.fault,
             self.hit,
             self.writes_ok,
@@ -196,6 +198,7 @@ impl RoundResult {
             self.split_brain,
             self.two_masters,
             self.outage.as_millis(),
+            self.median_latency.as_millis(),
             self.errors,
         );
         if let Some(failure) = &self.failure {

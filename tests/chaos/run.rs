@@ -107,11 +107,14 @@ impl Round<'_> {
         let bound = self.options.converge_bound;
         let hit = inject(self.cluster, fault, self.primary);
         result.hit = hit.map_err(|why| result.stop(why, false))?;
-        self.primary = settled_stably(self.cluster, bound).map_err(|why| {
-            result.stop(
-                format!("did not converge within {} s: {why}", bound.as_secs()),
-                false,
-            )
+        let settled = settled_stably(self.cluster, bound);
+        self.primary = settled.map_err(|why| {
+            let mut why = format!("did not converge within {} s: {why}", bound.as_secs());
+            let exited = self.cluster.exited();
+            if !exited.is_empty() {
+                why.push_str(&format!("; exited by themselves: {}", exited.join(", ")));
+            }
+            result.stop(why, false)
         })?;
         let settled_at = Instant::now();
         let writes_again = || match self.writers.writes().last() {
@@ -162,9 +165,10 @@ impl Round<'_> {
         let mode = self.options.mode;
         let writes = self.writers.writes();
         let mine = writes.iter().filter(|w| w.round == round);
-        let (mut ok, mut acked, mut times) = (0, 0, Vec::new());
+        let (mut ok, mut acked, mut times, mut latencies) = (0, 0, Vec::new(), Vec::new());
         for write in mine {
             ok += 1;
+            latencies.push(write.latency);
             acked += u64::from(write.acknowledged(mode));
             if write.at > start {
                 times.push(write.at);
@@ -174,6 +178,11 @@ impl Round<'_> {
         result.writes_ok = ok;
         result.acked = acked;
         result.outage = longest_gap(start, &times, end);
+        latencies.sort();
+        result.median_latency = latencies
+            .get(latencies.len() / 2)
+            .copied()
+            .unwrap_or_default();
         result.errors = self.writers.errors(round);
         let seen = self.sampler.seen(round);
         result.two_masters = seen.two_masters;
@@ -211,6 +220,7 @@ impl RoundResult {
             split_brain: 0,
             two_masters: 0,
             outage: Duration::ZERO,
+            median_latency: Duration::ZERO,
             errors: Default::default(),
             failure: None,
         }

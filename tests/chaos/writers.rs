@@ -31,6 +31,8 @@ pub struct Write {
     pub round: u32,
     /// When the OK arrived.
     pub at: Instant,
+    /// From sending SET to the answer of its WAIT (of the SET in sync mode).
+    pub latency: Duration,
     /// What `WAIT 1 <t>` answered (None: an error, or sync mode, where none is sent).
     pub waited: Option<i64>,
 }
@@ -176,6 +178,7 @@ impl Writer<'_> {
             .copied()
             .unwrap_or_else(|| WAIT_MS[self.rng.gen_range(0..WAIT_MS.len())]);
         self.seq += 1;
+        let sent = Instant::now();
         let set = redis::cmd("SET").arg(&key).arg(&value).query::<()>(con);
         if let Err(error) = set {
             return self.failed(round, &error);
@@ -191,11 +194,13 @@ impl Writer<'_> {
                 }
             },
         };
+        let latency = sent.elapsed();
         let write = Write {
             key,
             value,
             round,
             at,
+            latency,
             waited,
         };
         self.shared

@@ -242,6 +242,11 @@ impl Service {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
 
+    /// The process's exit status if it has exited.
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
     /// Sends a signal by name (`STOP`, `CONT`, `KILL`...).
     pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
