@@ -33,12 +33,14 @@ pub struct RoundResult {
     pub errors: BTreeMap<String, u64>,
     /// Why the round failed, if it did.
     pub failure: Option<String>,
+    /// Which group (1, 2, ...: a fresh one after each failed round) it was played on.
+    pub group: u32,
 }
 
 pub struct Report {
     pub options: Options,
     pub rounds: Vec<RoundResult>,
-    /// Why the run stopped before its last round, if it did.
+    /// Why the run stopped before its last round (a group that never formed), if it did.
     pub aborted: Option<String>,
 }
 
@@ -86,6 +88,8 @@ impl Report {
                 "  that round alone on a fresh group: {}",
                 self.replay(round.fault.round, 1)
             );
+            let logs = o.log_dir.join(format!("group-{}", round.group));
+            let _ = writeln!(out, "  its processes' logs: {}", logs.display());
         }
         if let Some(why) = &self.aborted {
             let _ = writeln!(out, "STOPPED seed {}: {why}", o.seed);
@@ -95,7 +99,11 @@ impl Report {
             "replay the run: {}",
             self.replay(o.first_round, o.rounds)
         );
-        let _ = writeln!(out, "logs of every process: {}", o.log_dir.display());
+        let _ = writeln!(
+            out,
+            "every process's log, by group: {}",
+            o.log_dir.display()
+        );
         out
     }
 

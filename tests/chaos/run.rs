@@ -3,10 +3,12 @@
 //! agreeing) and writes through the router must succeed again; then the writers pause, the
 //! replicas must catch up to identical datasets, and the checker reads every node.
 //!
-//! A round that does not settle ends the run: the group is in a state no later round can
-//! be judged from.
+//! A round that fails (a loss, a split brain, datasets that differ, no convergence) leaves
+//! a group no later round could be judged on, so the next round starts on a fresh group:
+//! new processes, new bus, empty dataset, its logs in their own directory.
 
 use std::collections::HashSet;
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use super::checker::{check, Losses};
@@ -21,26 +23,57 @@ use super::report::{longest_gap, Report, RoundResult};
 use super::sampler::Sampler;
 use super::writers::Writers;
 
-/// Runs `options.rounds` rounds on a fresh group and reports what they found. Every
-/// process's log ends up in `options.log_dir`.
+/// Plays `options.rounds` rounds and reports what they found. Every process's log ends up
+/// under `options.log_dir`, in `group-<n>/` for the n-th group started.
 pub fn run(options: &Options) -> Report {
-    let logs = LogArchive::create(&options.log_dir)
-        .unwrap_or_else(|e| panic!("cannot write logs to {}: {e}", options.log_dir.display()));
-    let mut cluster = Cluster::start(options.mode, logs);
     let mut report = Report {
         options: options.clone(),
         rounds: Vec::new(),
         aborted: None,
     };
-    match settled_stably(&cluster, options.converge_bound) {
-        Ok(primary) => play_rounds(&mut cluster, options, primary, &mut report),
-        Err(why) => report.aborted = Some(format!("the group never formed: {why}")),
+    let mut rounds = options.round_numbers();
+    for group in 1.. {
+        if rounds.is_empty() {
+            break;
+        }
+        if let Err(why) = play_group(options, group, &mut rounds, &mut report) {
+            report.aborted = Some(why);
+            break;
+        }
     }
-    cluster.save_logs();
     report
 }
 
-fn play_rounds(cluster: &mut Cluster, options: &Options, primary: usize, report: &mut Report) {
+/// Plays `rounds` on a fresh group until they run out or one fails; `Err` when the group
+/// never formed.
+fn play_group(
+    options: &Options,
+    group: u32,
+    rounds: &mut Range<u32>,
+    report: &mut Report,
+) -> Result<(), String> {
+    let dir = options.log_dir.join(format!("group-{group}"));
+    let logs = LogArchive::create(&dir)
+        .unwrap_or_else(|e| panic!("cannot write logs to {}: {e}", dir.display()));
+    let mut cluster = Cluster::start(options.mode, logs);
+    let played = match settled_stably(&cluster, options.converge_bound) {
+        Ok(primary) => {
+            play_rounds(&mut cluster, options, (group, primary), rounds, report);
+            Ok(())
+        }
+        Err(why) => Err(format!("group {group} never formed: {why}")),
+    };
+    cluster.save_logs();
+    played
+}
+
+fn play_rounds(
+    cluster: &mut Cluster,
+    options: &Options,
+    (group, primary): (u32, usize),
+    rounds: &mut Range<u32>,
+    report: &mut Report,
+) {
     let nodes: Vec<(&'static str, u16)> = cluster.nodes.iter().map(|n| (n.id, n.port)).collect();
     let sampler = Sampler::start(nodes.clone());
     let writers = Writers::start(cluster.smart_port, options);
@@ -53,16 +86,17 @@ fn play_rounds(cluster: &mut Cluster, options: &Options, primary: usize, report:
         primary,
         lost: HashSet::new(),
     };
-    for number in options.round_numbers() {
+    for number in rounds.by_ref() {
         let fault = plan(options.seed, number, &options.kinds);
         round.note(&format!("start: {fault}"));
-        let (result, abort) = round.play(fault);
+        let mut result = round.play(fault);
+        result.group = group;
         round.note(&result.summary());
         println!("{}", result.summary());
+        let failed = result.failure.is_some();
         report.rounds.push(result);
-        if let Err(why) = abort {
-            round.note(&format!("run stopped: {why}"));
-            report.aborted = Some(why);
+        if failed {
+            round.note("this group is done: the next round starts on a fresh one");
             break;
         }
     }
@@ -82,54 +116,64 @@ struct Round<'a> {
 }
 
 impl Round<'_> {
-    /// Plays one round; `Err` when the run cannot go on.
-    fn play(&mut self, fault: Fault) -> (RoundResult, Result<(), String>) {
+    /// Plays one round.
+    fn play(&mut self, fault: Fault) -> RoundResult {
         let mut result = RoundResult::new(fault.clone());
         self.sampler.set_round(fault.round);
         self.writers.resume(fault.round);
         std::thread::sleep(fault.lead);
         let start = Instant::now();
-        let go_on = self.fault_and_settle(&fault, &mut result);
+        let settled = self.fault_and_settle(&fault, &mut result);
         if let Err(why) = self.writers.pause() {
             result.fail(&why);
         }
         let end = Instant::now();
         // A group that settled but takes no writes can still be read.
-        if go_on.as_ref().map_or_else(|stop| stop.settled, |()| true) {
+        if settled {
             self.verify(&mut result);
         }
         self.tally(&mut result, start, end);
-        (result, go_on.map_err(|stop| stop.why))
+        result
     }
 
     /// The fault, then the bounded wait for the group to settle and take writes again.
-    fn fault_and_settle(&mut self, fault: &Fault, result: &mut RoundResult) -> Result<(), Stop> {
+    /// Whether it settled (the writes may still not have resumed: the round says so).
+    fn fault_and_settle(&mut self, fault: &Fault, result: &mut RoundResult) -> bool {
         let bound = self.options.converge_bound;
-        let hit = inject(self.cluster, fault, self.primary);
-        result.hit = hit.map_err(|why| result.stop(why, false))?;
-        let settled = settled_stably(self.cluster, bound);
-        self.primary = settled.map_err(|why| {
-            let mut why = format!("did not converge within {} s: {why}", bound.as_secs());
-            let exited = self.cluster.exited();
-            if !exited.is_empty() {
-                why.push_str(&format!("; exited by themselves: {}", exited.join(", ")));
+        match inject(self.cluster, fault, self.primary) {
+            Ok(hit) => result.hit = hit,
+            Err(why) => {
+                result.fail(&why);
+                return false;
             }
-            result.stop(why, false)
-        })?;
+        }
+        match settled_stably(self.cluster, bound) {
+            Ok(primary) => self.primary = primary,
+            Err(why) => {
+                let exited = self.cluster.exited();
+                result.fail(&format!(
+                    "did not converge within {} s: {why}",
+                    bound.as_secs()
+                ));
+                if !exited.is_empty() {
+                    result.fail(&format!("exited by themselves: {}", exited.join(", ")));
+                }
+                return false;
+            }
+        }
         let settled_at = Instant::now();
         let writes_again = || match self.writers.writes().last() {
             Some(write) if write.at > settled_at => Ok(()),
             _ => Err("no SET through the router succeeded since".to_string()),
         };
-        poll(bound, writes_again).map_err(|why| {
-            let why = format!(
+        match poll(bound, writes_again) {
+            Ok(()) => result.converged = true,
+            Err(why) => result.fail(&format!(
                 "settled, but writes did not resume within {} s: {why}",
                 bound.as_secs()
-            );
-            result.stop(why, true)
-        })?;
-        result.converged = true;
-        Ok(())
+            )),
+        }
+        true
     }
 
     /// With the writers paused: identical datasets, then every promised write on every node.
@@ -201,12 +245,6 @@ impl Round<'_> {
     }
 }
 
-/// Why a round ends the run, and whether the group had settled all the same.
-struct Stop {
-    why: String,
-    settled: bool,
-}
-
 impl RoundResult {
     fn new(fault: Fault) -> RoundResult {
         RoundResult {
@@ -221,15 +259,10 @@ impl RoundResult {
             two_masters: 0,
             outage: Duration::ZERO,
             median_latency: Duration::ZERO,
+            group: 0,
             errors: Default::default(),
             failure: None,
         }
-    }
-
-    /// Fails the round with `why`, which also ends the run.
-    fn stop(&mut self, why: String, settled: bool) -> Stop {
-        self.fail(&why);
-        Stop { why, settled }
     }
 
     /// Adds a reason to the round's failure.
