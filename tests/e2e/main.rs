@@ -9,6 +9,7 @@ mod support;
 mod auth;
 mod bad_input;
 mod blocking;
+mod chaos;
 mod clients;
 mod eviction;
 mod expiry;

@@ -35,14 +35,18 @@ pub fn free_port() -> u16 {
     }
 }
 
-/// The path of one of the workspace's binaries, next to the running test executable.
+/// The path of one of the workspace's binaries, next to the running executable: a test
+/// (in `target/<profile>/deps`) or a harness binary (in `target/<profile>` itself).
 pub fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test knows its own path");
+    let exe = std::env::current_exe().expect("the executable knows its own path");
     // target/<profile>/deps/<test> -> target/<profile>/<name>
     let dir = exe
         .parent()
-        .and_then(|deps| deps.parent())
-        .expect("test executables live in target/<profile>/deps");
+        .map(|dir| match dir.file_name() {
+            Some(last) if last == "deps" => dir.parent().unwrap_or(dir),
+            _ => dir,
+        })
+        .expect("executables live in target/<profile> or target/<profile>/deps");
     let path = dir.join(name);
     assert!(
         path.exists(),
@@ -236,6 +240,11 @@ impl Service {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
+    /// The process's exit status if it has exited.
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
     }
 
     /// Sends a signal by name (`STOP`, `CONT`, `KILL`...).
