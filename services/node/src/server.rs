@@ -62,6 +62,9 @@ pub fn now_ms() -> Millis {
 }
 
 /// Serves clients on `listener` until `shutdown` completes or a client sends SHUTDOWN.
+/// How long accepting clients waits for the node to learn its role from the bus.
+const LEARN_ROLE: Duration = Duration::from_secs(3);
+
 pub async fn run(
     settings: Settings,
     replication: Option<ReplicationConfig>,
@@ -77,7 +80,11 @@ pub async fn run(
         ack_notify: Notify::new(),
     });
     if let Some(config) = replication {
-        crate::replication::spawn(shared.clone(), config);
+        // Clients wait (in the listen backlog) while the node learns its role, rather than
+        // meet an old primary that takes writes for a moment; past the bound the fence
+        // refuses writes until it knows.
+        let role_known = crate::replication::spawn(shared.clone(), config);
+        let _ = tokio::time::timeout(LEARN_ROLE, role_known).await;
     }
     let background = tokio::spawn(background_work(shared.clone()));
     let mut connections = JoinSet::new();

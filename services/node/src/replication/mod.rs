@@ -57,8 +57,10 @@ pub(crate) struct Link {
     pub subjects: Subjects,
 }
 
-/// Prepares the engine for replication and starts the tasks; they run until the process ends.
-pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
+/// Prepares the engine for replication and starts the tasks; they run until the process
+/// ends. The receiver completes once the node knows its role (or gave up on the bus).
+pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) -> tokio::sync::oneshot::Receiver<()> {
+    let (known, role_known) = tokio::sync::oneshot::channel();
     {
         let mut engine = shared.engine.lock();
         engine.record_writes();
@@ -73,6 +75,8 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
             sentinels: config.sentinels.clone(),
             timeout: config.fence_timeout_ms,
             since: crate::server::now_ms(),
+            // Until the records say whether this node leads (`role::adopt`).
+            adopting: config.follow.is_none(),
             ..Default::default()
         };
     }
@@ -82,6 +86,8 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
             Ok(bus) => bus,
             Err(error) => {
                 tracing::error!(%error, "cannot join the bus; serving standalone");
+                shared.engine.lock().repl.fence.adopting = false;
+                let _ = known.send(());
                 return;
             }
         };
@@ -94,6 +100,7 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
             subjects,
         });
         role::adopt(&link).await;
+        let _ = known.send(());
         tokio::spawn(heartbeat::run(link.clone()));
         tokio::spawn(heartbeat::watch_sentinels(link.clone()));
         tokio::spawn(primary::publish(link.clone()));
@@ -103,4 +110,5 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) {
         tokio::spawn(parameters::follow(link.clone()));
         tokio::spawn(replica::follow(link));
     });
+    role_known
 }

@@ -24,6 +24,11 @@ pub(super) async fn adopt(link: &Link) {
     if link.config.follow.is_some() {
         return;
     }
+    learn_role(link).await;
+    link.shared.engine.lock().repl.fence.adopting = false;
+}
+
+async fn learn_role(link: &Link) {
     let Some(recorded) = tokio::time::timeout(ASK, recorded_primary(link))
         .await
         .ok()

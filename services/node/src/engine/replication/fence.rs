@@ -5,6 +5,8 @@
 //!   another node; only a control request of that epoch or a newer one lifts it;
 //! - restarted without its data while the group's record still names it: its replicas hold
 //!   what it lost, so it waits for the sentinels to promote one of them (or itself again);
+//! - still learning its role: a node that joins the bus without `--replicaof` asks the
+//!   group's records who leads before it takes a write (it may be an old primary back);
 //! - paused for a planned failover.
 
 use std::collections::BTreeMap;
@@ -28,6 +30,8 @@ pub struct Fence {
     /// Started empty while the record named this node primary: writes wait for the
     /// sentinels to promote it again or to re-point it.
     pub restarted: bool,
+    /// Joined the bus without `--replicaof` and has not yet read the group's records.
+    pub adopting: bool,
     /// Writes are refused until then: a planned failover is handing over to a replica.
     pub paused_until: Millis,
 }
@@ -38,6 +42,7 @@ pub enum Refusal {
     OffTheBus,
     Superseded,
     Restarted,
+    Adopting,
     Paused,
 }
 
@@ -56,6 +61,10 @@ impl Refusal {
             Refusal::Restarted => {
                 "READONLY You can't write against a primary that restarted without its data: \
                  the sentinels are handing over to a replica that has it"
+            }
+            Refusal::Adopting => {
+                "READONLY You can't write against a node that is still learning its role in \
+                 the group; retry in a moment"
             }
             Refusal::Paused => {
                 "READONLY You can't write against a primary that is handing over to a \
@@ -93,6 +102,9 @@ impl Fence {
         }
         if self.restarted {
             return Some(Refusal::Restarted);
+        }
+        if self.adopting {
+            return Some(Refusal::Adopting);
         }
         (now < self.paused_until).then_some(Refusal::Paused)
     }
