@@ -119,6 +119,14 @@ impl Cluster {
             "127.0.0.1",
             "--announce-port",
             &announce,
+            // As compose.yaml runs them, with the fence below the sentinels' down-after
+            // (500 ms here): the README's conditions for no split brain.
+            "--min-replicas-to-write",
+            "1",
+            "--min-replicas-max-lag-ms",
+            "200",
+            "--fence-timeout-ms",
+            "250",
         ];
         if self.mode == Mode::Sync {
             args.extend(["--sync-replicas", "1"]);

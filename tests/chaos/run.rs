@@ -12,6 +12,9 @@ use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use super::checker::{check, Losses};
+
+/// How a check that could not read every node begins its failure.
+const UNREADABLE: &str = "the check could not read every node";
 use super::cluster::Cluster;
 use super::converge::{caught_up, settled_stably};
 use super::faults::inject;
@@ -177,29 +180,50 @@ impl Round<'_> {
     }
 
     /// With the writers paused: identical datasets, then every promised write on every node.
+    /// A node that cannot be read (LOADING: the sentinels moved the primary again, after a
+    /// failover the load brought on, say) sends the whole check round again, within the bound.
     fn verify(&mut self, result: &mut RoundResult) {
+        let deadline = Instant::now() + self.options.converge_bound;
+        let (failures, losses) = loop {
+            let (failures, losses) = self.verify_once();
+            let unreadable = failures.iter().any(|f| f.starts_with(UNREADABLE));
+            if !unreadable || Instant::now() >= deadline {
+                break (failures, losses);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        };
+        failures.iter().for_each(|why| result.fail(why));
+        if let Some(Losses { acked, unacked }) = losses {
+            if !acked.is_empty() {
+                result.fail(&format!("{} acknowledged writes lost", acked.len()));
+            }
+            result.lost = acked;
+            result.unacked_lost = unacked;
+        }
+    }
+
+    /// One pass of [`Self::verify`]: what failed, and the losses if every node was read.
+    fn verify_once(&mut self) -> (Vec<String>, Option<Losses>) {
         let bound = self.options.converge_bound;
+        let mut failures = Vec::new();
         // The writers' pause may have taken a while: the primary as it is now.
         match settled_stably(self.cluster, bound) {
             Ok(primary) => self.primary = primary,
-            Err(why) => result.fail(&format!("unsettled after the writers paused: {why}")),
+            Err(why) => failures.push(format!("unsettled after the writers paused: {why}")),
         }
         if let Err(why) = poll(bound, || caught_up(self.cluster, self.primary)) {
-            result.fail(&format!(
+            failures.push(format!(
                 "replicas did not catch up within {} s: {why}",
                 bound.as_secs()
             ));
         }
         let writes = self.writers.writes();
         match check(&self.nodes, &writes, self.options.mode, &mut self.lost) {
-            Ok(Losses { acked, unacked }) => {
-                if !acked.is_empty() {
-                    result.fail(&format!("{} acknowledged writes lost", acked.len()));
-                }
-                result.lost = acked;
-                result.unacked_lost = unacked;
+            Ok(losses) => (failures, Some(losses)),
+            Err(why) => {
+                failures.push(format!("{UNREADABLE}: {why}"));
+                (failures, None)
             }
-            Err(why) => result.fail(&format!("the check could not read every node: {why}")),
         }
     }
 

@@ -34,6 +34,6 @@ fn restarted_nodes_catch_up_on_big_values() {
     let mut options = options(20_251_202);
     options.kinds = vec![FaultKind::KillRestart];
     options.rounds = 2;
-    options.big_every = 3;
+    options.big_every = 12;
     assert_passes(&options);
 }

@@ -15,8 +15,10 @@ use serde_json::json;
 
 use crate::{events, Sentinel};
 
-/// How long a candidate waits for votes.
-const VOTE_TIMEOUT: Duration = Duration::from_millis(300);
+/// How long a candidate waits for votes. A voter persists its vote (two fsyncs) before it
+/// answers, which took more than 300 ms on a machine busy with disk writes; a candidate
+/// stops waiting as soon as it has a majority, so only a losing one waits this long.
+const VOTE_TIMEOUT: Duration = Duration::from_millis(1000);
 /// The spread of the random pause before asking, so that sentinels that see the primary
 /// down at the same moment rarely split the vote.
 const BACKOFF_SPREAD_MS: u64 = 100;
@@ -69,19 +71,29 @@ fn vote(sentinel: &Sentinel, candidate: &NodeId, epoch: Epoch) -> bool {
     granted
 }
 
-/// Pauses a random moment, then asks for votes in `epoch`; true when this sentinel won.
-pub(crate) async fn campaign(sentinel: &Sentinel, epoch: Epoch) -> bool {
+/// How a campaign ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Won,
+    /// Another candidate started this epoch first (and may be failing over now).
+    Lost,
+    /// This sentinel ran but got no majority: the vote split, no leader is at work.
+    Split,
+}
+
+/// Pauses a random moment, then asks for votes in `epoch`.
+pub(crate) async fn campaign(sentinel: &Sentinel, epoch: Epoch) -> Outcome {
     let pause = backoff(0, BACKOFF_SPREAD_MS, rand::thread_rng().gen());
     tokio::time::sleep(Duration::from_millis(pause)).await;
     if sentinel.lock().highest_epoch() >= epoch {
-        return false; // another candidate started this epoch meanwhile
+        return Outcome::Lost; // another candidate started this epoch meanwhile
     }
     let me = sentinel.settings.id.clone();
     let mut tally = Campaign::new(epoch, sentinel.settings.sentinels.clone());
     let own = if vote(sentinel, &me, epoch) {
         Vote::Granted
     } else {
-        Vote::Stale
+        return Outcome::Lost;
     };
     tally.record(&me, epoch, &own);
     let mut ballots = tokio::task::JoinSet::new();
@@ -111,10 +123,16 @@ pub(crate) async fn campaign(sentinel: &Sentinel, epoch: Epoch) -> bool {
             }
         }
     }
-    let won = tally.won();
-    if won {
-        let details = json!({ "sentinel": me, "sentinels": sentinel.settings.sentinels.len() });
-        events::publish(sentinel, EventName::LeaderElected, None, epoch, details).await;
+    if !tally.won() {
+        return Outcome::Split;
     }
-    won
+    let details = json!({ "sentinel": me, "sentinels": sentinel.settings.sentinels.len() });
+    events::publish(sentinel, EventName::LeaderElected, None, epoch, details).await;
+    Outcome::Won
+}
+
+/// A random pause before the next attempt after a split vote: a few heartbeats, spread so
+/// that the candidates do not split again.
+pub(crate) fn split_pause(heartbeat_ms: u64) -> u64 {
+    backoff(heartbeat_ms, 4 * heartbeat_ms, rand::thread_rng().gen())
 }

@@ -24,12 +24,22 @@ pub(crate) async fn automatic(sentinel: &Sentinel, old: NodeId, seen: Epoch) {
         return;
     };
     let epoch = next_epoch(seen);
-    if !election::campaign(sentinel, epoch).await {
-        tracing::info!(
-            epoch = epoch.0,
-            "not elected; will retry after the failover timeout"
-        );
-        return;
+    match election::campaign(sentinel, epoch).await {
+        election::Outcome::Won => {}
+        election::Outcome::Lost => {
+            tracing::info!(epoch = epoch.0, "another sentinel leads this epoch");
+            return;
+        }
+        election::Outcome::Split => {
+            let pause = election::split_pause(sentinel.settings.heartbeat_ms);
+            tracing::info!(
+                epoch = epoch.0,
+                pause_ms = pause,
+                "split vote; trying again"
+            );
+            sentinel.lock().retry_after_split(now_ms(), pause);
+            return;
+        }
     }
     tracing::info!(%old, epoch = epoch.0, "primary objectively down: elected to fail over");
     let details = json!({ "votes_needed": sentinel.settings.sentinels.len() / 2 + 1 });
@@ -89,7 +99,7 @@ pub(crate) async fn planned(sentinel: &Sentinel, target: Option<NodeId>) -> Fail
         (old, state.highest_epoch(), down)
     };
     let epoch = next_epoch(seen);
-    if !election::campaign(sentinel, epoch).await {
+    if election::campaign(sentinel, epoch).await != election::Outcome::Won {
         return refuse(
             "not elected: no majority of the sentinel set answered".into(),
             epoch,

@@ -26,6 +26,9 @@ struct NodeView {
     /// A primary that came back without its data: it says so, or its history changed to
     /// one that does not continue the one it had (it restarted before anyone noticed).
     restarted: bool,
+    /// Since when it has been so: its replicas' links have been down since then, through
+    /// no fault of theirs.
+    restarted_since: Option<Millis>,
 }
 
 impl NodeView {
@@ -35,6 +38,7 @@ impl NodeView {
             health: Health::new(now),
             heard,
             restarted: false,
+            restarted_since: None,
         }
     }
 
@@ -66,6 +70,10 @@ impl NodeView {
         let still = self.restarted && heartbeat.epoch <= before.epoch;
         self.restarted = heartbeat.role == Role::Primary
             && (heartbeat.restarted || (was_primary && new_history) || still);
+        self.restarted_since = match (self.restarted, self.restarted_since) {
+            (false, _) => None,
+            (true, since) => Some(since.unwrap_or(now)),
+        };
         self.heartbeat = heartbeat;
         self.heard = true;
         self.health.heartbeat(now);
@@ -368,6 +376,12 @@ impl State {
         Some((primary, self.highest_epoch))
     }
 
+    /// After a split vote (every candidate voted for itself, nobody won): the next attempt
+    /// comes after `pause` rather than a whole failover timeout, as no leader is at work.
+    pub fn retry_after_split(&mut self, now: Millis, pause: Millis) {
+        self.next_attempt = self.next_attempt.min(now + pause);
+    }
+
     /// Holds automatic attempts back for a failover timeout (after a planned one starts).
     pub fn defer_attempts(&mut self, settings: &Settings, now: Millis) {
         self.next_attempt = now + settings.failover_timeout_ms;
@@ -406,11 +420,15 @@ impl State {
         if let Some(chosen) = candidate::choose(&replicas, max_disconnected) {
             return Ok(chosen.node.clone());
         }
-        // A primary that restarted empty, with no replica fit to take over, leads again in
-        // a newer epoch rather than leave the group without a writable primary.
+        // A primary that restarted empty, with no replica fit to take over and none holding
+        // more than it, leads again in a newer epoch rather than leave the group without a
+        // writable primary. (A replica with more data would refuse its full sync.)
         let alive = |v: &NodeView| v.restarted && !v.health.sdown(now, settings.down_after_ms);
-        if target.is_none() && self.nodes.get(old).is_some_and(alive) {
-            return Ok(old.clone());
+        if let Some(view) = self.nodes.get(old).filter(|v| alive(v)) {
+            let more = replicas.iter().any(|r| r.offset > view.heartbeat.offset);
+            if target.is_none() && !more {
+                return Ok(old.clone());
+            }
         }
         Err(match target {
             Some(t) => format!("{t} is not an up-to-date replica of {old} that is up"),
@@ -421,10 +439,12 @@ impl State {
         })
     }
 
+    /// How long the primary has been gone: silent, or back without its data.
     fn primary_down_for(&self, primary: &NodeId, now: Millis) -> Millis {
-        self.nodes
-            .get(primary)
-            .map_or(0, |v| v.health.heartbeat_age(now))
+        self.nodes.get(primary).map_or(0, |v| {
+            let restarted_for = v.restarted_since.map_or(0, |t| now.saturating_sub(t));
+            v.health.heartbeat_age(now).max(restarted_for)
+        })
     }
 
     fn is_member(&self, node: &NodeId) -> bool {

@@ -257,3 +257,44 @@ fn a_restarted_primary_with_no_fit_replica_leads_again() {
         Some((id("p"), false))
     );
 }
+
+#[test]
+fn replicas_cut_off_by_their_primarys_restart_stay_fit_to_promote() {
+    let settings = settings();
+    let mut state = group(0);
+    let mut back = beat("p", Role::Primary, None, 0);
+    back.restarted = true;
+    hear(&mut state, back.clone(), 100);
+    // Twenty seconds later (the elections kept failing), the replicas' links have been
+    // down since the restart: longer than ten down-after periods, yet their data is the
+    // freshest there is.
+    hear(&mut state, back, 20_100);
+    for name in ["r1", "r2"] {
+        let mut replica = beat(name, Role::Replica, Some("p"), 100);
+        replica.link_up = false;
+        replica.link_down_ms = 20_000;
+        hear(&mut state, replica, 20_100);
+    }
+    assert_eq!(
+        state.choose_replica(&id("p"), None, &settings, 20_100),
+        Ok(id("r1"))
+    );
+}
+
+#[test]
+fn after_a_split_vote_the_next_attempt_comes_soon() {
+    let settings = settings();
+    let mut state = group(0);
+    hear(&mut state, beat("r1", Role::Replica, Some("p"), 90), 1500);
+    opinion(&mut state, "s1", true, 1500);
+    opinion(&mut state, "s2", true, 1500);
+    assert!(state.failover_due(&settings, 1500).is_some());
+    assert!(
+        state.failover_due(&settings, 1700).is_none(),
+        "one attempt at a time"
+    );
+    state.retry_after_split(1700, 200);
+    opinion(&mut state, "s1", true, 1900);
+    opinion(&mut state, "s2", true, 1900);
+    assert!(state.failover_due(&settings, 1900).is_some());
+}
