@@ -500,7 +500,7 @@ impl State {
             .values()
             .filter(|v| v.heard && !removed(&v.heartbeat.node))
         {
-            if view.sdown(now, settings.down_after_ms) {
+            if view.health.sdown(now, settings.down_after_ms) {
                 continue;
             }
             let fresh = member(&view.heartbeat);
@@ -567,7 +567,10 @@ impl State {
         let primary = &topology.primary;
         let mut corrections = Vec::new();
         for (id, view) in self.nodes.iter().filter(|(_, v)| v.heard) {
-            if view.sdown(now, settings.down_after_ms) {
+            // Alive is what matters here: a primary back without its data is held down for
+            // the failover, but it is there to be re-pointed (when the failover's own
+            // re-point was lost, this is the only one it gets).
+            if view.health.sdown(now, settings.down_after_ms) {
                 continue;
             }
             let beat = &view.heartbeat;

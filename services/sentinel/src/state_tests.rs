@@ -298,3 +298,24 @@ fn after_a_split_vote_the_next_attempt_comes_soon() {
     opinion(&mut state, "s2", true, 1900);
     assert!(state.failover_due(&settings, 1900).is_some());
 }
+
+#[test]
+fn a_restarted_old_primary_is_re_pointed_when_the_failovers_own_re_point_was_lost() {
+    let settings = settings();
+    let mut state = group(0);
+    let (record, revision) = state.topology.clone().unwrap();
+    let moved = record.failed_over(&id("r2"), Epoch(2)).unwrap();
+    state.topology_changed(moved, revision + 1, 0);
+    let mut back = beat("p", Role::Primary, None, 0);
+    back.restarted = true;
+    hear(&mut state, back, 1000);
+    hear(&mut state, beat("r2", Role::Primary, None, 100), 1000);
+    hear(&mut state, beat("r1", Role::Replica, Some("r2"), 100), 1000);
+    assert_eq!(
+        state.corrections(&settings, 1000),
+        vec![Correction::Follow {
+            node: id("p"),
+            primary: id("r2")
+        }]
+    );
+}

@@ -116,6 +116,7 @@ impl ReplState {
     pub fn promote(&mut self) {
         self.fence.paused_until = 0;
         self.fence.restarted = false;
+        self.fence.led_since = self.fence.led_since.max(self.epoch);
         if !self.is_replica() {
             return;
         }
@@ -228,7 +229,7 @@ impl ReplState {
         if self.is_replica() {
             return None;
         }
-        self.fence.refusal(self.epoch, now)
+        self.fence.refusal(now)
     }
 
     pub fn is_fenced(&self, now: Millis) -> bool {
@@ -240,17 +241,16 @@ impl ReplState {
         self.refusal(now).map(Refusal::message)
     }
 
-    /// Word that `primary` leads the group in `epoch` (a sentinel's heartbeat, a peer's).
-    /// Another node in a newer epoch fences this one at once; this node itself, named
-    /// primary in a newer epoch while it is one, takes that epoch.
+    /// The record's primary and epoch, as a sentinel's heartbeat carries them: another node
+    /// in an epoch newer than this primary's lead fences it at once; this node, named while
+    /// it is a primary, is confirmed in that epoch.
     pub fn heard_of_primary(&mut self, epoch: Epoch, primary: &NodeId, me: &NodeId) {
-        if epoch <= self.epoch {
-            return;
+        if primary == me && self.is_replica() {
+            return; // a promotion is on its way; the control request will say so
         }
-        if primary != me {
-            self.fence.heard_of(epoch, primary);
-        } else if !self.is_replica() && !self.fence.restarted {
-            self.epoch = epoch;
+        self.fence.heard_of(epoch, primary, me);
+        if primary == me && !self.fence.restarted {
+            self.epoch = self.epoch.max(epoch);
         }
     }
 
@@ -372,19 +372,21 @@ mod tests {
 
     #[test]
     fn a_primary_told_of_a_newer_primary_refuses_writes_at_once() {
-        let me = NodeId::new("n1").unwrap();
+        let (me, other) = (NodeId::new("n1").unwrap(), NodeId::new("n2").unwrap());
         let mut repl = ReplState::new(1024 * 1024);
         repl.epoch = Epoch(2);
-        repl.heard_of_primary(Epoch(2), &NodeId::new("n2").unwrap(), &me);
+        repl.promote();
+        repl.heard_of_primary(Epoch(2), &other, &me);
         assert!(repl.write_refusal(0).is_none(), "same epoch: nothing new");
         repl.heard_of_primary(Epoch(3), &me, &me);
         assert_eq!(repl.epoch, Epoch(3), "named again in a newer epoch");
-        repl.heard_of_primary(Epoch(4), &NodeId::new("n2").unwrap(), &me);
-        assert!(repl.write_refusal(0).unwrap().contains("newer epoch"));
+        // A planned failover's pause raised the epoch to 4 here; the record of epoch 4
+        // names n2: still news.
         repl.epoch = Epoch(4);
-        assert!(
-            repl.write_refusal(0).is_none(),
-            "a control request of epoch 4"
-        );
+        repl.heard_of_primary(Epoch(4), &other, &me);
+        assert!(repl.write_refusal(0).unwrap().contains("newer epoch"));
+        repl.epoch = Epoch(5);
+        repl.promote();
+        assert!(repl.write_refusal(0).is_none(), "promoted in epoch 5");
     }
 }

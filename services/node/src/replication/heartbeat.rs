@@ -88,10 +88,6 @@ async fn learn_peers(link: Arc<Link>) {
         if matches!(&repl.role, Role::Replica { primary, .. } if *primary == heartbeat.node) {
             repl.primary_position = Some((heartbeat.repl_id.clone(), heartbeat.offset));
         }
-        // A peer that leads in a newer epoch was promoted: this node is not the primary.
-        if heartbeat.role == WireRole::Primary {
-            repl.heard_of_primary(heartbeat.epoch, &heartbeat.node, &link.config.node);
-        }
         repl.peers.insert(heartbeat.node, heartbeat.address);
     }
 }

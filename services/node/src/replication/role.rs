@@ -18,7 +18,7 @@ use rg_proto::{Epoch, NodeId};
 use super::Link;
 
 /// How long the records may take to answer before the node keeps its configured role.
-const ASK: Duration = Duration::from_secs(1);
+const ASK: Duration = Duration::from_millis(2500);
 
 pub(super) async fn adopt(link: &Link) {
     if link.config.follow.is_some() {
@@ -45,6 +45,7 @@ async fn learn_role(link: &Link) {
     let repl = &mut engine.repl;
     repl.epoch = repl.epoch.max(epoch);
     if primary == link.config.node {
+        repl.fence.led_since = epoch;
         if others {
             repl.fence.restarted = true;
             tracing::warn!(

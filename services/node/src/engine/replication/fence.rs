@@ -25,6 +25,10 @@ pub struct Fence {
     pub last_seen: BTreeMap<NodeId, Millis>,
     /// Counted from here when a sentinel has not been heard from yet.
     pub since: Millis,
+    /// The epoch in which this node became (or was confirmed) the primary. Not the node's
+    /// newest epoch: a planned failover's pause raises that on the old primary, which must
+    /// still see the new primary's record of the same epoch as news.
+    pub led_since: Epoch,
     /// The newest epoch heard of whose primary is another node.
     pub superseded: Option<(Epoch, NodeId)>,
     /// Started empty while the record named this node primary: writes wait for the
@@ -91,10 +95,14 @@ impl Fence {
         seen * 2 <= self.sentinels.len()
     }
 
-    /// Why a primary in `epoch` refuses writes at `now`, if it does: the fences that mean
-    /// "another primary may exist" first.
-    pub fn refusal(&self, epoch: Epoch, now: Millis) -> Option<Refusal> {
-        if self.superseded.as_ref().is_some_and(|(e, _)| *e > epoch) {
+    /// Why a primary refuses writes at `now`, if it does: the fences that mean "another
+    /// primary may exist" first.
+    pub fn refusal(&self, now: Millis) -> Option<Refusal> {
+        if self
+            .superseded
+            .as_ref()
+            .is_some_and(|(e, _)| *e > self.led_since)
+        {
             return Some(Refusal::Superseded);
         }
         if self.off_the_bus(now) {
@@ -116,11 +124,16 @@ impl Fence {
             .map_or(epoch, |(e, _)| epoch.max(*e))
     }
 
-    /// Word that `primary` leads the group in `epoch`; kept when it is the newest such word
-    /// about another node. Never lowered, so only a control request of that epoch or a newer
-    /// one (which raises the node's own) lifts it.
-    pub fn heard_of(&mut self, epoch: Epoch, primary: &NodeId) {
-        if self.superseded.as_ref().is_none_or(|(e, _)| epoch > *e) {
+    /// Word that `primary` leads the group in `epoch`. About another node, it is kept when
+    /// it is the newest such word (never lowered, so only a promotion in a newer epoch lifts
+    /// it); about this node, it confirms it as the primary of that epoch.
+    pub fn heard_of(&mut self, epoch: Epoch, primary: &NodeId, me: &NodeId) {
+        if primary == me {
+            if !self.restarted {
+                self.led_since = self.led_since.max(epoch);
+            }
+        } else if epoch > self.led_since && self.superseded.as_ref().is_none_or(|(e, _)| epoch > *e)
+        {
             self.superseded = Some((epoch, primary.clone()));
         }
     }
@@ -155,18 +168,31 @@ mod tests {
     }
 
     #[test]
-    fn word_of_a_newer_primary_fences_until_a_newer_epoch_reaches_this_node() {
-        let mut fence = Fence::default();
-        assert_eq!(fence.refusal(Epoch(3), 0), None);
-        fence.heard_of(Epoch(4), &node("n2"));
-        assert_eq!(fence.refusal(Epoch(3), 0), Some(Refusal::Superseded));
-        // Older or equal word never lifts it.
-        fence.heard_of(Epoch(2), &node("n3"));
-        fence.heard_of(Epoch(4), &node("n3"));
+    fn word_of_a_newer_primary_fences_until_this_node_leads_a_newer_epoch() {
+        let me = node("n1");
+        let mut fence = Fence {
+            led_since: Epoch(3),
+            ..Fence::default()
+        };
+        assert_eq!(fence.refusal(0), None);
+        fence.heard_of(Epoch(3), &node("n2"), &me);
+        assert_eq!(
+            fence.refusal(0),
+            None,
+            "not newer than this node's own lead"
+        );
+        fence.heard_of(Epoch(4), &node("n2"), &me);
+        assert_eq!(fence.refusal(0), Some(Refusal::Superseded));
+        // Older or equal word never lifts it, nor word naming this node in an older epoch.
+        fence.heard_of(Epoch(2), &node("n3"), &me);
+        fence.heard_of(Epoch(4), &node("n3"), &me);
+        fence.heard_of(Epoch(3), &me, &me);
         assert_eq!(fence.superseded, Some((Epoch(4), node("n2"))));
+        assert_eq!(fence.refusal(0), Some(Refusal::Superseded));
         assert_eq!(fence.newest(Epoch(3)), Epoch(4));
-        // Promoted again in epoch 5 (a control request raised the node's epoch).
-        assert_eq!(fence.refusal(Epoch(5), 0), None);
+        // Promoted again in epoch 5.
+        fence.heard_of(Epoch(5), &me, &me);
+        assert_eq!(fence.refusal(0), None);
     }
 
     #[test]
@@ -175,9 +201,9 @@ mod tests {
             restarted: true,
             ..Fence::default()
         };
-        assert_eq!(fence.refusal(Epoch(8), 0), Some(Refusal::Restarted));
+        assert_eq!(fence.refusal(0), Some(Refusal::Restarted));
         fence.restarted = false;
-        assert_eq!(fence.refusal(Epoch(8), 0), None);
+        assert_eq!(fence.refusal(0), None);
     }
 
     #[test]
@@ -186,7 +212,7 @@ mod tests {
             paused_until: 500,
             ..Fence::default()
         };
-        assert_eq!(fence.refusal(Epoch(0), 499), Some(Refusal::Paused));
-        assert_eq!(fence.refusal(Epoch(0), 500), None);
+        assert_eq!(fence.refusal(499), Some(Refusal::Paused));
+        assert_eq!(fence.refusal(500), None);
     }
 }
