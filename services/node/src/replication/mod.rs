@@ -13,6 +13,7 @@
 //! Every task reads the role from the engine, so a role change (REPLICAOF, promote) takes
 //! effect without restarting anything.
 
+mod applier;
 mod control;
 mod events;
 mod heartbeat;

@@ -3,68 +3,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use rg_proto::messages::{Ack, ReplBatch, SyncReply, SyncRequest, MAX_PAYLOAD};
 use rg_proto::{NodeId, Offset, Position, ReplId};
-use rg_resp::RequestDecoder;
-use tokio::sync::mpsc;
 
+use super::applier::Applier;
 use super::Link;
-use crate::commands::{self, Ctx, Session};
 use crate::engine::replication::Role;
-use crate::engine::Engine;
 use crate::server::now_ms;
 
 const SYNC_TIMEOUT: Duration = Duration::from_secs(10);
 const RETRY: Duration = Duration::from_millis(200);
 const ACK_EVERY: Duration = Duration::from_millis(100);
-
-/// Applies the primary's stream: a RESP decoder that survives batch boundaries, and the
-/// session the primary's commands run in (its SELECTs persist).
-struct Applier {
-    decoder: RequestDecoder,
-    pending: BytesMut,
-    session: Session,
-}
-
-impl Applier {
-    fn new() -> Self {
-        let (push, _) = mpsc::channel(1);
-        Applier {
-            decoder: RequestDecoder::default(),
-            pending: BytesMut::new(),
-            session: Session::new(0, true, push),
-        }
-    }
-
-    /// Runs the commands in `bytes`; a command split across batches completes with the next.
-    fn apply(&mut self, engine: &mut Engine, bytes: &[u8]) {
-        self.pending.extend_from_slice(bytes);
-        let now = now_ms();
-        loop {
-            match self.decoder.decode(&mut self.pending) {
-                Ok(Some(args)) => {
-                    let mut ctx = Ctx {
-                        engine,
-                        session: &mut self.session,
-                        now,
-                        in_exec: false,
-                        from_primary: true,
-                    };
-                    commands::process(&mut ctx, &args);
-                }
-                Ok(None) => break,
-                Err(error) => {
-                    tracing::error!(%error, "the replication stream does not decode; resyncing");
-                    *self = Applier::new();
-                    break;
-                }
-            }
-        }
-        // The records of applied commands are the primary's own; only its bytes count.
-        engine.take_records();
-    }
-}
 
 /// Why following stopped.
 enum Stop {
@@ -189,6 +139,8 @@ async fn report_refusal(link: &Link, primary: &NodeId, offered: &Position, held:
 /// Asks the primary to continue from this node's offset, then applies what it sends: the
 /// missing stream (partial) or a snapshot (full).
 async fn resync(link: &Link, primary: &NodeId, applier: &mut Applier) -> Result<(), ResyncError> {
+    // Resumed from the last complete command: a partial one comes again whole.
+    applier.drop_partial();
     loop {
         let (repl_id, offset) = position(link);
         let request = SyncRequest::Resume {
@@ -204,7 +156,9 @@ async fn resync(link: &Link, primary: &NodeId, applier: &mut Applier) -> Result<
                 payload,
             } => {
                 let full_page = payload.len() == MAX_PAYLOAD;
-                apply_at(link, applier, &repl_id, offset, &payload);
+                if !apply_at(link, applier, &repl_id, offset, &payload) {
+                    return Err(ResyncError::Failed("the resync does not decode".into()));
+                }
                 if !full_page {
                     return Ok(());
                 }
@@ -289,8 +243,11 @@ async fn full_sync(
             _ => return Err("unexpected reply to a chunk request".into()),
         };
         let mut engine = link.shared.engine.lock();
-        applier.apply(&mut engine, &data);
+        let undecodable = applier.apply(&mut engine, &data).undecodable;
         drop(engine);
+        if undecodable {
+            return Err("the snapshot does not decode".into());
+        }
         index += 1;
         if last || (chunks > 0 && index >= chunks) {
             break;
@@ -305,21 +262,35 @@ async fn full_sync(
     Ok(())
 }
 
-/// Applies stream bytes that start at `offset`, skipping what was already applied.
-fn apply_at(link: &Link, applier: &mut Applier, repl_id: &ReplId, offset: Offset, bytes: &Bytes) {
+/// Applies stream bytes that start at `offset`, skipping what was already received; the
+/// offset and backlog advance by complete commands only. False when the stream stopped
+/// decoding (a resync from the new offset is due).
+fn apply_at(
+    link: &Link,
+    applier: &mut Applier,
+    repl_id: &ReplId,
+    offset: Offset,
+    bytes: &Bytes,
+) -> bool {
     let mut engine = link.shared.engine.lock();
     // The history id is taken even when there is nothing new: a replica already caught up
     // with a newly promoted primary continues under that primary's id (its acks carry it).
     engine.repl.repl_id = repl_id.clone();
     engine.repl.last_io = now_ms();
-    let expected = engine.repl.offset;
-    let skip = (expected.0.saturating_sub(offset.0)) as usize;
+    let received = engine.repl.offset.advance(applier.partial_len());
+    let skip = (received.0.saturating_sub(offset.0)) as usize;
     if skip >= bytes.len() {
-        return;
+        return true;
     }
-    let fresh = &bytes[skip..];
-    applier.apply(&mut engine, fresh);
-    engine.repl.append(fresh);
+    let applied = applier.apply(&mut engine, &bytes[skip..]);
+    engine.repl.append(&applied.bytes);
+    !applied.undecodable
+}
+
+/// The history and the end of what was received (complete commands and a partial one).
+fn received_end(link: &Link, applier: &Applier) -> (ReplId, Offset) {
+    let (repl_id, offset) = position(link);
+    (repl_id, offset.advance(applier.partial_len()))
 }
 
 async fn stream_from(
@@ -343,11 +314,13 @@ async fn stream_from(
                 if batch.group != link.config.group || batch.primary != *primary || stale {
                     continue;
                 }
-                let (repl_id, expected) = position(link);
+                let (repl_id, expected) = received_end(link, applier);
                 if batch.repl_id != repl_id || batch.offset > expected {
                     return Stop::Resync;
                 }
-                apply_at(link, applier, &batch.repl_id, batch.offset, &batch.payload);
+                if !apply_at(link, applier, &batch.repl_id, batch.offset, &batch.payload) {
+                    return Stop::Resync;
+                }
                 // Acked at once, so that WAIT and sync-replicas answer within a round trip.
                 send_ack(link).await;
             }
