@@ -553,27 +553,37 @@ def rejoined(old, new):
             and int(mine["master_repl_offset"]) >= target)
 
 
-def cut_trial(make):
-    with tempfile.TemporaryDirectory() as work:
-        group = make(work)
-        try:
-            result = cut_run(group)
-            if result["lost_waited"]:
-                group.keep_logs("WAIT-acknowledged writes lost")
-            elif result["took"] is None or result["rejoin"] is None:
-                group.keep_logs("no failover or no rejoin")
-            return result
-        except BaseException:
-            group.keep_logs("the trial failed")
-            raise
-        finally:
-            group.stop()
+def cut_trial(make, attempts=3):
+    """One bus-cut trial on a fresh group; a group that does not come up (a port taken
+    between free_port() and its bind, a stall of the loaded machine) is tried afresh."""
+    for attempt in range(1, attempts + 1):
+        with tempfile.TemporaryDirectory() as work:
+            group = make(work)
+            try:
+                try:
+                    primary = group.start()
+                except SystemExit as e:
+                    group.keep_logs("the group did not come up (%s), attempt %d" % (e, attempt))
+                    if attempt == attempts:
+                        raise
+                    continue
+                try:
+                    result = cut_run(group, primary)
+                except BaseException:
+                    group.keep_logs("the trial failed")
+                    raise
+                if result["lost_waited"]:
+                    group.keep_logs("WAIT-acknowledged writes lost")
+                elif result["took"] is None or result["rejoin"] is None:
+                    group.keep_logs("no failover or no rejoin")
+                return result
+            finally:
+                group.stop()
 
 
-def cut_run(group):
+def cut_run(group, primary):
     """Writers on the primary's client port; cut its proxy; first write on the new
     primary; heal after CUT_MS; wait for the old primary to rejoin; count losses."""
-    primary = group.start()
     announced = group.primary_port()
     wait_for("replicas in sync", lambda: call(primary, "WAIT", 2, 100) == 2)
     writers = [Writer(primary, "plain", False, True), Writer(primary, "waited", True, True)]
@@ -752,13 +762,21 @@ def ratio(a, b):
     return "%.2f" % (a / b)
 
 
+class Terminated(BaseException):
+    """A SIGTERM: not a SystemExit, which a group that did not come up raises."""
+
+
+def terminated(*_):
+    raise Terminated()
+
+
 def main():
     if FAULT not in ("kill", "buscut", "both"):
         raise SystemExit("failover-bench: FAULT is kill, buscut or both, not %r" % FAULT)
     if CUT_KIND not in ("close", "stall"):
         raise SystemExit("failover-bench: CUT_KIND is close or stall, not %r" % CUT_KIND)
     # A SIGTERM unwinds like an exception, so every trial's finally stops its processes.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGTERM, terminated)
     if FAULT in ("kill", "both"):
         kill_bench()
     if FAULT == "both":
@@ -768,4 +786,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except Terminated:
+        sys.exit(143)
