@@ -364,3 +364,42 @@ fn a_replica_keeps_its_data_when_its_primary_comes_back_empty_unannounced() {
         0
     );
 }
+
+#[test]
+fn a_partial_resync_completes_a_command_longer_than_a_page() {
+    // The replica's offset stops at its last complete command, and a resync page holds at
+    // most 512 KiB: a 3 MB value missed while cut off must still arrive, page by page.
+    let nats = rg_testkit::NatsServer::start();
+    let url = nats.url();
+    let proxy = TcpProxy::start(nats.port);
+    let proxied = proxy.url();
+    let primary =
+        rg_testkit::Node::start(&["--nats-url", &url, "--group", "pages", "--node-id", "n1"]);
+    let replica = rg_testkit::Node::start(&[
+        "--nats-url",
+        &proxied,
+        "--group",
+        "pages",
+        "--node-id",
+        "n2",
+        "--replicaof",
+        "n1",
+    ]);
+    let mut con = crate::support::connect(&primary);
+    let _: () = q(&mut con, &["SET", "small", "v"]);
+    assert_eq!(q::<i64>(&mut con, &["WAIT", "1", "5000"]), 1);
+    proxy.cut();
+    let wide = "w".repeat(3 * 1024 * 1024);
+    let _: () = q(&mut con, &["SET", "wide", &wide]);
+    proxy.heal();
+    let mut copy = crate::support::connect(&replica);
+    assert_eventually!(
+        q::<i64>(&mut copy, &["STRLEN", "wide"]) == 3 * 1024 * 1024,
+        FAILOVER
+    );
+    assert_eq!(
+        info_int(&mut con, "stats", "sync_full"),
+        1,
+        "only the first sync was full"
+    );
+}

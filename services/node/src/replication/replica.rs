@@ -139,10 +139,11 @@ async fn report_refusal(link: &Link, primary: &NodeId, offered: &Position, held:
 /// Asks the primary to continue from this node's offset, then applies what it sends: the
 /// missing stream (partial) or a snapshot (full).
 async fn resync(link: &Link, primary: &NodeId, applier: &mut Applier) -> Result<(), ResyncError> {
-    // Resumed from the last complete command: a partial one comes again whole.
+    // Resumed from the last complete command: a partial one comes again whole. Between
+    // pages, from what was received: a command longer than a page completes over several.
     applier.drop_partial();
     loop {
-        let (repl_id, offset) = position(link);
+        let (repl_id, offset) = received_end(link, applier);
         let request = SyncRequest::Resume {
             group: link.config.group.clone(),
             replica: link.config.node.clone(),
