@@ -89,7 +89,7 @@ up() {
         [ "$i" = 1 ] || follow=(--replicaof n1)
         start "n$i" "${NODE_PORTS[$((i - 1))]}" "$BIN/rg-node" --port "${NODE_PORTS[$((i - 1))]}" \
             --nats-url "$NATS_URL" --group "$GROUP" --node-id "n$i" --az "${AZS[$((i - 1))]}" \
-            --sentinels s1,s2,s3 --min-replicas-to-write 1 --min-replicas-max-lag-ms 200 \
+            --sentinels s1,s2,s3 --min-replicas-to-write 1 --min-replicas-max-lag-ms 200 --fence-timeout-ms 800 \
             "${follow[@]}"
     done
     for i in 1 2 3; do

@@ -107,7 +107,7 @@ impl Default for NodeConfig {
             repl_backlog_size: 64 * 1024 * 1024,
             heartbeat_ms: 100,
             sentinels: String::new(),
-            fence_timeout_ms: 500,
+            fence_timeout_ms: 1000,
             min_replicas_to_write: 0,
             min_replicas_max_lag: 10,
             min_replicas_max_lag_ms: 0,

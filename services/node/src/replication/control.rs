@@ -41,6 +41,8 @@ fn handle(link: &Link, request: ControlRequest) -> ControlReply {
     } else if matches!(&request.command, ControlCommand::ReplicateOf { primary } if *primary == link.config.node)
     {
         Some("a node cannot replicate itself".to_string())
+    } else if request.command == ControlCommand::Promote && repl.syncing {
+        Some("loading a full sync: the dataset is partial".to_string())
     } else if request.epoch < repl.fence.newest(repl.epoch) {
         Some(format!(
             "epoch {} is older than the newest this node knows, {}",

@@ -200,6 +200,17 @@ fn chunk(link: &Link, transfer: &mut Option<Transfer>, id: u64, index: u32) -> S
     if index != running.next_index {
         return refused("chunks must be pulled in order");
     }
+    // Demoted mid-transfer: the dataset the snapshot walks is about to be replaced by this
+    // node's own full sync, and would reach the replica half emptied (the chaos soak lost
+    // thousands of acknowledged writes to two nodes syncing from each other that way).
+    {
+        let mut engine = link.shared.engine.lock();
+        if engine.repl.role != Role::Primary {
+            snapshot::abort(&mut engine);
+            *transfer = None;
+            return refused("no longer a primary: the snapshot was abandoned");
+        }
+    }
     if running.rest.is_empty() {
         let mut engine = link.shared.engine.lock();
         if !snapshot::active(&engine) && index > 0 {

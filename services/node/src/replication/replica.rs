@@ -58,6 +58,13 @@ async fn follow_primary(
     applier: &mut Applier,
 ) {
     let mut refused = false;
+    // A snapshot this node was serving as a primary is void now that it follows another.
+    {
+        let mut engine = link.shared.engine.lock();
+        if crate::engine::replication::snapshot::active(&engine) {
+            crate::engine::replication::snapshot::abort(&mut engine);
+        }
+    }
     loop {
         if followed(link).map(|(_, g)| g) != Some(generation) {
             return;
@@ -228,7 +235,15 @@ async fn full_sync(
     transfer: u64,
     chunks: u32,
 ) -> Result<(), String> {
-    link.shared.engine.lock().repl.syncing = true;
+    {
+        // From the snapshot's first FLUSHALL the dataset is partial: this node holds no
+        // position until the sync completes, so it is never promoted for an offset whose
+        // data it has lost (its heartbeats say 0) and a failed sync can only be retried
+        // whole, never resumed as a partial one.
+        let mut engine = link.shared.engine.lock();
+        engine.repl.syncing = true;
+        engine.repl.reset_history(ReplId::none(), Offset(0));
+    }
     *applier = Applier::new();
     let mut index = 0;
     loop {
