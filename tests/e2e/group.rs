@@ -76,18 +76,7 @@ impl Group {
         follow: Option<&str>,
         extra: &[&str],
     ) {
-        let mut args = vec![
-            "--nats-url",
-            nats_url,
-            "--group",
-            group,
-            "--node-id",
-            id,
-            "--sentinels",
-            "s1,s2,s3",
-            "--az",
-            "az-test",
-        ];
+        let mut args = node_flags(nats_url, group, id);
         if let Some(primary) = follow {
             args.extend(["--replicaof", primary]);
         }
@@ -146,20 +135,8 @@ impl Group {
         drop(old);
         let url = self.nats.url();
         let port_flag = port.to_string();
-        let mut args = vec![
-            "--port",
-            &port_flag,
-            "--nats-url",
-            &url,
-            "--group",
-            GROUP,
-            "--node-id",
-            id,
-            "--sentinels",
-            "s1,s2,s3",
-            "--az",
-            "az-test",
-        ];
+        let mut args = vec!["--port", &port_flag];
+        args.extend(node_flags(&url, GROUP, id));
         args.extend(extra);
         self.nodes
             .insert(id.to_string(), Node::start_exact(port, &args, &[]));
@@ -231,6 +208,22 @@ impl Group {
             .map(|pair| (pair[0].clone(), pair[1].clone()))
             .collect()
     }
+}
+
+/// What every node of a test group is started with.
+fn node_flags<'a>(nats_url: &'a str, group: &'a str, id: &'a str) -> Vec<&'a str> {
+    vec![
+        "--nats-url",
+        nats_url,
+        "--group",
+        group,
+        "--node-id",
+        id,
+        "--sentinels",
+        "s1,s2,s3",
+        "--az",
+        "az-test",
+    ]
 }
 
 /// An rg-router in front of the group, on free ports.

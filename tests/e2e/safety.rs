@@ -22,6 +22,19 @@ fn three_nodes(down_after_ms: u64) -> Group {
     group
 }
 
+/// n1 primary, reaching the bus through the returned proxy (so a test can cut it off), and
+/// n2 and n3 its replicas, in sync.
+fn primary_behind_a_proxy() -> (Group, TcpProxy) {
+    let mut group = Group::start();
+    let proxy = TcpProxy::start(group.nats.port);
+    group.node_on(&proxy.url(), "n1", None, &[]);
+    group.node("n2", Some("n1"), &[]);
+    group.node("n3", Some("n1"), &[]);
+    assert_eventually!(info_int(&mut group.connect("n1"), "replication", "connected_slaves") == 2);
+    assert_eventually!(group.events.names().iter().any(|n| n == "TopologyCreated"));
+    (group, proxy)
+}
+
 /// SETs through the router's smart endpoint in a loop (errors ignored) until dropped: the
 /// load that keeps a new primary's offsets moving.
 struct Background {
@@ -91,13 +104,7 @@ fn converged(group: &Group) -> Option<String> {
 
 #[test]
 fn wait_through_the_router_never_counts_replicas_of_another_history() {
-    let mut group = Group::start();
-    let proxy = TcpProxy::start(group.nats.port);
-    group.node_on(&proxy.url(), "n1", None, &[]);
-    group.node("n2", Some("n1"), &[]);
-    group.node("n3", Some("n1"), &[]);
-    assert_eventually!(info_int(&mut group.connect("n1"), "replication", "connected_slaves") == 2);
-    assert_eventually!(group.events.names().iter().any(|n| n == "TopologyCreated"));
+    let (group, proxy) = primary_behind_a_proxy();
     let router = group.router(&[]);
     let mut client = router_connection(&router);
     let _: () = q(&mut client, &["SET", "before", "cut"]);
@@ -124,13 +131,7 @@ fn wait_through_the_router_never_counts_replicas_of_another_history() {
 
 #[test]
 fn wait_through_the_router_forgets_an_old_primarys_offset_once_it_rejoins() {
-    let mut group = Group::start();
-    let proxy = TcpProxy::start(group.nats.port);
-    group.node_on(&proxy.url(), "n1", None, &[]);
-    group.node("n2", Some("n1"), &[]);
-    group.node("n3", Some("n1"), &[]);
-    assert_eventually!(info_int(&mut group.connect("n1"), "replication", "connected_slaves") == 2);
-    assert_eventually!(group.events.names().iter().any(|n| n == "TopologyCreated"));
+    let (group, proxy) = primary_behind_a_proxy();
     let router = group.router(&[]);
     // While cut off, n1 runs its offset far ahead of the others (megabytes nobody gets).
     proxy.cut();

@@ -222,7 +222,9 @@ impl Connection {
         // The batch's writes enter the stream together: one capture per batch, not per
         // command (WAIT, ROLE and INFO capture what precedes them themselves, so what they
         // report covers it; the publisher is woken for those bytes too).
-        shared.capture_writes(&mut engine);
+        if pending_records(&engine) > 0 || engine.repl.has_unpublished() {
+            shared.capture_writes(&mut engine);
+        }
         if engine.repl.offset != before && !engine.repl.is_replica() {
             self.session.write_position = Some(engine.repl.position());
         }
