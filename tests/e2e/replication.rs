@@ -339,6 +339,8 @@ fn sync_replicas_answers_a_write_only_once_a_replica_holds_it() {
         assert_eq!(held.as_deref(), Some("v"));
     }
     replica.signal("STOP");
+    // The signal lands a moment later: until then the replica can still ack.
+    assert_eventually!(replica.is_stopped());
     let error = err(&mut con, &["SET", "lost?", "v"]);
     assert!(
         error.starts_with("NOREPLICAS the write was not acknowledged"),
