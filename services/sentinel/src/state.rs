@@ -11,7 +11,7 @@ use rg_failover::quorum::Opinions;
 use rg_failover::Millis;
 use rg_proto::messages::{Heartbeat, NodeStatus, Role, SentinelOpinion, DEFAULT_PRIORITY};
 use rg_proto::topology::{Member, Topology};
-use rg_proto::{Epoch, NodeId};
+use rg_proto::{Epoch, NodeId, Position};
 
 use crate::config::Settings;
 
@@ -388,18 +388,22 @@ impl State {
     }
 
     /// The replica to promote in place of `old`: `target` if it is fit, else the best.
+    /// With `frozen` (the positions replicas reported when frozen for this failover), only
+    /// those replicas count, at those positions, and the most data comes first.
     pub fn choose_replica(
         &self,
         old: &NodeId,
         target: Option<&NodeId>,
+        frozen: Option<&BTreeMap<NodeId, Position>>,
         settings: &Settings,
         now: Millis,
     ) -> Result<NodeId, String> {
-        let replicas: Vec<Replica> = self
+        let mut replicas: Vec<Replica> = self
             .nodes
             .iter()
             .filter(|(id, v)| *id != old && v.heard && v.heartbeat.role == Role::Replica)
             .filter(|(id, _)| self.is_member(id))
+            .filter(|(id, _)| frozen.is_none_or(|f| f.contains_key(*id)))
             .map(|(id, v)| Replica {
                 node: id.clone(),
                 up: !v.sdown(now, settings.down_after_ms),
@@ -409,7 +413,9 @@ impl State {
                 } else {
                     v.heartbeat.priority
                 },
-                offset: v.heartbeat.offset,
+                offset: frozen
+                    .and_then(|f| f.get(id))
+                    .map_or(v.heartbeat.offset, |p| p.offset),
                 disconnected_for: v.heartbeat.link_down_ms,
             })
             .filter(|r| target.is_none_or(|t| r.node == *t))
@@ -417,6 +423,9 @@ impl State {
         // Redis Sentinel's rule: data older than ten down-after periods (plus the time the
         // primary has been down) is too old to promote.
         let max_disconnected = settings.down_after_ms * 10 + self.primary_down_for(old, now);
+        if frozen.is_some() {
+            replicas = candidate::holding_most(&replicas, max_disconnected);
+        }
         if let Some(chosen) = candidate::choose(&replicas, max_disconnected) {
             return Ok(chosen.node.clone());
         }

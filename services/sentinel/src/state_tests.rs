@@ -125,28 +125,57 @@ fn the_replica_chosen_honours_priority_offset_and_an_explicit_target() {
     let settings = settings();
     let mut state = group(0);
     assert_eq!(
-        state.choose_replica(&id("p"), None, &settings, 10),
+        state.choose_replica(&id("p"), None, None, &settings, 10),
         Ok(id("r2"))
     );
     let mut never = beat("r2", Role::Replica, Some("p"), 100);
     never.priority = 0;
     hear(&mut state, never, 10);
     assert_eq!(
-        state.choose_replica(&id("p"), None, &settings, 10),
+        state.choose_replica(&id("p"), None, None, &settings, 10),
         Ok(id("r1"))
     );
     // An operator may name a replica the automatic rule would pass over.
     assert_eq!(
-        state.choose_replica(&id("p"), Some(&id("r2")), &settings, 10),
+        state.choose_replica(&id("p"), Some(&id("r2")), None, &settings, 10),
         Ok(id("r2"))
     );
     let mut stale = beat("r1", Role::Replica, Some("p"), 90);
     stale.link_down_ms = 60_000;
     hear(&mut state, stale, 10);
     let error = state
-        .choose_replica(&id("p"), None, &settings, 10)
+        .choose_replica(&id("p"), None, None, &settings, 10)
         .unwrap_err();
     assert!(error.contains("no replica of p is fit"), "{error}");
+}
+
+#[test]
+fn frozen_positions_outrank_heartbeats_and_priority() {
+    let settings = settings();
+    let mut state = group(0);
+    let mut preferred = beat("r2", Role::Replica, Some("p"), 100);
+    preferred.priority = 1;
+    hear(&mut state, preferred, 10);
+    let at = |offset| Position::new(ReplId::none(), Offset(offset));
+    // r1's heartbeat said 90, but frozen it holds more than r2: a write only r1 had
+    // acknowledged when the primary died survives.
+    let frozen = BTreeMap::from([(id("r1"), at(130)), (id("r2"), at(120))]);
+    assert_eq!(
+        state.choose_replica(&id("p"), None, Some(&frozen), &settings, 10),
+        Ok(id("r1"))
+    );
+    let level = BTreeMap::from([(id("r1"), at(130)), (id("r2"), at(130))]);
+    assert_eq!(
+        state.choose_replica(&id("p"), None, Some(&level), &settings, 10),
+        Ok(id("r2")),
+        "priority breaks the tie"
+    );
+    // A replica that did not answer the freeze is not promoted, whatever it said before.
+    let only_r1 = BTreeMap::from([(id("r1"), at(50))]);
+    assert_eq!(
+        state.choose_replica(&id("p"), None, Some(&only_r1), &settings, 10),
+        Ok(id("r1"))
+    );
 }
 
 #[test]
@@ -203,7 +232,7 @@ fn a_primary_back_without_its_data_is_down_however_alive_it_is() {
         Some((id("p"), true))
     );
     assert_eq!(
-        state.choose_replica(&id("p"), None, &settings, 100),
+        state.choose_replica(&id("p"), None, None, &settings, 100),
         Ok(id("r2")),
         "the replica with the most data"
     );
@@ -242,7 +271,7 @@ fn a_restarted_primary_with_no_fit_replica_leads_again() {
     back.restarted = true;
     hear(&mut state, back, 100);
     assert_eq!(
-        state.choose_replica(&id("p"), None, &settings, 100),
+        state.choose_replica(&id("p"), None, None, &settings, 100),
         Ok(id("p"))
     );
     let (record, _) = state.topology.as_ref().unwrap();
@@ -276,7 +305,7 @@ fn replicas_cut_off_by_their_primarys_restart_stay_fit_to_promote() {
         hear(&mut state, replica, 20_100);
     }
     assert_eq!(
-        state.choose_replica(&id("p"), None, &settings, 20_100),
+        state.choose_replica(&id("p"), None, None, &settings, 20_100),
         Ok(id("r1"))
     );
 }

@@ -109,6 +109,9 @@ pub enum SyncReply {
         repl_id: ReplId,
         offset: Offset,
         payload: Bytes,
+        /// The primary's epoch: a replica frozen for a newer epoch's failover applies none.
+        #[serde(default)]
+        epoch: Epoch,
     },
     /// A snapshot rebuilds the dataset as of stream position `offset` of history `repl_id`;
     /// the replica pulls the chunks of `transfer` until one says it is the last (`chunks` is
@@ -123,6 +126,8 @@ pub enum SyncReply {
         /// behind it (a primary that restarted empty).
         #[serde(default)]
         continues: Option<Position>,
+        #[serde(default)]
+        epoch: Epoch,
     },
     Chunk {
         transfer: u64,
@@ -211,6 +216,11 @@ pub enum ControlCommand {
     },
     /// Report state without changing anything.
     Ping,
+    /// A failover leader's request to a replica: report its position, and from now on
+    /// apply no stream of a primary older than the request's epoch (until a promotion or
+    /// re-point, or for at most a few seconds), so the position reported stays the most it
+    /// holds (and acknowledges) of the old primary's history while the leader compares.
+    Freeze,
     /// Refuse writes for up to `for_ms` (a planned failover: the chosen replica catches up to
     /// the offset in the reply, then takes over). Lifted by `ResumeWrites`, by a role
     /// change, or when the time runs out, so a leader that dies mid-switchover cannot leave
@@ -324,6 +334,7 @@ mod tests {
             transfer: 7,
             chunks: 2,
             continues: Some(Position::new(ReplId::none(), Offset(4))),
+            epoch: Epoch(3),
         };
         assert_eq!(
             decode::<SyncReply>(&encode(&reply).unwrap()).unwrap(),

@@ -5,6 +5,7 @@
 
 mod backlog;
 mod fence;
+pub mod freeze;
 pub mod snapshot;
 #[cfg(test)]
 #[path = "replication/snapshot_tests.rs"]
@@ -18,6 +19,7 @@ use rg_proto::{Epoch, NodeId, Offset, Position, ReplId};
 
 pub use self::backlog::Backlog;
 pub use self::fence::{Fence, Refusal};
+pub use self::freeze::Freeze;
 use super::keyspace::Millis;
 use super::{Engine, Record};
 
@@ -78,6 +80,8 @@ pub struct ReplState {
     /// The newest topology epoch seen in a control request; older ones are refused.
     pub epoch: Epoch,
     pub fence: Fence,
+    /// A replica's promise to a failover leader to apply no older epoch's stream.
+    pub freeze: Freeze,
 }
 
 impl ReplState {
@@ -104,6 +108,7 @@ impl ReplState {
             primary_position: None,
             epoch: Epoch(0),
             fence: Fence::default(),
+            freeze: Freeze::default(),
         }
     }
 
@@ -114,6 +119,7 @@ impl ReplState {
     /// Becomes a primary, keeping the old history as the second one so that replicas of it
     /// continue with a partial resync (REPLICAOF NO ONE, promote).
     pub fn promote(&mut self) {
+        self.freeze.clear();
         self.fence.paused_until = 0;
         self.fence.restarted = false;
         self.fence.led_since = self.fence.led_since.max(self.epoch);
@@ -142,6 +148,7 @@ impl ReplState {
             link_up: false,
         };
         self.fence.restarted = false;
+        self.freeze.clear();
         self.primary_position = None;
         self.replicas.clear();
         self.generation += 1;
@@ -252,6 +259,20 @@ impl ReplState {
         if primary == me && !self.fence.restarted {
             self.epoch = self.epoch.max(epoch);
         }
+    }
+
+    /// Whether a replica applies, at `now`, the stream of a primary that leads in `epoch`:
+    /// not once a control request of a newer epoch has reached it, nor while it is frozen
+    /// for a newer epoch's failover.
+    pub fn takes_stream_of(&self, epoch: Epoch, now: Millis) -> bool {
+        epoch >= self.epoch && !self.freeze.holds_back(epoch, now)
+    }
+
+    /// The newest epoch this node must not go back on at `now`: its own, word of a newer
+    /// primary, a promise to a failover leader.
+    pub fn newest_epoch(&self, now: Millis) -> Epoch {
+        let newest = self.fence.newest(self.epoch);
+        self.freeze.epoch(now).map_or(newest, |e| newest.max(e))
     }
 
     /// This node's current position: its history and offset.
@@ -388,5 +409,28 @@ mod tests {
         repl.epoch = Epoch(5);
         repl.promote();
         assert!(repl.write_refusal(0).is_none(), "promoted in epoch 5");
+    }
+
+    #[test]
+    fn a_frozen_replica_takes_no_older_stream_until_a_role_change_or_the_lapse() {
+        let mut repl = ReplState::new(1024);
+        repl.epoch = Epoch(3);
+        repl.follow(NodeId::new("n1").unwrap(), 0);
+        assert!(repl.takes_stream_of(Epoch(3), 0));
+        assert!(
+            !repl.takes_stream_of(Epoch(2), 0),
+            "older than a control request"
+        );
+        repl.freeze.promise(Epoch(4), 100);
+        assert!(!repl.takes_stream_of(Epoch(3), 100));
+        assert_eq!(repl.newest_epoch(100), Epoch(4));
+        assert!(repl.takes_stream_of(Epoch(3), 100 + freeze::LAPSE));
+        assert_eq!(repl.newest_epoch(100 + freeze::LAPSE), Epoch(3));
+        repl.freeze.promise(Epoch(4), 200);
+        repl.follow(NodeId::new("n2").unwrap(), 300);
+        assert!(
+            repl.takes_stream_of(Epoch(3), 300),
+            "re-pointed: the promise is kept"
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! Control requests on the bus: promote, replicate-of, pause and resume writes, retire, ping. The sentinels' failover uses
-//! them; every request carries an epoch and a node refuses one older than it has seen.
+//! Control requests on the bus: promote, replicate-of, freeze, pause and resume writes,
+//! retire, ping. The sentinels' failover uses them; every request carries an epoch and a
+//! node refuses one older than it has seen.
 
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ pub(super) async fn serve(link: Arc<Link>) {
 fn handle(link: &Link, request: ControlRequest) -> ControlReply {
     let mut engine = link.shared.engine.lock();
     let repl = &mut engine.repl;
+    let now = crate::server::now_ms();
     let refusal = if request.group != link.config.group {
         Some("this node belongs to another group".to_string())
     } else if matches!(&request.command, ControlCommand::ReplicateOf { primary } if *primary == link.config.node)
@@ -43,18 +45,22 @@ fn handle(link: &Link, request: ControlRequest) -> ControlReply {
         Some("a node cannot replicate itself".to_string())
     } else if request.command == ControlCommand::Promote && repl.syncing {
         Some("loading a full sync: the dataset is partial".to_string())
-    } else if request.epoch < repl.fence.newest(repl.epoch) {
+    } else if request.command == ControlCommand::Freeze && !repl.is_replica() {
+        Some("only a replica is frozen for a failover".to_string())
+    } else if request.epoch < repl.newest_epoch(now) {
         Some(format!(
             "epoch {} is older than the newest this node knows, {}",
             request.epoch.0,
-            repl.fence.newest(repl.epoch).0
+            repl.newest_epoch(now).0
         ))
     } else {
         None
     };
     if refusal.is_none() {
-        repl.epoch = request.epoch;
-        let now = crate::server::now_ms();
+        // A freeze is a promise, not a new epoch: it lapses if the failover never happens.
+        if request.command != ControlCommand::Freeze {
+            repl.epoch = request.epoch;
+        }
         match request.command {
             ControlCommand::Promote => repl.promote(),
             ControlCommand::ReplicateOf { primary } => {
@@ -68,6 +74,7 @@ fn handle(link: &Link, request: ControlRequest) -> ControlReply {
                 repl.fence.paused_until = now.saturating_add(for_ms);
             }
             ControlCommand::ResumeWrites => repl.fence.paused_until = 0,
+            ControlCommand::Freeze => repl.freeze.promise(request.epoch, now),
             ControlCommand::Retire => {}
             ControlCommand::Ping => {}
         }

@@ -157,12 +157,13 @@ fn resume(
     if same_history {
         if let Some(bytes) = repl.backlog.since(offset) {
             let payload = bytes.slice(..bytes.len().min(MAX_PAYLOAD));
-            let repl_id = repl.repl_id.clone();
+            let (repl_id, epoch) = (repl.repl_id.clone(), repl.epoch);
             engine.stats.sync_partial_ok += 1;
             return SyncReply::Partial {
                 repl_id,
                 offset,
                 payload,
+                epoch,
             };
         }
     }
@@ -189,6 +190,7 @@ fn resume(
         transfer: id,
         chunks: 0,
         continues: engine.repl.continues(),
+        epoch: engine.repl.epoch,
     }
 }
 

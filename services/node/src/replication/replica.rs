@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rg_proto::messages::{Ack, ReplBatch, SyncReply, SyncRequest, MAX_PAYLOAD};
-use rg_proto::{NodeId, Offset, Position, ReplId};
+use rg_proto::{Epoch, NodeId, Offset, Position, ReplId};
 
 use super::applier::Applier;
 use super::Link;
@@ -162,10 +162,15 @@ async fn resync(link: &Link, primary: &NodeId, applier: &mut Applier) -> Result<
                 repl_id,
                 offset,
                 payload,
+                epoch,
             } => {
                 let full_page = payload.len() == MAX_PAYLOAD;
-                if !apply_at(link, applier, &repl_id, offset, &payload) {
-                    return Err(ResyncError::Failed("the resync does not decode".into()));
+                match apply_at(link, applier, (epoch, &repl_id), offset, &payload) {
+                    Applied::Done => {}
+                    Applied::Stale => return Err(stale_primary(epoch)),
+                    Applied::Undecodable => {
+                        return Err(ResyncError::Failed("the resync does not decode".into()))
+                    }
                 }
                 if !full_page {
                     return Ok(());
@@ -177,7 +182,17 @@ async fn resync(link: &Link, primary: &NodeId, applier: &mut Applier) -> Result<
                 transfer,
                 chunks,
                 continues,
+                epoch,
             } => {
+                if !link
+                    .shared
+                    .engine
+                    .lock()
+                    .repl
+                    .takes_stream_of(epoch, now_ms())
+                {
+                    return Err(stale_primary(epoch));
+                }
                 let offered = Position::new(repl_id, offset);
                 if let Some(held) = unsafe_full_sync(link, &offered, continues.as_ref()) {
                     return Err(ResyncError::WouldLoseData { offered, held });
@@ -191,6 +206,14 @@ async fn resync(link: &Link, primary: &NodeId, applier: &mut Applier) -> Result<
             SyncReply::Chunk { .. } => return Err(ResyncError::Failed("unexpected chunk".into())),
         }
     }
+}
+
+fn stale_primary(epoch: Epoch) -> ResyncError {
+    ResyncError::Failed(format!(
+        "the primary leads epoch {}, older than this node knows or has promised a failover \
+         leader",
+        epoch.0
+    ))
 }
 
 /// This replica's position, when it must not replace its data with the full sync offered:
@@ -284,11 +307,17 @@ async fn full_sync(
 fn apply_at(
     link: &Link,
     applier: &mut Applier,
-    repl_id: &ReplId,
+    from: (Epoch, &ReplId),
     offset: Offset,
     bytes: &Bytes,
-) -> bool {
+) -> Applied {
+    let (epoch, repl_id) = from;
     let mut engine = link.shared.engine.lock();
+    // Checked under the same lock as the apply: once a freeze has reported this node's
+    // position, not one more byte of an older epoch's primary lands.
+    if !engine.repl.takes_stream_of(epoch, now_ms()) {
+        return Applied::Stale;
+    }
     // The history id is taken even when there is nothing new: a replica already caught up
     // with a newly promoted primary continues under that primary's id (its acks carry it).
     engine.repl.repl_id = repl_id.clone();
@@ -296,11 +325,25 @@ fn apply_at(
     let received = engine.repl.offset.advance(applier.partial_len());
     let skip = (received.0.saturating_sub(offset.0)) as usize;
     if skip >= bytes.len() {
-        return true;
+        return Applied::Done;
     }
     let applied = applier.apply(&mut engine, &bytes[skip..]);
     engine.repl.append(&applied.bytes);
-    !applied.undecodable
+    if applied.undecodable {
+        Applied::Undecodable
+    } else {
+        Applied::Done
+    }
+}
+
+/// What became of stream bytes offered to [`apply_at`].
+#[derive(Debug, PartialEq, Eq)]
+enum Applied {
+    Done,
+    /// They stopped decoding: a resync from the new offset is due.
+    Undecodable,
+    /// Their primary leads an older epoch than this node has promised or been told of.
+    Stale,
 }
 
 /// The history and the end of what was received (complete commands and a partial one).
@@ -324,18 +367,21 @@ async fn stream_from(
                 let Some((batch, _)) = received else {
                     return Stop::Resync;
                 };
-                // A primary of an older epoch than this replica knows has been replaced,
-                // whatever it still publishes.
-                let stale = batch.epoch < link.shared.engine.lock().repl.epoch;
-                if batch.group != link.config.group || batch.primary != *primary || stale {
+                if batch.group != link.config.group || batch.primary != *primary {
                     continue;
                 }
+                // A primary of an older epoch than this replica knows (or has promised a
+                // failover leader) has been replaced, whatever it still publishes: its
+                // batches are dropped, never taken for a gap.
                 let (repl_id, expected) = received_end(link, applier);
-                if batch.repl_id != repl_id || batch.offset > expected {
+                let gap = batch.repl_id != repl_id || batch.offset > expected;
+                if gap && link.shared.engine.lock().repl.takes_stream_of(batch.epoch, now_ms()) {
                     return Stop::Resync;
                 }
-                if !apply_at(link, applier, &batch.repl_id, batch.offset, &batch.payload) {
-                    return Stop::Resync;
+                match apply_at(link, applier, (batch.epoch, &batch.repl_id), batch.offset, &batch.payload) {
+                    Applied::Done => {}
+                    Applied::Stale => continue,
+                    Applied::Undecodable => return Stop::Resync,
                 }
                 // Acked at once, so that WAIT and sync-replicas answer within a round trip.
                 send_ack(link).await;
