@@ -4,26 +4,21 @@
 //! that the healthy primary first stops taking writes and the chosen replica catches up to
 //! its offset, so that nothing acknowledged is lost.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::join_all;
 use rg_failover::election::next_epoch;
 use rg_proto::events::EventName;
 use rg_proto::messages::{ControlCommand, FailoverReply, FailoverRequest};
+use rg_proto::topology::Topology;
 use rg_proto::{Epoch, NodeId, Position};
 use serde_json::json;
 
+use crate::freeze::{self, Frozen};
 use crate::{election, events, now_ms, topology, Sentinel};
 
 /// How often a planned failover checks the chosen replica's offset while it catches up.
 const CATCH_UP_POLL: Duration = Duration::from_millis(5);
-
-/// How long after freezing the replicas a leader may still install the new record: well
-/// within the few seconds a node keeps its promise (`freeze::LAPSE` on the node), so no
-/// replica can have gone back to the old primary's stream by the time one is promoted.
-const FREEZE_BUDGET_MS: u64 = 2_000;
 
 /// Fails over from the objectively-down `old` primary, if this sentinel wins the election.
 pub(crate) async fn automatic(sentinel: &Sentinel, old: NodeId, seen: Epoch) {
@@ -52,11 +47,6 @@ pub(crate) async fn automatic(sentinel: &Sentinel, old: NodeId, seen: Epoch) {
     let details = json!({ "votes_needed": sentinel.settings.sentinels.len() / 2 + 1 });
     events::publish(sentinel, EventName::PrimaryDown, Some(&old), epoch, details).await;
     let outcome = take_over(sentinel, &old, None, epoch, None).await;
-    if outcome.is_err() {
-        // The replicas were frozen for this epoch: an old primary that is in fact alive
-        // leads on in it, so that they take its stream again.
-        let _ = sentinel.control(&old, epoch, ControlCommand::Ping).await;
-    }
     finish(sentinel, &old, epoch, outcome).await;
 }
 
@@ -175,7 +165,7 @@ async fn pause_primary(
 
 /// Chooses the replica, installs the record, promotes it and re-points the rest. With
 /// `handover`, first waits (within the failover timeout) until the replica holds that
-/// offset of the old primary's stream.
+/// offset of the old primary's stream; without, first freezes the replicas.
 async fn take_over(
     sentinel: &Sentinel,
     old: &NodeId,
@@ -183,40 +173,43 @@ async fn take_over(
     epoch: Epoch,
     handover: Option<Position>,
 ) -> Result<NodeId, String> {
+    let record = record_led_by(sentinel, old, epoch)?;
+    if let Some(position) = handover {
+        let choice = Choice::CaughtUp(position);
+        return promote(sentinel, old, target, epoch, record, choice).await;
+    }
     // With the old primary gone, its replicas' last heartbeats are up to a heartbeat stale:
     // the replica holding a write acknowledged just before the end may not look like the
     // most advanced. Frozen, each reports its final position and acknowledges no more.
-    let freeze_started = now_ms();
-    let frozen = match handover {
-        None => Some(freeze_replicas(sentinel, old, epoch).await),
-        Some(_) => None,
-    };
-    let (chosen, record) = {
-        let state = sentinel.lock();
-        let chosen =
-            state.choose_replica(old, target, frozen.as_ref(), &sentinel.settings, now_ms())?;
-        (chosen, state.topology.clone())
-    };
-    events::publish(
+    let frozen = freeze::replicas(sentinel, old, epoch).await;
+    let outcome = promote(
         sentinel,
-        EventName::FailoverStarted,
-        Some(old),
+        old,
+        target,
         epoch,
-        json!({ "candidate": chosen }),
+        record,
+        Choice::Frozen(&frozen),
     )
     .await;
-    if let Some(position) = &handover {
-        catch_up(sentinel, &chosen, epoch, position).await?;
+    if outcome.is_err() {
+        freeze::thaw(sentinel, &frozen, epoch).await;
     }
-    if frozen.is_some() && now_ms().saturating_sub(freeze_started) > FREEZE_BUDGET_MS {
-        return Err(format!(
-            "the replicas were frozen more than {FREEZE_BUDGET_MS} ms ago; their promise may \
-             lapse before the promotion"
-        ));
-    }
-    let (current, revision) = record.ok_or("no topology record")?;
-    // Decided while `old` was the primary: if another leader has replaced it meanwhile,
-    // failing over again would demote a healthy new primary.
+    outcome
+}
+
+/// The record as this sentinel knows it, while it still names `old` as the primary of an
+/// epoch older than `epoch`: if another leader has replaced it meanwhile, failing over again
+/// would demote a healthy new primary.
+fn record_led_by(
+    sentinel: &Sentinel,
+    old: &NodeId,
+    epoch: Epoch,
+) -> Result<(Topology, u64), String> {
+    let (current, revision) = sentinel
+        .lock()
+        .topology
+        .clone()
+        .ok_or("no topology record")?;
     if current.primary != *old {
         return Err(format!(
             "the record's primary is already {} (epoch {})",
@@ -229,6 +222,46 @@ async fn take_over(
             current.epoch.0
         ));
     }
+    Ok((current, revision))
+}
+
+/// How the replica promoted is made sure to hold what the old primary acknowledged.
+enum Choice<'a> {
+    /// A planned failover: the chosen replica catches up to the paused primary's position.
+    CaughtUp(Position),
+    /// An automatic one: the most advanced of the replicas frozen at these positions.
+    Frozen(&'a Frozen),
+}
+
+async fn promote(
+    sentinel: &Sentinel,
+    old: &NodeId,
+    target: Option<&NodeId>,
+    epoch: Epoch,
+    record: (Topology, u64),
+    choice: Choice<'_>,
+) -> Result<NodeId, String> {
+    let positions = match &choice {
+        Choice::Frozen(frozen) => Some(&frozen.positions),
+        Choice::CaughtUp(_) => None,
+    };
+    let chosen =
+        sentinel
+            .lock()
+            .choose_replica(old, target, positions, &sentinel.settings, now_ms())?;
+    events::publish(
+        sentinel,
+        EventName::FailoverStarted,
+        Some(old),
+        epoch,
+        json!({ "candidate": chosen }),
+    )
+    .await;
+    match &choice {
+        Choice::CaughtUp(position) => catch_up(sentinel, &chosen, epoch, position).await?,
+        Choice::Frozen(frozen) => frozen.still_held()?,
+    }
+    let (current, revision) = record;
     let mut new = current
         .failed_over(&chosen, epoch)
         .ok_or_else(|| format!("{chosen} is not a member of the record"))?;
@@ -266,43 +299,6 @@ async fn take_over(
         }
     }
     Ok(chosen)
-}
-
-/// Freezes every replica of the record but `old` in `epoch`, at once, and returns the
-/// positions of those that answered: the others cannot be promoted now anyway.
-async fn freeze_replicas(
-    sentinel: &Sentinel,
-    old: &NodeId,
-    epoch: Epoch,
-) -> BTreeMap<NodeId, Position> {
-    let members: Vec<NodeId> = {
-        let state = sentinel.lock();
-        let Some((record, _)) = &state.topology else {
-            return BTreeMap::new();
-        };
-        record
-            .members()
-            .map(|m| m.node.clone())
-            .filter(|node| node != old)
-            .collect()
-    };
-    let replies = join_all(
-        members
-            .iter()
-            .map(|node| sentinel.control(node, epoch, ControlCommand::Freeze)),
-    )
-    .await;
-    let mut frozen = BTreeMap::new();
-    for (node, reply) in members.into_iter().zip(replies) {
-        match reply {
-            Ok(reply) => {
-                frozen.insert(node, Position::new(reply.repl_id, reply.offset));
-            }
-            Err(reason) => tracing::info!(%node, %reason, "not frozen: not a candidate"),
-        }
-    }
-    tracing::info!(epoch = epoch.0, ?frozen, "replicas frozen for the failover");
-    frozen
 }
 
 async fn catch_up(

@@ -14,6 +14,7 @@ pub mod config;
 mod election;
 mod events;
 mod failover;
+mod freeze;
 mod monitor;
 mod ping;
 mod resp;

@@ -221,6 +221,8 @@ pub enum ControlCommand {
     /// re-point, or for at most a few seconds), so the position reported stays the most it
     /// holds (and acknowledges) of the old primary's history while the leader compares.
     Freeze,
+    /// The failover the replica was frozen for did not happen: take the stream again.
+    Thaw,
     /// Refuse writes for up to `for_ms` (a planned failover: the chosen replica catches up to
     /// the offset in the reply, then takes over). Lifted by `ResumeWrites`, by a role
     /// change, or when the time runs out, so a leader that dies mid-switchover cannot leave

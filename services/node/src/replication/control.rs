@@ -1,4 +1,4 @@
-//! Control requests on the bus: promote, replicate-of, freeze, pause and resume writes,
+//! Control requests on the bus: promote, replicate-of, freeze and thaw, pause and resume writes,
 //! retire, ping. The sentinels' failover uses them; every request carries an epoch and a
 //! node refuses one older than it has seen.
 
@@ -58,7 +58,10 @@ fn handle(link: &Link, request: ControlRequest) -> ControlReply {
     };
     if refusal.is_none() {
         // A freeze is a promise, not a new epoch: it lapses if the failover never happens.
-        if request.command != ControlCommand::Freeze {
+        if !matches!(
+            request.command,
+            ControlCommand::Freeze | ControlCommand::Thaw
+        ) {
             repl.epoch = request.epoch;
         }
         match request.command {
@@ -75,6 +78,7 @@ fn handle(link: &Link, request: ControlRequest) -> ControlReply {
             }
             ControlCommand::ResumeWrites => repl.fence.paused_until = 0,
             ControlCommand::Freeze => repl.freeze.promise(request.epoch, now),
+            ControlCommand::Thaw => repl.freeze.thaw(request.epoch),
             ControlCommand::Retire => {}
             ControlCommand::Ping => {}
         }

@@ -29,6 +29,14 @@ impl Freeze {
         }
     }
 
+    /// The leader of `epoch` releases its promise (its failover aborted); a newer
+    /// leader's promise stands.
+    pub fn thaw(&mut self, epoch: Epoch) {
+        if self.promised.is_some_and(|(e, _)| e <= epoch) {
+            self.promised = None;
+        }
+    }
+
     /// A promotion or re-point fulfils the promise.
     pub fn clear(&mut self) {
         self.promised = None;
@@ -66,7 +74,7 @@ mod tests {
     }
 
     #[test]
-    fn a_newer_promise_replaces_an_older_one_and_a_role_change_fulfils_it() {
+    fn only_its_leader_thaws_a_promise_and_a_role_change_fulfils_it() {
         let mut freeze = Freeze::default();
         freeze.promise(Epoch(5), 0);
         freeze.promise(Epoch(4), 100);
@@ -77,7 +85,15 @@ mod tests {
         );
         freeze.promise(Epoch(6), 200);
         assert!(freeze.holds_back(Epoch(5), 200));
-        freeze.clear();
+        freeze.thaw(Epoch(5));
+        assert!(
+            freeze.holds_back(Epoch(5), 200),
+            "an older leader cannot thaw it"
+        );
+        freeze.thaw(Epoch(6));
         assert!(!freeze.holds_back(Epoch(5), 200));
+        freeze.promise(Epoch(7), 300);
+        freeze.clear();
+        assert!(!freeze.holds_back(Epoch(5), 300));
     }
 }
