@@ -14,6 +14,7 @@ mod clients;
 mod eviction;
 mod expiry;
 mod failover;
+mod failover_choice;
 mod hashes;
 mod keys;
 mod lists;
