@@ -100,10 +100,13 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) -> tokio::sync::one
             config,
             subjects,
         });
-        role::adopt(&link).await;
-        let _ = known.send(());
+        // Heard from while it learns its role (up to 2.5 s when the records are slow to
+        // answer): a silent node named primary by its replicas' heartbeats was failed over
+        // by sentinels whose down-after is shorter. Until then it refuses writes.
         tokio::spawn(heartbeat::run(link.clone()));
         tokio::spawn(heartbeat::watch_sentinels(link.clone()));
+        role::adopt(&link).await;
+        let _ = known.send(());
         tokio::spawn(primary::publish(link.clone()));
         tokio::spawn(primary::serve_resyncs(link.clone()));
         tokio::spawn(primary::collect_acks(link.clone()));
