@@ -2,9 +2,9 @@
 //! separately (compose, local-group.sh); the sentinels mark the group available once its
 //! primary runs.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use rg_bus::{Bus, BusErrorKind};
+use rg_bus::{Bus, BusErrorKind, Kv};
 use rg_proto::registry::{GroupRecord, GroupStatus, MemberSpec, GROUPS_BUCKET};
 use rg_proto::{GroupId, NodeId};
 use serde_json::json;
@@ -19,17 +19,7 @@ pub async fn run(bus: &Bus, _prefix: &str, args: &Create) -> Result<Report, Fail
         crate::parameters::exists(bus, &record.parameter_group).await?;
     }
     let registry = crate::bucket(bus, GROUPS_BUCKET).await?;
-    match registry.create(record.id.as_str(), &record).await {
-        Ok(_) => {}
-        Err(error) if error.kind() == BusErrorKind::Conflict => {
-            return Err(Failure::refused(format!(
-                "ReplicationGroupAlreadyExists: replication group {} already exists \
-                 (describe-replication-groups shows it)",
-                record.id
-            )))
-        }
-        Err(error) => return Err(error.into()),
-    }
+    register(&registry, &record).await?;
     let members: Vec<String> = record.members.iter().map(|m| m.node.to_string()).collect();
     let json = json!({ "ReplicationGroup": {
         "ReplicationGroupId": record.id,
@@ -49,6 +39,40 @@ pub async fn run(bus: &Bus, _prefix: &str, args: &Create) -> Result<Report, Fail
         headers: vec!["GROUP", "STATUS", "MEMBERS"],
         rows,
     })
+}
+
+/// Writes the record once. A try whose answer was lost may have landed, so a conflict after
+/// a failed try is ours when the stored record is the one sent.
+async fn register(registry: &Kv, record: &GroupRecord) -> Result<(), Failure> {
+    let key = record.id.as_str();
+    let deadline = Instant::now() + crate::BUS_PATIENCE;
+    let mut retried = false;
+    loop {
+        let error = match registry.create(key, record).await {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        };
+        match error.kind() {
+            BusErrorKind::Conflict => {
+                if retried {
+                    if let Ok(Some((stored, _))) = registry.get::<GroupRecord>(key).await {
+                        if &stored == record {
+                            return Ok(());
+                        }
+                    }
+                }
+                return Err(Failure::refused(format!(
+                    "ReplicationGroupAlreadyExists: replication group {key} already exists \
+                     (describe-replication-groups shows it)"
+                )));
+            }
+            BusErrorKind::Io | BusErrorKind::Timeout if Instant::now() < deadline => {
+                retried = true;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            _ => return Err(error.into()),
+        }
+    }
 }
 
 pub fn enabled(on: bool) -> &'static str {

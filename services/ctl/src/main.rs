@@ -90,8 +90,19 @@ async fn connect(url: &str) -> Result<Bus, Failure> {
 
 const WAIT_FOR_BUS: Duration = Duration::from_secs(5);
 
+/// How long rgctl retries what the bus cannot do yet (JetStream on a NATS cluster that has
+/// just started, a leader change): `docker compose up` runs rgctl beside a starting bus.
+pub const BUS_PATIENCE: Duration = Duration::from_secs(20);
+
 /// Opens (or creates) a bucket, with three copies on a NATS cluster and one on a single
 /// server, as the sentinels do.
 pub async fn bucket(bus: &Bus, name: &str) -> Result<rg_bus::Kv, Failure> {
-    Ok(bus.replicated_kv(name, 8).await?)
+    let deadline = std::time::Instant::now() + BUS_PATIENCE;
+    loop {
+        match bus.replicated_kv(name, 8).await {
+            Ok(kv) => return Ok(kv),
+            Err(error) if std::time::Instant::now() >= deadline => return Err(error.into()),
+            Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
+    }
 }

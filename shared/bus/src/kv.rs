@@ -7,7 +7,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use async_nats::jetstream::kv::{self, CreateErrorKind, UpdateErrorKind};
 
-use crate::{Bus, BusError};
+use crate::BusError;
 
 /// A value's revision in its bucket; every change has a higher one.
 pub type Revision = u64;
@@ -15,51 +15,7 @@ pub type Revision = u64;
 /// One bucket.
 #[derive(Clone)]
 pub struct Kv {
-    store: kv::Store,
-}
-
-impl Bus {
-    /// Opens bucket `name`, creating it (with `replicas` copies, file storage, and the last
-    /// `history` revisions kept) if it does not exist yet.
-    pub async fn kv(&self, name: &str, replicas: usize, history: i64) -> Result<Kv, BusError> {
-        let js = async_nats::jetstream::new(self.client.clone());
-        if let Ok(store) = js.get_key_value(name).await {
-            return Ok(Kv { store });
-        }
-        let config = kv::Config {
-            bucket: name.to_string(),
-            history,
-            num_replicas: replicas,
-            storage: async_nats::jetstream::stream::StorageType::File,
-            ..Default::default()
-        };
-        let store = js
-            .create_key_value(config)
-            .await
-            .map_err(|e| kv_error("create bucket", name, e))?;
-        Ok(Kv { store })
-    }
-}
-
-impl Bus {
-    /// Opens bucket `name`, creating it if needed with three copies when the bus is a NATS
-    /// cluster and one on a single server, keeping `history` revisions per key: how
-    /// rgroup keeps its records.
-    pub async fn replicated_kv(&self, name: &str, history: i64) -> Result<Kv, BusError> {
-        match self.kv(name, 3, history).await {
-            Ok(kv) => Ok(kv),
-            Err(_) => self.kv(name, 1, history).await,
-        }
-    }
-
-    /// Opens bucket `name` if it exists (readers that must not decide how it is kept).
-    pub async fn open_kv(&self, name: &str) -> Result<Kv, BusError> {
-        let js = async_nats::jetstream::new(self.client.clone());
-        js.get_key_value(name)
-            .await
-            .map(|store| Kv { store })
-            .map_err(|e| kv_error("open bucket", name, e))
-    }
+    pub(crate) store: kv::Store,
 }
 
 impl Kv {
@@ -194,10 +150,29 @@ impl<T: DeserializeOwned> KvWatch<T> {
     }
 }
 
-fn kv_error(operation: &'static str, key: &str, error: impl std::fmt::Display) -> BusError {
+pub(crate) fn kv_error(
+    operation: &'static str,
+    key: &str,
+    error: impl std::error::Error,
+) -> BusError {
     BusError::Io {
         operation,
         subject: key.to_string(),
-        reason: error.to_string(),
+        reason: chain(&error),
     }
+}
+
+/// The error and its causes: async-nats's kinds alone print as "other error".
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let inner_text = inner.to_string();
+        if !text.contains(&inner_text) {
+            text.push_str(": ");
+            text.push_str(&inner_text);
+        }
+        cause = inner.source();
+    }
+    text
 }

@@ -2,6 +2,7 @@
 //! async-nats. Messages are the `rg-proto` types; a message that does not decode is counted,
 //! logged and dropped, never a panic.
 
+mod bucket;
 mod kv;
 mod stream;
 

@@ -92,3 +92,43 @@ async fn a_comma_separated_list_reaches_a_live_server_even_if_the_first_is_down(
         .unwrap();
     assert!(Bus::connect("nats://host:notaport", "test").await.is_err());
 }
+
+#[tokio::test]
+async fn a_bucket_on_a_cluster_that_just_started_takes_its_first_write() {
+    let servers = NatsServer::start_cluster(3);
+    let urls: Vec<String> = servers.iter().map(NatsServer::url).collect();
+    let bus = Bus::connect(&urls.join(","), "test").await.unwrap();
+    // Opening may fail while JetStream elects its first leader; callers retry, as here.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let kv = loop {
+        match bus.replicated_kv("registry", 8).await {
+            Ok(kv) => break kv,
+            Err(error) => assert!(std::time::Instant::now() < deadline, "{error}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    kv.create("g", &ack(1)).await.unwrap();
+    let (value, _) = kv.get::<Ack>("g").await.unwrap().unwrap();
+    assert_eq!(value, ack(1));
+
+    // Kept on all three servers: a cluster still electing its leader is no reason to keep
+    // the record on one.
+    assert_eq!(copies(&servers[1], "registry").await, 3);
+}
+
+#[tokio::test]
+async fn a_replicated_bucket_on_a_standalone_server_keeps_one_copy() {
+    let nats = NatsServer::start_jetstream();
+    let bus = Bus::connect(&nats.url(), "test").await.unwrap();
+    let kv = bus.replicated_kv("registry", 8).await.unwrap();
+    kv.create("g", &ack(1)).await.unwrap();
+    assert_eq!(copies(&nats, "registry").await, 1);
+}
+
+/// How many copies the server keeps of a bucket, as JetStream itself reports it.
+async fn copies(nats: &NatsServer, bucket: &str) -> usize {
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    let mut stream = js.get_stream(format!("KV_{bucket}")).await.unwrap();
+    stream.info().await.unwrap().config.num_replicas
+}

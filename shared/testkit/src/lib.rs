@@ -291,6 +291,45 @@ impl NatsServer {
         server
     }
 
+    /// Starts `size` JetStream servers routed into one cluster, all at once, as
+    /// `docker compose up` starts them; the URL list of the first server comes first.
+    pub fn start_cluster(size: usize) -> Vec<NatsServer> {
+        let routes: Vec<u16> = (0..size).map(|_| free_port()).collect();
+        let route_urls: Vec<String> = routes
+            .iter()
+            .map(|port| format!("nats://127.0.0.1:{port}"))
+            .collect();
+        let route_urls = route_urls.join(",");
+        routes
+            .iter()
+            .enumerate()
+            .map(|(index, route)| {
+                let store = tempfile::tempdir().expect("a temp dir for JetStream");
+                let dir = store.path().display().to_string();
+                let name = format!("n{index}");
+                let cluster = format!("nats://127.0.0.1:{route}");
+                let mut server = Self::spawn(
+                    free_port(),
+                    &[
+                        "-js",
+                        "-sd",
+                        &dir,
+                        "-n",
+                        &name,
+                        "--cluster_name",
+                        "rg",
+                        "--cluster",
+                        &cluster,
+                        "--routes",
+                        &route_urls,
+                    ],
+                );
+                server._store = Some(store);
+                server
+            })
+            .collect()
+    }
+
     /// Starts on a given port (to restart a killed server where clients expect it).
     pub fn start_on(port: u16) -> NatsServer {
         Self::spawn(port, &[])
