@@ -142,6 +142,19 @@ impl Settings {
         }
     }
 
+    /// What the sentinel's decisions depend on.
+    pub fn rules(&self) -> rg_failover::Rules {
+        rg_failover::Rules {
+            id: self.id.clone(),
+            group: self.group.clone(),
+            sentinels: self.sentinels.clone(),
+            quorum: self.quorum,
+            down_after_ms: self.down_after_ms,
+            failover_timeout_ms: self.failover_timeout_ms,
+            heartbeat_ms: self.heartbeat_ms,
+        }
+    }
+
     /// Where to serve RESP, or None when turned off.
     pub fn resp_address(&self) -> Option<String> {
         (self.port != 0).then(|| format!("{}:{}", self.bind, self.port))

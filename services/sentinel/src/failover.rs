@@ -87,7 +87,7 @@ pub(crate) async fn planned(sentinel: &Sentinel, target: Option<NodeId>) -> Fail
     let (old, seen, old_down) = {
         let mut state = sentinel.lock();
         let now = now_ms();
-        state.defer_attempts(&sentinel.settings, now);
+        state.defer_attempts(&sentinel.rules, now);
         let Some((topology, _)) = &state.topology else {
             return refuse(
                 "no topology record yet: the group has no known primary".into(),
@@ -96,7 +96,7 @@ pub(crate) async fn planned(sentinel: &Sentinel, target: Option<NodeId>) -> Fail
         };
         let old = topology.primary.clone();
         let down = state
-            .opinion_of_primary(&sentinel.settings, now)
+            .opinion_of_primary(&sentinel.rules, now)
             .is_some_and(|(_, down)| down);
         (old, state.highest_epoch(), down)
     };
@@ -248,7 +248,7 @@ async fn promote(
     let chosen =
         sentinel
             .lock()
-            .choose_replica(old, target, positions, &sentinel.settings, now_ms())?;
+            .choose_replica(old, target, positions, &sentinel.rules, now_ms())?;
     events::publish(
         sentinel,
         EventName::FailoverStarted,

@@ -2,7 +2,7 @@
 //! other sentinels, elects a leader for each failover and promotes the best replica.
 //!
 //! - `config`: settings, checked (the sentinel set must contain this sentinel, quorum fits).
-//! - `state`: what this sentinel has seen, and the decisions taken from it (pure).
+//! - `rg_failover::view`: what this sentinel has seen, and the decisions taken from it.
 //! - `monitor`: heartbeats, opinions, PINGs and the health events.
 //! - `election`: votes given and asked for, one per epoch, persisted by `vote_store`.
 //! - `failover`: automatic and planned failovers.
@@ -18,7 +18,6 @@ mod freeze;
 mod monitor;
 mod ping;
 mod resp;
-mod state;
 mod status;
 mod topology;
 mod vote_store;
@@ -31,7 +30,8 @@ use rg_proto::messages::{ControlCommand, ControlReply, ControlRequest};
 use rg_proto::{Epoch, GroupId, NodeId, Subjects};
 
 use config::Settings;
-use state::State;
+use rg_failover::view::State;
+use rg_failover::Rules;
 use vote_store::VoteStore;
 
 pub fn now_ms() -> u64 {
@@ -43,6 +43,8 @@ pub fn now_ms() -> u64 {
 
 struct Sentinel {
     settings: Settings,
+    /// What the decisions depend on, from `settings`.
+    rules: Rules,
     bus: Bus,
     subjects: Subjects,
     state: Mutex<State>,
@@ -141,7 +143,7 @@ async fn watch(sentinel: Arc<Sentinel>) {
         monitor::publish_liveness(&sentinel).await;
         monitor::report_health_changes(&sentinel).await;
         // Bound first: an `if let` would hold the state lock through the campaign.
-        let due = sentinel.lock().failover_due(&sentinel.settings, now_ms());
+        let due = sentinel.lock().failover_due(&sentinel.rules, now_ms());
         if let Some((primary, epoch)) = due {
             let sentinel = sentinel.clone();
             tokio::spawn(async move { failover::automatic(&sentinel, primary, epoch).await });
@@ -168,6 +170,7 @@ impl Sentinel {
             subjects: Subjects::new(&settings.prefix, &settings.group),
             votes,
             state: Mutex::new(state),
+            rules: settings.rules(),
             settings,
             bus,
             store: tokio::sync::OnceCell::new(),

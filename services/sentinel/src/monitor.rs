@@ -88,7 +88,7 @@ pub(crate) async fn publish_liveness(sentinel: &Sentinel) {
         (
             state.highest_epoch(),
             record,
-            state.opinion_of_primary(&sentinel.settings, now_ms()),
+            state.opinion_of_primary(&sentinel.rules, now_ms()),
         )
     };
     let (primary, record_epoch) = record.unzip();
@@ -120,7 +120,7 @@ pub(crate) async fn publish_liveness(sentinel: &Sentinel) {
 pub(crate) async fn report_health_changes(sentinel: &Sentinel) {
     let (changes, epoch) = {
         let mut state = sentinel.lock();
-        let changes = state.health_changes(&sentinel.settings, now_ms());
+        let changes = state.health_changes(&sentinel.rules, now_ms());
         (changes, state.highest_epoch())
     };
     for (node, up, reason) in changes {

@@ -8,7 +8,7 @@ use rg_proto::messages::SentinelStatus;
 use crate::{now_ms, Sentinel};
 
 pub(crate) fn current(sentinel: &Sentinel) -> SentinelStatus {
-    let settings = &sentinel.settings;
+    let settings = &sentinel.rules;
     let now = now_ms();
     let state = sentinel.lock();
     let automatic_failover = state

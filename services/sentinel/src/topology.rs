@@ -12,8 +12,8 @@ use rg_proto::registry::{GroupRecord, EVENTS_STREAM, GROUPS_BUCKET};
 use rg_proto::topology::{Topology, BUCKET};
 use serde_json::json;
 
-use crate::state::Correction;
 use crate::{events, now_ms, Sentinel};
+use rg_failover::view::Correction;
 
 const RETRY: Duration = Duration::from_millis(500);
 /// How often the record is read besides being watched.
@@ -149,20 +149,21 @@ pub(crate) async fn install(sentinel: &Sentinel, new: &Topology, expected: Optio
 pub(crate) async fn reconcile(sentinel: &Sentinel) {
     let now = now_ms();
     let settings = &sentinel.settings;
+    let rules = &sentinel.rules;
     let (first, updated, corrections, revision, epoch, rejoined, ready, joined) = {
         let mut state = sentinel.lock();
         let rejoined = state.take_rejoined();
-        if !state.store_ready || !state.is_reconciler(settings, now) {
+        if !state.store_ready || !state.is_reconciler(rules, now) {
             return;
         }
-        let ready = state.registry_ready(settings, now);
+        let ready = state.registry_ready(rules, now);
         let joined = state.members_joined();
         let revision = state.topology.as_ref().map(|(_, r)| *r);
         let epoch = state.topology.as_ref().map(|(t, _)| t.epoch);
         (
-            state.first_topology(settings, now),
-            state.updated_topology(settings, now),
-            state.corrections(settings, now),
+            state.first_topology(rules, now),
+            state.updated_topology(rules, now),
+            state.corrections(rules, now),
             revision,
             epoch,
             rejoined,

@@ -8,6 +8,7 @@
 //! - [`election`]: one vote per sentinel per epoch; a candidate leads with a majority of the
 //!   known sentinel set, never of "whoever answered".
 //! - [`candidate`]: which replica to promote.
+//! - [`view`]: what one sentinel has seen of its group, and what it decides from that.
 //!
 //! Millisecond timestamps are plain `u64`s the driver reads from its clock.
 
@@ -15,6 +16,25 @@ pub mod candidate;
 pub mod election;
 pub mod health;
 pub mod quorum;
+pub mod view;
+
+use rg_proto::{GroupId, NodeId};
 
 /// Milliseconds, from whatever clock the driver uses.
 pub type Millis = u64;
+
+/// What a sentinel's decisions depend on, from its settings.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// This sentinel, one of `sentinels`.
+    pub id: NodeId,
+    pub group: GroupId,
+    /// The whole sentinel set: majorities are counted over it.
+    pub sentinels: Vec<NodeId>,
+    /// Sentinels that must hold the primary down at once for a failover.
+    pub quorum: usize,
+    pub down_after_ms: Millis,
+    /// How long a failover may take, and the pause before the next attempt.
+    pub failover_timeout_ms: Millis,
+    pub heartbeat_ms: Millis,
+}

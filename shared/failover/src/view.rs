@@ -1,19 +1,16 @@
-//! What one sentinel has seen of its group, and the decisions it takes from it (with
-//! `rg-failover`'s rules). No I/O here: the tasks in the other modules feed it and act on
-//! what it answers.
+//! What one sentinel has seen of its group, and the decisions it takes from it. No I/O
+//! here: the sentinel's tasks feed it and act on what it answers.
 
 use std::collections::BTreeMap;
 
-use rg_failover::candidate::{self, Replica};
-use rg_failover::election::Voter;
-use rg_failover::health::Health;
-use rg_failover::quorum::Opinions;
-use rg_failover::Millis;
+use crate::candidate::{self, Replica};
+use crate::election::Voter;
+use crate::health::Health;
+use crate::quorum::Opinions;
+use crate::{Millis, Rules};
 use rg_proto::messages::{Heartbeat, NodeStatus, Role, SentinelOpinion, DEFAULT_PRIORITY};
 use rg_proto::topology::{Member, Topology};
 use rg_proto::{Epoch, NodeId, Position};
-
-use crate::config::Settings;
 
 /// The KV revision of the topology record.
 pub type Revision = u64;
@@ -198,13 +195,13 @@ impl State {
     }
 
     /// Members of the sentinel set heard from recently, this one included.
-    pub fn reachable_sentinels(&self, settings: &Settings, now: Millis) -> Vec<NodeId> {
-        let fresh_for = self.fresh_for(settings);
-        settings
+    pub fn reachable_sentinels(&self, rules: &Rules, now: Millis) -> Vec<NodeId> {
+        let fresh_for = self.fresh_for(rules);
+        rules
             .sentinels
             .iter()
             .filter(|s| {
-                **s == settings.id
+                **s == rules.id
                     || self
                         .sentinels_seen
                         .get(*s)
@@ -216,12 +213,12 @@ impl State {
 
     /// The sentinel that keeps the record in line with the nodes (adds members, re-points
     /// strays): the first reachable member of the set, so that normally only one does it.
-    pub fn is_reconciler(&self, settings: &Settings, now: Millis) -> bool {
-        self.reachable_sentinels(settings, now).first() == Some(&settings.id)
+    pub fn is_reconciler(&self, rules: &Rules, now: Millis) -> bool {
+        self.reachable_sentinels(rules, now).first() == Some(&rules.id)
     }
 
-    fn fresh_for(&self, settings: &Settings) -> Millis {
-        3 * settings.heartbeat_ms.max(100)
+    fn fresh_for(&self, rules: &Rules) -> Millis {
+        3 * rules.heartbeat_ms.max(100)
     }
 
     /// A new record or revision from the bucket.
@@ -271,16 +268,16 @@ impl State {
             .map(|(id, _)| id.clone())
     }
 
-    fn down(&self, node: &NodeId, settings: &Settings, now: Millis) -> bool {
+    fn down(&self, node: &NodeId, rules: &Rules, now: Millis) -> bool {
         self.nodes
             .get(node)
-            .is_none_or(|v| v.sdown(now, settings.down_after_ms))
+            .is_none_or(|v| v.sdown(now, rules.down_after_ms))
     }
 
     /// This sentinel's own judgement of the primary: (primary, subjectively down).
-    pub fn opinion_of_primary(&self, settings: &Settings, now: Millis) -> Option<(NodeId, bool)> {
+    pub fn opinion_of_primary(&self, rules: &Rules, now: Millis) -> Option<(NodeId, bool)> {
         let primary = self.primary()?;
-        let down = self.down(&primary, settings, now);
+        let down = self.down(&primary, rules, now);
         Some((primary, down))
     }
 
@@ -288,12 +285,12 @@ impl State {
     /// (node, up, reason when down).
     pub fn health_changes(
         &mut self,
-        settings: &Settings,
+        rules: &Rules,
         now: Millis,
     ) -> Vec<(NodeId, bool, Option<&'static str>)> {
         let mut changes = Vec::new();
         for (id, view) in &self.nodes {
-            let reason = view.down_reason(now, settings.down_after_ms);
+            let reason = view.down_reason(now, rules.down_after_ms);
             let up = reason.is_none();
             let before = self.judged_up.insert(id.clone(), up);
             // A node first judged up is news only once it was heard; one never heard and
@@ -306,12 +303,12 @@ impl State {
     }
 
     /// Sentinels of the set holding the primary down right now.
-    pub fn primary_down_votes(&self, settings: &Settings, now: Millis) -> usize {
+    pub fn primary_down_votes(&self, rules: &Rules, now: Millis) -> usize {
         let Some(primary) = self.primary() else {
             return 0;
         };
-        let fresh_for = self.fresh_for(settings);
-        settings
+        let fresh_for = self.fresh_for(rules);
+        rules
             .sentinels
             .iter()
             .filter(|s| {
@@ -323,7 +320,7 @@ impl State {
     }
 
     /// Why no automatic failover starts now, or None when one is due.
-    pub fn failover_blocker(&self, settings: &Settings, now: Millis) -> Option<String> {
+    pub fn failover_blocker(&self, rules: &Rules, now: Millis) -> Option<String> {
         let Some((topology, _)) = &self.topology else {
             return Some(if self.store_ready {
                 "no topology record yet (waiting to hear a primary)".into()
@@ -331,26 +328,26 @@ impl State {
                 "the topology store (JetStream key/value) is not reachable".into()
             });
         };
-        if !self.down(&topology.primary, settings, now) {
+        if !self.down(&topology.primary, rules, now) {
             return Some(format!("primary {} is up", topology.primary));
         }
-        let votes = self.primary_down_votes(settings, now);
-        if votes < settings.quorum {
-            let reachable = self.reachable_sentinels(settings, now).len();
+        let votes = self.primary_down_votes(rules, now);
+        if votes < rules.quorum {
+            let reachable = self.reachable_sentinels(rules, now).len();
             return Some(format!(
                 "primary {} is down for {votes} of {} sentinels, quorum is {} \
                  ({reachable} of {} sentinels reachable)",
                 topology.primary,
-                settings.sentinels.len(),
-                settings.quorum,
-                settings.sentinels.len()
+                rules.sentinels.len(),
+                rules.quorum,
+                rules.sentinels.len()
             ));
         }
-        let reachable = self.reachable_sentinels(settings, now).len();
-        if reachable * 2 <= settings.sentinels.len() {
+        let reachable = self.reachable_sentinels(rules, now).len();
+        if reachable * 2 <= rules.sentinels.len() {
             return Some(format!(
                 "only {reachable} of {} sentinels reachable: no majority to elect a leader",
-                settings.sentinels.len()
+                rules.sentinels.len()
             ));
         }
         if !topology.automatic_failover {
@@ -367,12 +364,12 @@ impl State {
 
     /// The primary to fail over from and the epoch to go beyond, when it is objectively
     /// down, automatic failover is on and no attempt is pending.
-    pub fn failover_due(&mut self, settings: &Settings, now: Millis) -> Option<(NodeId, Epoch)> {
-        if self.failover_blocker(settings, now).is_some() {
+    pub fn failover_due(&mut self, rules: &Rules, now: Millis) -> Option<(NodeId, Epoch)> {
+        if self.failover_blocker(rules, now).is_some() {
             return None;
         }
         let primary = self.primary()?;
-        self.next_attempt = now + settings.failover_timeout_ms;
+        self.next_attempt = now + rules.failover_timeout_ms;
         Some((primary, self.highest_epoch))
     }
 
@@ -383,8 +380,8 @@ impl State {
     }
 
     /// Holds automatic attempts back for a failover timeout (after a planned one starts).
-    pub fn defer_attempts(&mut self, settings: &Settings, now: Millis) {
-        self.next_attempt = now + settings.failover_timeout_ms;
+    pub fn defer_attempts(&mut self, rules: &Rules, now: Millis) {
+        self.next_attempt = now + rules.failover_timeout_ms;
     }
 
     /// The replica to promote in place of `old`: `target` if it is fit, else the best.
@@ -395,7 +392,7 @@ impl State {
         old: &NodeId,
         target: Option<&NodeId>,
         frozen: Option<&BTreeMap<NodeId, Position>>,
-        settings: &Settings,
+        rules: &Rules,
         now: Millis,
     ) -> Result<NodeId, String> {
         let mut replicas: Vec<Replica> = self
@@ -406,7 +403,7 @@ impl State {
             .filter(|(id, _)| frozen.is_none_or(|f| f.contains_key(*id)))
             .map(|(id, v)| Replica {
                 node: id.clone(),
-                up: !v.sdown(now, settings.down_after_ms),
+                up: !v.sdown(now, rules.down_after_ms),
                 // An explicit choice overrides the preference (as Redis's FAILOVER TO does).
                 priority: if target == Some(id) {
                     1
@@ -422,7 +419,7 @@ impl State {
             .collect();
         // Redis Sentinel's rule: data older than ten down-after periods (plus the time the
         // primary has been down) is too old to promote.
-        let max_disconnected = settings.down_after_ms * 10 + self.primary_down_for(old, now);
+        let max_disconnected = rules.down_after_ms * 10 + self.primary_down_for(old, now);
         if frozen.is_some() {
             replicas = candidate::holding_most(&replicas, max_disconnected);
         }
@@ -432,7 +429,7 @@ impl State {
         // A primary that restarted empty, with no replica fit to take over and none holding
         // more than it, leads again in a newer epoch rather than leave the group without a
         // writable primary. (A replica with more data would refuse its full sync.)
-        let alive = |v: &NodeView| v.restarted && !v.health.sdown(now, settings.down_after_ms);
+        let alive = |v: &NodeView| v.restarted && !v.health.sdown(now, rules.down_after_ms);
         if let Some(view) = self.nodes.get(old).filter(|v| alive(v)) {
             let more = replicas.iter().any(|r| r.offset > view.heartbeat.offset);
             if target.is_none() && !more {
@@ -462,7 +459,7 @@ impl State {
 
     /// The record to create when there is none: the primary heard with the newest epoch,
     /// and the nodes that follow it.
-    pub fn first_topology(&self, settings: &Settings, now: Millis) -> Option<Topology> {
+    pub fn first_topology(&self, rules: &Rules, now: Millis) -> Option<Topology> {
         if self.topology.is_some() {
             return None;
         }
@@ -483,20 +480,20 @@ impl State {
             .map(|v| member(&v.heartbeat))
             .collect();
         Some(Topology {
-            group: settings.group.clone(),
+            group: rules.group.clone(),
             epoch: view.heartbeat.epoch,
             primary: primary.clone(),
             primary_member: member(&view.heartbeat),
             replicas,
             automatic_failover: true,
-            written_by: settings.id.clone(),
+            written_by: rules.id.clone(),
             written_at_ms: now,
         })
     }
 
     /// The record with the nodes heard that are not in it yet (they join as replicas) and
     /// members' changed addresses, or None when it is already right.
-    pub fn updated_topology(&self, settings: &Settings, now: Millis) -> Option<Topology> {
+    pub fn updated_topology(&self, rules: &Rules, now: Millis) -> Option<Topology> {
         let (topology, _) = self.topology.as_ref()?;
         let mut updated = topology.clone();
         let removed = |node: &NodeId| {
@@ -509,7 +506,7 @@ impl State {
             .values()
             .filter(|v| v.heard && !removed(&v.heartbeat.node))
         {
-            if view.health.sdown(now, settings.down_after_ms) {
+            if view.health.sdown(now, rules.down_after_ms) {
                 continue;
             }
             let fresh = member(&view.heartbeat);
@@ -525,7 +522,7 @@ impl State {
         if updated == *topology {
             return None;
         }
-        updated.written_by = settings.id.clone();
+        updated.written_by = rules.id.clone();
         updated.written_at_ms = now;
         Some(updated)
     }
@@ -534,7 +531,7 @@ impl State {
     /// has a record and a primary that is up.
     pub fn registry_ready(
         &self,
-        settings: &Settings,
+        rules: &Rules,
         now: Millis,
     ) -> Option<(rg_proto::registry::GroupRecord, Revision)> {
         let (record, revision) = self.registry.as_ref()?;
@@ -542,7 +539,7 @@ impl State {
             return None;
         }
         let (topology, _) = self.topology.as_ref()?;
-        if self.down(&topology.primary, settings, now) {
+        if self.down(&topology.primary, rules, now) {
             return None;
         }
         let mut ready = record.clone();
@@ -566,11 +563,11 @@ impl State {
     }
 
     /// Nodes that are up but disagree with the record.
-    pub fn corrections(&self, settings: &Settings, now: Millis) -> Vec<Correction> {
+    pub fn corrections(&self, rules: &Rules, now: Millis) -> Vec<Correction> {
         let Some((topology, _)) = &self.topology else {
             return Vec::new();
         };
-        if now.saturating_sub(self.topology_seen_at) < self.fresh_for(settings) {
+        if now.saturating_sub(self.topology_seen_at) < self.fresh_for(rules) {
             return Vec::new();
         }
         let primary = &topology.primary;
@@ -579,7 +576,7 @@ impl State {
             // Alive is what matters here: a primary back without its data is held down for
             // the failover, but it is there to be re-pointed (when the failover's own
             // re-point was lost, this is the only one it gets).
-            if view.health.sdown(now, settings.down_after_ms) {
+            if view.health.sdown(now, rules.down_after_ms) {
                 continue;
             }
             let beat = &view.heartbeat;
@@ -597,7 +594,7 @@ impl State {
         corrections
     }
 
-    pub fn node_statuses(&self, settings: &Settings, now: Millis) -> Vec<NodeStatus> {
+    pub fn node_statuses(&self, rules: &Rules, now: Millis) -> Vec<NodeStatus> {
         self.nodes
             .iter()
             .map(|(id, v)| NodeStatus {
@@ -607,7 +604,7 @@ impl State {
                 az: v.heartbeat.az.clone(),
                 address: v.heartbeat.address.clone(),
                 offset: v.heartbeat.offset,
-                up: !v.sdown(now, settings.down_after_ms),
+                up: !v.sdown(now, rules.down_after_ms),
                 priority: v.heartbeat.priority,
                 link_up: v.heartbeat.link_up,
                 last_heard_ms: v.health.heartbeat_age(now),
@@ -651,5 +648,5 @@ fn placeholder(topology: &Topology, member: &Member) -> Heartbeat {
 }
 
 #[cfg(test)]
-#[path = "state_tests.rs"]
+#[path = "view_tests.rs"]
 mod tests;

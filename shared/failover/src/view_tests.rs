@@ -5,15 +5,16 @@ fn id(name: &str) -> NodeId {
     NodeId::new(name).unwrap()
 }
 
-fn settings() -> Settings {
-    let config = crate::config::SentinelConfig {
-        id: "s1".into(),
-        group: "g".into(),
-        sentinels: "s1,s2,s3".into(),
+fn settings() -> Rules {
+    Rules {
+        id: id("s1"),
+        group: GroupId::new("g").unwrap(),
+        sentinels: vec![id("s1"), id("s2"), id("s3")],
+        quorum: 2,
         down_after_ms: 1000,
-        ..Default::default()
-    };
-    config.settings().unwrap()
+        failover_timeout_ms: 5000,
+        heartbeat_ms: 100,
+    }
 }
 
 fn beat(node: &str, role: Role, primary: Option<&str>, offset: u64) -> Heartbeat {
