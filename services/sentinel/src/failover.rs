@@ -1,53 +1,33 @@
-//! Failovers. Automatic: the primary is objectively down; this sentinel wins the election,
-//! installs the new record by compare-and-set, promotes the chosen replica and re-points the
-//! others. Planned (`rg.<group>.sentinel.failover`, SENTINEL FAILOVER): the same, except
-//! that the healthy primary first stops taking writes and the chosen replica catches up to
-//! its offset, so that nothing acknowledged is lost.
+//! Failovers, carried out. `rg_failover::procedure` decides every step of one; this module
+//! sends what it asks for (votes, control requests, the record's compare-and-set, events)
+//! and feeds back what came of it. Automatic failovers start from the tick when the view
+//! finds the primary objectively down; planned ones come as requests
+//! (`rg.<group>.sentinel.failover`, SENTINEL FAILOVER).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use rg_failover::election::next_epoch;
-use rg_proto::events::EventName;
-use rg_proto::messages::{ControlCommand, FailoverReply, FailoverRequest};
-use rg_proto::topology::Topology;
+use futures::future::{ready, BoxFuture};
+use futures::stream::FuturesUnordered;
+use futures::{FutureExt, StreamExt};
+use rg_failover::procedure::{Action, Failover, Input, Outcome};
+use rg_proto::messages::{FailoverReply, FailoverRequest, VoteReply, VoteRequest};
 use rg_proto::{Epoch, NodeId, Position};
-use serde_json::json;
 
-use crate::freeze::{self, Frozen};
-use crate::{election, events, now_ms, topology, Sentinel};
+use crate::{events, now_ms, topology, Sentinel};
 
-/// How often a planned failover checks the chosen replica's offset while it catches up.
-const CATCH_UP_POLL: Duration = Duration::from_millis(5);
+/// How long a candidate waits for votes. A voter persists its vote (two fsyncs) before it
+/// answers, which took more than 300 ms on a machine busy with disk writes; a candidate
+/// moves on as soon as it has a majority, so only a losing one waits this long.
+const VOTE_TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// Fails over from the objectively-down `old` primary, if this sentinel wins the election.
 pub(crate) async fn automatic(sentinel: &Sentinel, old: NodeId, seen: Epoch) {
     let Ok(_guard) = sentinel.failing_over.try_lock() else {
         return;
     };
-    let epoch = next_epoch(seen);
-    match election::campaign(sentinel, epoch).await {
-        election::Outcome::Won => {}
-        election::Outcome::Lost => {
-            tracing::info!(epoch = epoch.0, "another sentinel leads this epoch");
-            return;
-        }
-        election::Outcome::Split => {
-            let pause = election::split_pause(sentinel.settings.heartbeat_ms);
-            tracing::info!(
-                epoch = epoch.0,
-                pause_ms = pause,
-                "split vote; trying again"
-            );
-            sentinel.lock().retry_after_split(now_ms(), pause);
-            return;
-        }
-    }
-    tracing::info!(%old, epoch = epoch.0, "primary objectively down: elected to fail over");
-    let details = json!({ "votes_needed": sentinel.settings.sentinels.len() / 2 + 1 });
-    events::publish(sentinel, EventName::PrimaryDown, Some(&old), epoch, details).await;
-    let outcome = take_over(sentinel, &old, None, epoch, None).await;
-    finish(sentinel, &old, epoch, outcome).await;
+    let failover = Failover::automatic(old, seen, now_ms(), rand::random());
+    drive(sentinel, failover).await;
 }
 
 /// Serves planned-failover requests; the set's sentinels share the subject as a queue
@@ -84,279 +64,153 @@ pub(crate) async fn planned(sentinel: &Sentinel, target: Option<NodeId>) -> Fail
     let Ok(_guard) = sentinel.failing_over.try_lock() else {
         return refuse("a failover is already in progress".into(), Epoch(0));
     };
-    let (old, seen, old_down) = {
-        let mut state = sentinel.lock();
-        let now = now_ms();
-        state.defer_attempts(&sentinel.rules, now);
-        let Some((topology, _)) = &state.topology else {
-            return refuse(
-                "no topology record yet: the group has no known primary".into(),
-                state.highest_epoch(),
-            );
-        };
-        let old = topology.primary.clone();
-        let down = state
-            .opinion_of_primary(&sentinel.rules, now)
-            .is_some_and(|(_, down)| down);
-        (old, state.highest_epoch(), down)
+    let started = Failover::planned(
+        &mut sentinel.lock(),
+        &sentinel.rules,
+        target,
+        now_ms(),
+        rand::random(),
+    );
+    let failover = match started {
+        Ok(failover) => failover,
+        Err((reason, epoch)) => return refuse(reason, epoch),
     };
-    let epoch = next_epoch(seen);
-    if election::campaign(sentinel, epoch).await != election::Outcome::Won {
-        return refuse(
-            "not elected: no majority of the sentinel set answered".into(),
-            epoch,
-        );
-    }
-    tracing::info!(%old, ?target, epoch = epoch.0, "planned failover");
-    let details = json!({ "target": target, "primary_up": !old_down });
-    events::publish(
-        sentinel,
-        EventName::TestFailoverStarted,
-        Some(&old),
-        epoch,
-        details,
-    )
-    .await;
-    // A primary that is down cannot hand over; the failover is then an ordinary one.
-    let handover = if old_down {
-        None
-    } else {
-        match pause_primary(sentinel, &old, epoch).await {
-            Ok(offset) => Some(offset),
-            Err(reason) => {
-                finish(sentinel, &old, epoch, Err(reason.clone())).await;
-                return refuse(reason, epoch);
-            }
-        }
-    };
-    let paused = handover.is_some();
-    let outcome = take_over(sentinel, &old, target.as_ref(), epoch, handover).await;
-    if outcome.is_err() && paused {
-        // The old primary keeps its role: let it take writes again at once.
-        let _ = sentinel
-            .control(&old, epoch, ControlCommand::ResumeWrites)
-            .await;
-    }
-    finish(sentinel, &old, epoch, outcome.clone()).await;
-    match outcome {
-        Ok(new) => FailoverReply {
+    let epoch = failover.epoch();
+    match drive(sentinel, failover).await {
+        Outcome::Done(Ok(new)) => FailoverReply {
             accepted: true,
             reason: None,
             primary: Some(new),
             epoch,
         },
-        Err(reason) => refuse(reason, epoch),
+        Outcome::Done(Err(reason)) => refuse(reason, epoch),
+        Outcome::Lost | Outcome::Split => refuse(
+            "not elected: no majority of the sentinel set answered".into(),
+            epoch,
+        ),
     }
 }
 
-/// Stops writes on the healthy primary for at most a failover timeout; its position then
-/// is the last byte the new primary must have.
-async fn pause_primary(
-    sentinel: &Sentinel,
-    old: &NodeId,
-    epoch: Epoch,
-) -> Result<Position, String> {
-    let for_ms = sentinel.settings.failover_timeout_ms;
-    let reply = sentinel
-        .control(old, epoch, ControlCommand::PauseWrites { for_ms })
-        .await?;
-    Ok(Position::new(reply.repl_id, reply.offset))
-}
-
-/// Chooses the replica, installs the record, promotes it and re-points the rest. With
-/// `handover`, first waits (within the failover timeout) until the replica holds that
-/// offset of the old primary's stream; without, first freezes the replicas.
-async fn take_over(
-    sentinel: &Sentinel,
-    old: &NodeId,
-    target: Option<&NodeId>,
-    epoch: Epoch,
-    handover: Option<Position>,
-) -> Result<NodeId, String> {
-    let record = record_led_by(sentinel, old, epoch)?;
-    if let Some(position) = handover {
-        let choice = Choice::CaughtUp(position);
-        return promote(sentinel, old, target, epoch, record, choice).await;
-    }
-    // With the old primary gone, its replicas' last heartbeats are up to a heartbeat stale:
-    // the replica holding a write acknowledged just before the end may not look like the
-    // most advanced. Frozen, each reports its final position and acknowledges no more.
-    let frozen = freeze::replicas(sentinel, old, epoch).await;
-    let outcome = promote(
-        sentinel,
-        old,
-        target,
-        epoch,
-        record,
-        Choice::Frozen(&frozen),
-    )
-    .await;
-    if outcome.is_err() {
-        freeze::thaw(sentinel, &frozen, epoch).await;
-    }
-    outcome
-}
-
-/// The record as this sentinel knows it, while it still names `old` as the primary of an
-/// epoch older than `epoch`: if another leader has replaced it meanwhile, failing over again
-/// would demote a healthy new primary.
-fn record_led_by(
-    sentinel: &Sentinel,
-    old: &NodeId,
-    epoch: Epoch,
-) -> Result<(Topology, u64), String> {
-    let (current, revision) = sentinel
-        .lock()
-        .topology
-        .clone()
-        .ok_or("no topology record")?;
-    if current.primary != *old {
-        return Err(format!(
-            "the record's primary is already {} (epoch {})",
-            current.primary, current.epoch.0
-        ));
-    }
-    if current.epoch >= epoch {
-        return Err(format!(
-            "the record moved to epoch {} meanwhile",
-            current.epoch.0
-        ));
-    }
-    Ok((current, revision))
-}
-
-/// How the replica promoted is made sure to hold what the old primary acknowledged.
-enum Choice<'a> {
-    /// A planned failover: the chosen replica catches up to the paused primary's position.
-    CaughtUp(Position),
-    /// An automatic one: the most advanced of the replicas frozen at these positions.
-    Frozen(&'a Frozen),
-}
-
-async fn promote(
-    sentinel: &Sentinel,
-    old: &NodeId,
-    target: Option<&NodeId>,
-    epoch: Epoch,
-    record: (Topology, u64),
-    choice: Choice<'_>,
-) -> Result<NodeId, String> {
-    let positions = match &choice {
-        Choice::Frozen(frozen) => Some(&frozen.positions),
-        Choice::CaughtUp(_) => None,
-    };
-    let chosen =
-        sentinel
-            .lock()
-            .choose_replica(old, target, positions, &sentinel.rules, now_ms())?;
-    events::publish(
-        sentinel,
-        EventName::FailoverStarted,
-        Some(old),
-        epoch,
-        json!({ "candidate": chosen }),
-    )
-    .await;
-    match &choice {
-        Choice::CaughtUp(position) => catch_up(sentinel, &chosen, epoch, position).await?,
-        Choice::Frozen(frozen) => frozen.still_held()?,
-    }
-    let (current, revision) = record;
-    let mut new = current
-        .failed_over(&chosen, epoch)
-        .ok_or_else(|| format!("{chosen} is not a member of the record"))?;
-    new.written_by = sentinel.settings.id.clone();
-    new.written_at_ms = now_ms();
-    if !topology::install(sentinel, &new, Some(revision)).await {
-        return Err("another sentinel changed the topology record first".into());
-    }
-    let reply = sentinel
-        .control(&chosen, epoch, ControlCommand::Promote)
-        .await?;
-    tracing::info!(new = %chosen, offset = %reply.offset, "replica promoted");
-    events::publish(
-        sentinel,
-        EventName::ReplicaPromoted,
-        Some(&chosen),
-        epoch,
-        json!({ "previous_primary": old, "offset": reply.offset.0 }),
-    )
-    .await;
-    for member in new.replicas.iter().map(|m| &m.node) {
-        let command = ControlCommand::ReplicateOf {
-            primary: chosen.clone(),
-        };
-        // A member that is down now (the old primary) is re-pointed when it comes back.
-        if sentinel.control(member, epoch, command).await.is_ok() {
-            events::publish(
-                sentinel,
-                EventName::ReplicaRepointed,
-                Some(member),
-                epoch,
-                json!({ "primary": chosen }),
-            )
-            .await;
-        }
-    }
-    Ok(chosen)
-}
-
-async fn catch_up(
-    sentinel: &Sentinel,
-    chosen: &NodeId,
-    epoch: Epoch,
-    target: &Position,
-) -> Result<(), String> {
-    let deadline = now_ms() + sentinel.settings.failover_timeout_ms;
+/// Runs the procedure to its end: every action it returns is carried out, and every one
+/// but an event brings exactly one input back.
+async fn drive(sentinel: &Sentinel, mut failover: Failover) -> Outcome {
+    let mut pending: FuturesUnordered<BoxFuture<'_, Input>> = FuturesUnordered::new();
+    let mut input = Input::Wake;
     loop {
-        let reply = sentinel
-            .control(chosen, epoch, ControlCommand::Ping)
-            .await?;
-        let at = Position::new(reply.repl_id, reply.offset);
-        if at.covers(None, target) {
-            return Ok(());
+        let actions = failover.step(&mut sentinel.lock(), &sentinel.rules, now_ms(), input);
+        for action in actions {
+            carry_out(sentinel, action, &mut pending).await;
         }
-        if now_ms() >= deadline {
-            return Err(format!(
-                "{chosen} did not catch up to offset {} of the primary's history within the \
-                 failover timeout (it is at {} of {})",
-                target.offset, at.offset, at.repl_id
-            ));
+        if let Some(outcome) = failover.outcome() {
+            report(sentinel, &failover, outcome);
+            return outcome.clone();
         }
-        tokio::time::sleep(CATCH_UP_POLL).await;
+        let wake = failover.next_wake();
+        if pending.is_empty() && wake.is_none() {
+            // Every phase waits on an answer or a time: reaching here is a bug, and
+            // waiting would hold the failover lock for ever.
+            tracing::error!(epoch = failover.epoch().0, "failover procedure stalled");
+            return Outcome::Done(Err("the failover procedure stalled".into()));
+        }
+        let sleep = wake.map_or(Duration::from_secs(3600), |at| {
+            Duration::from_millis(at.saturating_sub(now_ms()))
+        });
+        input = tokio::select! {
+            Some(answer) = pending.next() => answer,
+            _ = tokio::time::sleep(sleep) => Input::Wake,
+        };
     }
 }
 
-async fn finish(sentinel: &Sentinel, old: &NodeId, epoch: Epoch, outcome: Result<NodeId, String>) {
-    let summary = match &outcome {
-        Ok(new) => format!("epoch {}: failed over from {old} to {new}", epoch.0),
-        Err(reason) => format!("epoch {}: failover from {old} aborted: {reason}", epoch.0),
-    };
-    sentinel.lock().last_outcome = summary.clone();
-    match outcome {
-        Ok(new) => {
-            tracing::info!("{summary}");
-            let details = json!({ "previous_primary": old, "primary": new });
-            events::publish(
-                sentinel,
-                EventName::FailoverComplete,
-                Some(&new),
-                epoch,
-                details,
-            )
-            .await;
+async fn carry_out<'a>(
+    sentinel: &'a Sentinel,
+    action: Action,
+    pending: &mut FuturesUnordered<BoxFuture<'a, Input>>,
+) {
+    match action {
+        Action::Event {
+            name,
+            node,
+            epoch,
+            details,
+        } => {
+            tracing::info!(event = ?name, ?node, epoch = epoch.0, %details, "failover");
+            events::publish(sentinel, name, node.as_ref(), epoch, details).await;
         }
-        Err(reason) => {
-            tracing::warn!("{summary}");
-            let details = json!({ "reason": reason });
-            events::publish(
-                sentinel,
-                EventName::FailoverAborted,
-                Some(old),
-                epoch,
-                details,
-            )
-            .await;
+        Action::PersistVote { epoch, candidate } => {
+            let saved = sentinel.votes.save(epoch, &candidate).map_err(|error| {
+                tracing::error!(%error, "cannot persist the vote; not campaigning");
+                error.to_string()
+            });
+            pending.push(ready(Input::Persisted(saved)).boxed());
+        }
+        Action::AskVotes { epoch } => {
+            let me = &sentinel.rules.id;
+            for voter in sentinel.rules.sentinels.iter().filter(|s| *s != me) {
+                pending.push(ask_vote(sentinel, voter.clone(), epoch).boxed());
+            }
+        }
+        Action::Control {
+            node,
+            epoch,
+            command,
+        } => {
+            pending.push(
+                async move {
+                    let result = sentinel
+                        .control(&node, epoch, command.clone())
+                        .await
+                        .map(|reply| Position::new(reply.repl_id, reply.offset));
+                    Input::Control {
+                        node,
+                        command,
+                        result,
+                    }
+                }
+                .boxed(),
+            );
+        }
+        Action::Install { record, expected } => {
+            pending.push(
+                async move {
+                    Input::Installed(topology::install(sentinel, &record, Some(expected)).await)
+                }
+                .boxed(),
+            );
+        }
+    }
+}
+
+async fn ask_vote(sentinel: &Sentinel, voter: NodeId, epoch: Epoch) -> Input {
+    let request = VoteRequest {
+        group: sentinel.settings.group.clone(),
+        candidate: sentinel.rules.id.clone(),
+        epoch,
+    };
+    let subject = sentinel.subjects.sentinel_vote(&voter);
+    let reply = sentinel
+        .bus
+        .request::<_, VoteReply>(subject, &request, VOTE_TIMEOUT)
+        .await;
+    let granted = reply.ok().map(|r| r.granted && r.epoch == epoch);
+    Input::Vote {
+        voter,
+        epoch,
+        granted,
+    }
+}
+
+fn report(sentinel: &Sentinel, failover: &Failover, outcome: &Outcome) {
+    let epoch = failover.epoch().0;
+    match outcome {
+        Outcome::Lost => tracing::info!(epoch, "another sentinel leads this epoch"),
+        Outcome::Split => tracing::info!(epoch, "split vote; trying again"),
+        Outcome::Done(result) => {
+            let summary = sentinel.lock().last_outcome.clone();
+            match result {
+                Ok(_) => tracing::info!("{summary}"),
+                Err(_) => tracing::warn!("{summary}"),
+            }
         }
     }
 }

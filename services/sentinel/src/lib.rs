@@ -4,8 +4,8 @@
 //! - `config`: settings, checked (the sentinel set must contain this sentinel, quorum fits).
 //! - `rg_failover::view`: what this sentinel has seen, and the decisions taken from it.
 //! - `monitor`: heartbeats, opinions, PINGs and the health events.
-//! - `election`: votes given and asked for, one per epoch, persisted by `vote_store`.
-//! - `failover`: automatic and planned failovers.
+//! - `election`: votes given, one per epoch, persisted by `vote_store`.
+//! - `failover`: carries out failovers (`rg_failover::procedure` decides them).
 //! - `topology`: the record in the key/value bucket, changed only by compare-and-set.
 //! - `status` and `resp`: the operator's view, on the bus and as `SENTINEL` commands.
 //! - `events`: the public JSON event stream.
@@ -14,7 +14,6 @@ pub mod config;
 mod election;
 mod events;
 mod failover;
-mod freeze;
 mod monitor;
 mod ping;
 mod resp;

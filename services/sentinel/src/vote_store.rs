@@ -10,6 +10,10 @@ use rg_proto::{Epoch, GroupId, NodeId};
 
 pub struct VoteStore {
     path: PathBuf,
+    /// The epoch of the last vote written. Votes given and this sentinel's own are saved
+    /// from different tasks: one at a time, and an older one never over a newer (the newer
+    /// already forbids voting again in the older epoch).
+    last: parking_lot::Mutex<Option<Epoch>>,
 }
 
 impl VoteStore {
@@ -18,6 +22,7 @@ impl VoteStore {
     pub fn new(dir: &Path, sentinel: &NodeId, group: &GroupId) -> Self {
         VoteStore {
             path: dir.join(format!("rg-sentinel-{sentinel}-vote-{group}")),
+            last: parking_lot::Mutex::new(None),
         }
     }
 
@@ -29,6 +34,16 @@ impl VoteStore {
     }
 
     pub fn save(&self, epoch: rg_proto::Epoch, candidate: &NodeId) -> std::io::Result<()> {
+        let mut last = self.last.lock();
+        if last.is_some_and(|newest| epoch < newest) {
+            return Ok(());
+        }
+        self.write(epoch, candidate)?;
+        *last = Some(epoch);
+        Ok(())
+    }
+
+    fn write(&self, epoch: rg_proto::Epoch, candidate: &NodeId) -> std::io::Result<()> {
         let temporary = self.path.with_extension("tmp");
         let mut file = std::fs::File::create(&temporary)?;
         writeln!(file, "{} {candidate}", epoch.0)?;
@@ -61,5 +76,15 @@ mod tests {
         );
         let files = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(files, 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn a_vote_saved_late_never_replaces_a_newer_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (sentinel, group) = (NodeId::new("s1").unwrap(), GroupId::new("g").unwrap());
+        let store = VoteStore::new(dir.path(), &sentinel, &group);
+        store.save(Epoch(5), &sentinel).unwrap();
+        store.save(Epoch(4), &NodeId::new("s2").unwrap()).unwrap();
+        assert_eq!(store.load(), Some((Epoch(5), sentinel)));
     }
 }

@@ -8,6 +8,7 @@
 //! - [`election`]: one vote per sentinel per epoch; a candidate leads with a majority of the
 //!   known sentinel set, never of "whoever answered".
 //! - [`candidate`]: which replica to promote.
+//! - [`procedure`]: one failover, from the election to the last re-point.
 //! - [`view`]: what one sentinel has seen of its group, and what it decides from that.
 //!
 //! Millisecond timestamps are plain `u64`s the driver reads from its clock.
@@ -15,6 +16,7 @@
 pub mod candidate;
 pub mod election;
 pub mod health;
+pub mod procedure;
 pub mod quorum;
 pub mod view;
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::candidate::{self, Replica};
-use crate::election::Voter;
+use crate::election::{Vote, Voter};
 use crate::health::Health;
 use crate::quorum::Opinions;
 use crate::{Millis, Rules};
@@ -141,6 +141,14 @@ impl State {
 
     pub fn saw_epoch(&mut self, epoch: Epoch) {
         self.highest_epoch = self.highest_epoch.max(epoch);
+    }
+
+    /// Votes for `candidate` in `epoch` if this sentinel may (one vote per epoch, never
+    /// backwards). The driver persists a granted vote before it is sent.
+    pub fn grant_vote(&mut self, candidate: &NodeId, epoch: Epoch) -> bool {
+        let granted = self.voter.request(candidate, epoch) == Vote::Granted;
+        self.saw_epoch(epoch);
+        granted
     }
 
     pub fn heartbeat(&mut self, heartbeat: Heartbeat, now: Millis) {
@@ -649,4 +657,4 @@ fn placeholder(topology: &Topology, member: &Member) -> Heartbeat {
 
 #[cfg(test)]
 #[path = "view_tests.rs"]
-mod tests;
+pub(crate) mod tests;

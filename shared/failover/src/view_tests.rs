@@ -1,11 +1,11 @@
 use super::*;
 use rg_proto::{GroupId, Offset, Position, ReplId};
 
-fn id(name: &str) -> NodeId {
+pub(crate) fn id(name: &str) -> NodeId {
     NodeId::new(name).unwrap()
 }
 
-fn settings() -> Rules {
+pub(crate) fn settings() -> Rules {
     Rules {
         id: id("s1"),
         group: GroupId::new("g").unwrap(),
@@ -17,7 +17,7 @@ fn settings() -> Rules {
     }
 }
 
-fn beat(node: &str, role: Role, primary: Option<&str>, offset: u64) -> Heartbeat {
+pub(crate) fn beat(node: &str, role: Role, primary: Option<&str>, offset: u64) -> Heartbeat {
     Heartbeat {
         group: GroupId::new("g").unwrap(),
         node: id(node),
@@ -38,14 +38,14 @@ fn beat(node: &str, role: Role, primary: Option<&str>, offset: u64) -> Heartbeat
 }
 
 /// A heartbeat and a PING answered, both at `now`.
-fn hear(state: &mut State, heartbeat: Heartbeat, now: Millis) {
+pub(crate) fn hear(state: &mut State, heartbeat: Heartbeat, now: Millis) {
     let node = heartbeat.node.clone();
     state.heartbeat(heartbeat, now);
     state.ping_ok(&node, now);
 }
 
 /// p primary, r1 and r2 its replicas, all heard at `now`, and the record written.
-fn group(now: Millis) -> State {
+pub(crate) fn group(now: Millis) -> State {
     let mut state = State::new(None);
     state.store_ready = true;
     hear(&mut state, beat("p", Role::Primary, None, 100), now);
@@ -56,7 +56,7 @@ fn group(now: Millis) -> State {
     state
 }
 
-fn opinion(state: &mut State, sentinel: &str, down: bool, now: Millis) {
+pub(crate) fn opinion(state: &mut State, sentinel: &str, down: bool, now: Millis) {
     state.opinion(
         SentinelOpinion {
             group: GroupId::new("g").unwrap(),
