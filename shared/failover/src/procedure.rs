@@ -129,6 +129,8 @@ enum Phase {
     /// Stopping writes on the healthy primary of a planned failover.
     HoldingWrites,
     Freezing {
+        /// Every replica asked, and those yet to answer.
+        asked: BTreeSet<NodeId>,
         waiting: BTreeSet<NodeId>,
         positions: BTreeMap<NodeId, Position>,
         at: Millis,
@@ -340,6 +342,7 @@ impl Failover {
             },
             (
                 Phase::Freezing {
+                    asked,
                     mut waiting,
                     mut positions,
                     at,
@@ -356,12 +359,33 @@ impl Failover {
                 }
                 if !waiting.is_empty() {
                     return Phase::Freezing {
+                        asked,
                         waiting,
                         positions,
                         at,
                     };
                 }
+                // A replica that is up may hold a write acknowledged just before the end
+                // that the others lack: without its position (its answer was lost or
+                // late), comparing the rest could promote one without that write. Try
+                // again in a moment rather than guess.
+                let silent: Vec<String> = asked
+                    .iter()
+                    .filter(|node| !positions.contains_key(*node) && !view.down(node, rules, now))
+                    .map(|node| node.to_string())
+                    .collect();
                 self.choice = Some(Choice::Frozen { positions, at });
+                if !silent.is_empty() {
+                    view.retry_soon(now, self.retry_pause(rules));
+                    return self.abort(
+                        format!(
+                            "{} did not report a frozen position though up: it may hold \
+                             acknowledged writes the others lack",
+                            silent.join(", ")
+                        ),
+                        actions,
+                    );
+                }
                 self.choose(view, rules, now, actions)
             }
             (
@@ -491,10 +515,13 @@ impl Failover {
         if waiting > 0 {
             return Phase::Electing { campaign, waiting };
         }
-        // A few heartbeats, spread so that the candidates do not split again.
-        let pause = backoff(rules.heartbeat_ms, 4 * rules.heartbeat_ms, self.random);
-        view.retry_after_split(now, pause);
+        view.retry_soon(now, self.retry_pause(rules));
         Phase::Finished(Outcome::Split)
+    }
+
+    /// A few heartbeats, spread so that the candidates do not split again.
+    fn retry_pause(&self, rules: &Rules) -> Millis {
+        backoff(rules.heartbeat_ms, 4 * rules.heartbeat_ms, self.random)
     }
 
     fn elected(
@@ -551,6 +578,7 @@ impl Failover {
             actions.push(self.control(node, ControlCommand::Freeze));
         }
         Phase::Freezing {
+            asked: waiting.clone(),
             waiting,
             positions: BTreeMap::new(),
             at: now,

@@ -329,3 +329,42 @@ fn late_and_foreign_answers_change_nothing() {
     assert!(run.step(vote("s3", Some(true))).is_empty());
     assert_eq!(run.failover.outcome(), None);
 }
+
+/// Found by the simulated network (tests/simulate.rs, seed 7514): the freeze request to the
+/// replica holding the most was lost, and the leader promoted the other one.
+#[test]
+fn a_replica_that_is_up_but_did_not_report_its_position_stops_the_failover() {
+    let mut run = Run::automatic();
+    run.elect();
+    run.answer("r1", ControlCommand::Freeze, 90);
+    let aborted = run.step(Input::Control {
+        node: id("r2"),
+        command: ControlCommand::Freeze,
+        result: Err("r2 did not answer".into()),
+    });
+    assert!(installed(&aborted).is_none());
+    assert_eq!(controls(&aborted), [("r1".into(), ControlCommand::Thaw)]);
+    assert!(matches!(
+        run.failover.outcome(),
+        Some(Outcome::Done(Err(reason))) if reason.contains("r2 did not report")
+    ));
+}
+
+#[test]
+fn a_replica_that_is_down_is_no_reason_to_wait() {
+    let mut run = Run::automatic();
+    run.elect();
+    run.now = 1500;
+    hear(
+        &mut run.view,
+        beat("r1", Role::Replica, Some("p"), 90),
+        run.now,
+    );
+    run.answer("r1", ControlCommand::Freeze, 90);
+    let chosen = run.step(Input::Control {
+        node: id("r2"),
+        command: ControlCommand::Freeze,
+        result: Err("r2 did not answer".into()),
+    });
+    assert_eq!(installed(&chosen).unwrap().primary, id("r1"));
+}

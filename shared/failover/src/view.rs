@@ -276,7 +276,8 @@ impl State {
             .map(|(id, _)| id.clone())
     }
 
-    fn down(&self, node: &NodeId, rules: &Rules, now: Millis) -> bool {
+    /// Whether this sentinel holds `node` down (silent, or back without its data).
+    pub fn down(&self, node: &NodeId, rules: &Rules, now: Millis) -> bool {
         self.nodes
             .get(node)
             .is_none_or(|v| v.sdown(now, rules.down_after_ms))
@@ -381,9 +382,11 @@ impl State {
         Some((primary, self.highest_epoch))
     }
 
-    /// After a split vote (every candidate voted for itself, nobody won): the next attempt
-    /// comes after `pause` rather than a whole failover timeout, as no leader is at work.
-    pub fn retry_after_split(&mut self, now: Millis, pause: Millis) {
+    /// After a split vote (every candidate voted for itself, nobody won), or a failover
+    /// that stopped short because a replica's frozen position was missing: the next
+    /// attempt comes after `pause` rather than a whole failover timeout, as no leader is
+    /// at work.
+    pub fn retry_soon(&mut self, now: Millis, pause: Millis) {
         self.next_attempt = self.next_attempt.min(now + pause);
     }
 

@@ -323,7 +323,7 @@ fn after_a_split_vote_the_next_attempt_comes_soon() {
         state.failover_due(&settings, 1700).is_none(),
         "one attempt at a time"
     );
-    state.retry_after_split(1700, 200);
+    state.retry_soon(1700, 200);
     opinion(&mut state, "s1", true, 1900);
     opinion(&mut state, "s2", true, 1900);
     assert!(state.failover_due(&settings, 1900).is_some());

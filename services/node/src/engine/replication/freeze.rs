@@ -9,44 +9,53 @@
 //! in charge. The leader gives up on a failover well before that (see the sentinel's
 //! freeze budget), so a lapsed promise is one nobody relies on any more.
 
+use std::collections::BTreeMap;
+
 use rg_proto::Epoch;
 
 use crate::engine::keyspace::Millis;
 
 /// How long a promise holds without a role change.
 pub const LAPSE: Millis = 10_000;
+/// Promises kept at most: leaders of different epochs can overlap, but not many at once.
+const KEPT: usize = 8;
 
+/// Each leader's promise is its own: a leader of a newer epoch whose failover aborts thaws
+/// only its promise, and an older leader still failing over keeps the one it was given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Freeze {
-    promised: Option<(Epoch, Millis)>,
+    /// epoch -> when it was promised.
+    promised: BTreeMap<Epoch, Millis>,
 }
 
 impl Freeze {
-    /// Promises the leader of `epoch` at `now`; an older promise gives way to a newer one.
+    /// Promises the leader of `epoch` at `now`.
     pub fn promise(&mut self, epoch: Epoch, now: Millis) {
-        if self.promised.is_none_or(|(e, _)| epoch >= e) {
-            self.promised = Some((epoch, now));
+        self.promised.retain(|_, at| now < at.saturating_add(LAPSE));
+        self.promised.insert(epoch, now);
+        while self.promised.len() > KEPT {
+            self.promised.pop_first();
         }
     }
 
-    /// The leader of `epoch` releases its promise (its failover aborted); a newer
-    /// leader's promise stands.
+    /// The leader of `epoch` releases its promise (its failover aborted); the promises of
+    /// other leaders stand.
     pub fn thaw(&mut self, epoch: Epoch) {
-        if self.promised.is_some_and(|(e, _)| e <= epoch) {
-            self.promised = None;
-        }
+        self.promised.remove(&epoch);
     }
 
-    /// A promotion or re-point fulfils the promise.
+    /// A promotion or re-point fulfils every promise.
     pub fn clear(&mut self) {
-        self.promised = None;
+        self.promised.clear();
     }
 
-    /// The epoch promised, while the promise holds at `now`.
+    /// The newest epoch promised, while its promise holds at `now`.
     pub fn epoch(&self, now: Millis) -> Option<Epoch> {
         self.promised
-            .filter(|(_, at)| now < at.saturating_add(LAPSE))
-            .map(|(epoch, _)| epoch)
+            .iter()
+            .rev()
+            .find(|(_, at)| now < at.saturating_add(LAPSE))
+            .map(|(epoch, _)| *epoch)
     }
 
     /// True when the stream of a primary of `epoch` must not be applied at `now`.
@@ -74,7 +83,7 @@ mod tests {
     }
 
     #[test]
-    fn only_its_leader_thaws_a_promise_and_a_role_change_fulfils_it() {
+    fn each_leader_thaws_only_its_own_promise_and_a_role_change_fulfils_them() {
         let mut freeze = Freeze::default();
         freeze.promise(Epoch(5), 0);
         freeze.promise(Epoch(4), 100);
@@ -88,12 +97,30 @@ mod tests {
         freeze.thaw(Epoch(5));
         assert!(
             freeze.holds_back(Epoch(5), 200),
-            "an older leader cannot thaw it"
+            "an older leader cannot thaw a newer one's"
         );
         freeze.thaw(Epoch(6));
         assert!(!freeze.holds_back(Epoch(5), 200));
+        assert!(
+            freeze.holds_back(Epoch(3), 200),
+            "epoch 4's leader still holds its promise"
+        );
         freeze.promise(Epoch(7), 300);
         freeze.clear();
         assert!(!freeze.holds_back(Epoch(5), 300));
+    }
+
+    /// Found by the simulated network (rg-failover's tests/simulate.rs, seed 1632): the
+    /// leaders of epochs 2 and 3 froze the same replica; 3's failover aborted and its thaw
+    /// released 2's promise too, so the replica acknowledged the old primary's stream
+    /// while 2's leader promoted another replica, and the write was lost.
+    #[test]
+    fn an_aborted_newer_leader_does_not_release_an_older_leaders_promise() {
+        let mut freeze = Freeze::default();
+        freeze.promise(Epoch(2), 0);
+        freeze.promise(Epoch(3), 10);
+        freeze.thaw(Epoch(3));
+        assert!(freeze.holds_back(Epoch(1), 20));
+        assert_eq!(freeze.epoch(20), Some(Epoch(2)));
     }
 }

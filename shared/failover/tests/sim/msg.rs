@@ -1,0 +1,74 @@
+//! Who talks on the simulated bus, and what they say.
+
+use rg_proto::messages::{ControlCommand, Heartbeat};
+use rg_proto::topology::Topology;
+use rg_proto::{Epoch, NodeId, Position};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Endpoint {
+    Sentinel(usize),
+    Node(usize),
+    Kv,
+    /// The application's writer, on its own TCP connection to a node.
+    Client,
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    NodeBeat(Heartbeat),
+    /// A sentinel's liveness (fencing counts it) and the record it knows.
+    SentinelBeat {
+        epoch: Epoch,
+        record: Option<(Epoch, NodeId)>,
+    },
+    Opinion {
+        node: NodeId,
+        down: bool,
+    },
+    VoteRequest {
+        req: u64,
+        epoch: Epoch,
+    },
+    VoteReply {
+        req: u64,
+        epoch: Epoch,
+        granted: bool,
+    },
+    Control {
+        req: u64,
+        epoch: Epoch,
+        command: ControlCommand,
+    },
+    ControlReply {
+        req: u64,
+        result: Result<Position, String>,
+    },
+    KvGet,
+    KvRecord(Option<(Topology, u64)>),
+    KvUpdate {
+        req: u64,
+        record: Topology,
+        expected: u64,
+    },
+    KvReply {
+        req: u64,
+        written: bool,
+    },
+    /// One write of a primary's stream: the primary's epoch, the write's index, its id.
+    Stream {
+        epoch: Epoch,
+        index: usize,
+        write: u64,
+    },
+    SyncRequest,
+    SyncReply {
+        epoch: Epoch,
+        data: Vec<u64>,
+    },
+    Ack {
+        epoch: Epoch,
+        offset: usize,
+    },
+    /// The client's SET, then WAIT 1.
+    Write(u64),
+}

@@ -1,0 +1,275 @@
+//! A model rg-node: its dataset is the sequence of write ids it holds. It keeps the rules
+//! the real node keeps for safety: a primary takes writes only while a majority of the
+//! sentinels is in sight and no newer epoch names another primary; a frozen replica
+//! applies no stream of an older epoch's primary; control requests of an older epoch
+//! cannot change its role; a replica re-pointed or out of step takes a full copy.
+
+use std::collections::BTreeMap;
+
+use rg_failover::Millis;
+use rg_proto::messages::{ControlCommand, Heartbeat, Role, DEFAULT_PRIORITY};
+use rg_proto::{Epoch, GroupId, NodeId, Offset, Position, ReplId};
+
+/// How long a primary keeps taking writes without a majority of the sentinels in sight
+/// (`fence-timeout-ms`).
+pub const FENCE_TIMEOUT: Millis = 1_000;
+/// How long a freeze promise holds without a promotion or re-point.
+pub const FREEZE_LAPSE: Millis = 10_000;
+
+pub struct Node {
+    pub name: NodeId,
+    pub role: Role,
+    /// The newest epoch of a control request it took.
+    pub epoch: Epoch,
+    /// The epoch it leads in, as primary.
+    pub led_since: Epoch,
+    pub primary: Option<NodeId>,
+    pub data: Vec<u64>,
+    /// A replica holds a copy consistent with its primary's.
+    pub synced: bool,
+    sentinels_seen: BTreeMap<usize, Millis>,
+    started: Millis,
+    superseded: Option<Epoch>,
+    /// Each failover leader's freeze promise: epoch -> when (as rg-node's `Freeze`).
+    freeze: BTreeMap<Epoch, Millis>,
+    /// The most each replica acknowledged of this primary's stream.
+    acks: BTreeMap<usize, usize>,
+    /// Client writes waiting for WAIT 1: (index, write id).
+    waiting: Vec<(usize, u64)>,
+    sentinels: usize,
+}
+
+/// What a node's handling of a message asks the world to do.
+pub enum Effect {
+    /// To every other node (the stream) or one (sync, acks).
+    ToNodes(Msg),
+    ToNode(NodeId, Msg),
+    Reply(Msg),
+    /// The client's WAIT 1 returned 1 for this write, at this primary epoch.
+    Acknowledged {
+        write: u64,
+        epoch: Epoch,
+    },
+    /// Became primary in this epoch.
+    Promoted(Epoch),
+}
+
+use super::msg::Msg;
+
+impl Node {
+    pub fn new(name: NodeId, primary: Option<NodeId>, sentinels: usize, now: Millis) -> Node {
+        Node {
+            role: if primary.is_none() {
+                Role::Primary
+            } else {
+                Role::Replica
+            },
+            name,
+            epoch: Epoch(1),
+            led_since: Epoch(1),
+            primary,
+            data: Vec::new(),
+            synced: false,
+            sentinels_seen: BTreeMap::new(),
+            started: now,
+            superseded: None,
+            freeze: BTreeMap::new(),
+            acks: BTreeMap::new(),
+            waiting: Vec::new(),
+            sentinels,
+        }
+    }
+
+    pub fn position(&self) -> Position {
+        Position::new(ReplId::none(), Offset(self.data.len() as u64))
+    }
+
+    pub fn heartbeat(&self) -> Heartbeat {
+        Heartbeat {
+            group: GroupId::new("g").expect("a valid id"),
+            node: self.name.clone(),
+            role: self.role,
+            epoch: self.epoch,
+            repl_id: ReplId::none(),
+            offset: Offset(self.data.len() as u64),
+            az: String::new(),
+            address: format!("{}:6379", self.name),
+            healthy: true,
+            primary: self.primary.clone(),
+            link_up: self.synced,
+            link_down_ms: 0,
+            priority: DEFAULT_PRIORITY,
+            continues: None,
+            restarted: false,
+        }
+    }
+
+    /// Whether a client write is taken now.
+    pub fn takes_writes(&self, now: Millis) -> bool {
+        let seen = self
+            .sentinels_seen
+            .values()
+            .filter(|at| now.saturating_sub(**at) <= FENCE_TIMEOUT)
+            .count();
+        let in_sight = seen * 2 > self.sentinels
+            || now.saturating_sub(self.started) <= FENCE_TIMEOUT && self.sentinels_seen.is_empty();
+        self.role == Role::Primary
+            && in_sight
+            && self.superseded.is_none_or(|e| e <= self.led_since)
+    }
+
+    fn holds_back(&self, epoch: Epoch, now: Millis) -> bool {
+        self.freeze
+            .iter()
+            .any(|(promised, at)| epoch < *promised && now < at + FREEZE_LAPSE)
+    }
+
+    pub fn sentinel_beat(&mut self, sentinel: usize, record: Option<(Epoch, NodeId)>, now: Millis) {
+        self.sentinels_seen.insert(sentinel, now);
+        if let Some((epoch, primary)) = record {
+            if primary != self.name && self.superseded.is_none_or(|e| epoch > e) {
+                self.superseded = Some(epoch);
+            }
+        }
+    }
+
+    pub fn write(&mut self, write: u64, now: Millis, out: &mut Vec<Effect>) {
+        if !self.takes_writes(now) {
+            return;
+        }
+        let index = self.data.len();
+        self.data.push(write);
+        self.waiting.push((index, write));
+        let epoch = self.led_since;
+        out.push(Effect::ToNodes(Msg::Stream {
+            epoch,
+            index,
+            write,
+        }));
+    }
+
+    /// A replica's stream or sync message from `from`.
+    pub fn replicate(&mut self, from: &NodeId, msg: Msg, now: Millis, out: &mut Vec<Effect>) {
+        if self.role != Role::Replica || self.primary.as_ref() != Some(from) {
+            return;
+        }
+        match msg {
+            Msg::Stream {
+                epoch,
+                index,
+                write,
+            } => {
+                if self.holds_back(epoch, now) || !self.synced {
+                    return;
+                }
+                if index > self.data.len() {
+                    self.synced = false; // a gap: take a full copy
+                    return;
+                }
+                if index == self.data.len() {
+                    self.data.push(write);
+                }
+                let offset = self.data.len();
+                out.push(Effect::ToNode(from.clone(), Msg::Ack { epoch, offset }));
+            }
+            Msg::SyncReply { epoch, data } => {
+                if self.holds_back(epoch, now) || self.synced {
+                    return;
+                }
+                self.data = data;
+                self.synced = true;
+                let offset = self.data.len();
+                out.push(Effect::ToNode(from.clone(), Msg::Ack { epoch, offset }));
+            }
+            _ => {}
+        }
+    }
+
+    /// A primary's side: sync requests and acks from `from`.
+    pub fn serve(&mut self, from: usize, msg: Msg, out: &mut Vec<Effect>) {
+        if self.role != Role::Primary {
+            return;
+        }
+        match msg {
+            Msg::SyncRequest => out.push(Effect::Reply(Msg::SyncReply {
+                epoch: self.led_since,
+                data: self.data.clone(),
+            })),
+            Msg::Ack { epoch, offset } if epoch == self.led_since => {
+                let acked = self.acks.entry(from).or_default();
+                *acked = (*acked).max(offset.min(self.data.len()));
+                let most = *acked;
+                let epoch = self.led_since;
+                self.waiting.retain(|(index, write)| {
+                    let covered = *index < most;
+                    if covered {
+                        out.push(Effect::Acknowledged {
+                            write: *write,
+                            epoch,
+                        });
+                    }
+                    !covered
+                });
+            }
+            _ => {}
+        }
+    }
+
+    pub fn control(
+        &mut self,
+        epoch: Epoch,
+        command: ControlCommand,
+        now: Millis,
+        out: &mut Vec<Effect>,
+    ) -> Result<Position, String> {
+        let changes_role = matches!(
+            command,
+            ControlCommand::Promote | ControlCommand::ReplicateOf { .. }
+        );
+        if changes_role && epoch < self.epoch {
+            return Err(format!("epoch {} is older than {}", epoch.0, self.epoch.0));
+        }
+        match command {
+            ControlCommand::Promote => {
+                if !(self.role == Role::Primary && self.led_since == epoch) {
+                    out.push(Effect::Promoted(epoch));
+                }
+                self.role = Role::Primary;
+                self.led_since = epoch;
+                self.primary = None;
+                self.acks.clear();
+                self.freeze.clear();
+            }
+            ControlCommand::ReplicateOf { primary } => {
+                if primary == self.name {
+                    return Err("cannot follow itself".into());
+                }
+                if self.primary.as_ref() != Some(&primary) || self.role == Role::Primary {
+                    self.synced = false;
+                }
+                self.role = Role::Replica;
+                self.primary = Some(primary);
+                self.waiting.clear();
+                self.freeze.clear();
+            }
+            ControlCommand::Freeze if self.role == Role::Replica => {
+                self.freeze.insert(epoch, now);
+            }
+            ControlCommand::Thaw => {
+                self.freeze.remove(&epoch);
+            }
+            _ => {}
+        }
+        if changes_role {
+            self.epoch = self.epoch.max(epoch);
+        }
+        Ok(self.position())
+    }
+
+    /// A replica out of step asks its primary for a full copy.
+    pub fn tick(&self, out: &mut Vec<Effect>) {
+        if let (Role::Replica, false, Some(primary)) = (self.role, self.synced, &self.primary) {
+            out.push(Effect::ToNode(primary.clone(), Msg::SyncRequest));
+        }
+    }
+}
