@@ -25,6 +25,9 @@ const FAULTS_UNTIL: Millis = 8_000;
 const END: Millis = 14_000;
 /// Time a node gets after its fault to be a full member again (re-pointed, caught up).
 const NODE_RECOVERY: Millis = 2_000;
+/// How long a replaced primary may go on taking writes: its fence timeout, plus the time
+/// the last sentinel heartbeat it saw took to arrive.
+const FENCE_BOUND: Millis = super::node::FENCE_TIMEOUT + 500;
 
 /// What a schedule did, for the summary.
 #[derive(Debug, Default, Clone)]
@@ -46,8 +49,8 @@ pub struct World {
     next_write: u64,
     /// Every vote ever written: (sentinel, epoch) -> candidate.
     votes: BTreeMap<(usize, Epoch), NodeId>,
-    /// The primary each epoch's record installed.
-    installed: BTreeMap<Epoch, NodeId>,
+    /// The primary each epoch's record installed, and when.
+    installed: BTreeMap<Epoch, (NodeId, Millis)>,
     /// Writes WAIT 1 acknowledged, with the primary epoch that acknowledged them.
     acknowledged: Vec<(u64, Epoch)>,
     /// Every promotion: its epoch, the node, and the writes it held then.
@@ -57,6 +60,10 @@ pub struct World {
     pub report: Report,
     /// When each node fault planned starts, and when its node has caught up again.
     node_faults: Vec<(Millis, Millis)>,
+    /// A sentinel that crashes as soon as it has voted, and restarts this much later.
+    crash_after_vote: [Option<Millis>; SENTINELS],
+    /// Delivering what a paused process finds waiting when it resumes.
+    resuming: bool,
     /// SIM_TRACE=1: print what a replayed schedule does.
     trace: bool,
 }
@@ -115,12 +122,14 @@ impl World {
             ids: 0,
             next_write: 0,
             votes: BTreeMap::new(),
-            installed: BTreeMap::from([(Epoch(1), primary)]),
+            installed: BTreeMap::from([(Epoch(1), (primary, 0))]),
             acknowledged: Vec::new(),
             promotions: Vec::new(),
             commands: BTreeMap::new(),
             report: Report::default(),
             node_faults: Vec::new(),
+            resuming: false,
+            crash_after_vote: [None; SENTINELS],
             trace: std::env::var_os("SIM_TRACE").is_some(),
         };
         world.start();
@@ -172,6 +181,16 @@ impl World {
             (0, _) | (_, Endpoint::Kv) => (Fault::Cut(who), Fault::Heal(who), "bus cut"),
             (1, Endpoint::Node(_)) | (2, Endpoint::Node(_)) => {
                 (Fault::Pause(who), Fault::Resume(who), "pause")
+            }
+            (1, Endpoint::Sentinel(i)) => {
+                // The moment a lost vote would matter: right after giving one.
+                self.crash_after_vote[i] = Some(self.rng.gen_range(20..500));
+                *self
+                    .report
+                    .faults
+                    .entry("sentinel crash after a vote")
+                    .or_default() += 1;
+                return;
             }
             (_, _) => (Fault::Crash(who), Fault::Restart(who), "sentinel crash"),
         };
@@ -238,9 +257,11 @@ impl World {
             }
             Fault::Resume(who) => {
                 self.net.paused.remove(&who);
+                self.resuming = true;
                 for (from, msg) in self.net.release(who) {
                     self.deliver(from, who, msg)?;
                 }
+                self.resuming = false;
                 self.net.at(self.now, Event::Timer(who, Timer::Tick));
             }
             Fault::Crash(Endpoint::Sentinel(i)) => self.sentinels[i].crash(),
@@ -354,6 +375,20 @@ impl World {
     }
 
     fn sentinel_out(&mut self, i: usize, out: Vec<Out>) -> Result<(), String> {
+        let me = Endpoint::Sentinel(i);
+        let voted = out.iter().any(|item| matches!(item, Out::Voted(..)));
+        self.carry_out(i, out)?;
+        if let (true, Some(after)) = (voted, self.crash_after_vote[i]) {
+            self.crash_after_vote[i] = None;
+            self.log(format_args!("s{} crashes after voting", i + 1));
+            self.sentinels[i].crash();
+            self.net
+                .at(self.now + after, Event::Fault(Fault::Restart(me)));
+        }
+        Ok(())
+    }
+
+    fn carry_out(&mut self, i: usize, out: Vec<Out>) -> Result<(), String> {
         let me = Endpoint::Sentinel(i);
         for item in out {
             match item {
@@ -485,10 +520,10 @@ impl World {
             } => {
                 let written = expected == self.record.1;
                 if written {
-                    if let Some(before) =
-                        self.installed.insert(record.epoch, record.primary.clone())
+                    let first = (record.primary.clone(), self.now);
+                    let (before, _) = self.installed.entry(record.epoch).or_insert(first);
                     {
-                        if before != record.primary {
+                        if *before != record.primary {
                             return Err(format!(
                                 "two primaries installed in epoch {}: {before} and {}",
                                 record.epoch.0, record.primary
@@ -510,7 +545,13 @@ impl World {
         let node = &mut self.nodes[i];
         let mut reply_to = None;
         match (from, msg) {
-            (Endpoint::Client, Msg::Write(write)) => node.write(write, now, &mut effects),
+            (Endpoint::Client, Msg::Write(write)) => {
+                let held = node.data.len();
+                node.write(write, now, &mut effects);
+                if node.data.len() > held && !self.resuming {
+                    self.fenced_in_time(i, write)?;
+                }
+            }
             (Endpoint::Sentinel(s), Msg::SentinelBeat { record, .. }) => {
                 node.sentinel_beat(s, record, now)
             }
@@ -547,6 +588,27 @@ impl World {
             _ => {}
         }
         self.node_effects(i, reply_to, effects)
+    }
+
+    /// A primary replaced by a newer epoch's record stops taking writes within the fence
+    /// bound (writes it finds waiting when it resumes from a pause are answered at once,
+    /// as Redis answers them, and are not counted).
+    fn fenced_in_time(&self, i: usize, write: u64) -> Result<(), String> {
+        let epoch = self.nodes[i].led_since;
+        let newer = self.installed.range(Epoch(epoch.0 + 1)..).next();
+        if let Some((newer, (primary, at))) = newer {
+            if self.now > at + FENCE_BOUND {
+                return Err(format!(
+                    "n{} took write {write} as primary of epoch {} {} ms after epoch {}'s \
+                     record named {primary}",
+                    i + 1,
+                    epoch.0,
+                    self.now - at,
+                    newer.0
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn node_effects(
