@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rg_proto::messages::{VoteReply, VoteRequest};
 use rg_proto::{Epoch, NodeId};
 
+use rg_failover::PublicEvent;
 use rg_proto::events::EventName;
 use serde_json::json;
 
@@ -33,14 +34,13 @@ pub(crate) async fn serve_votes(sentinel: Arc<Sentinel>) {
         if granted {
             let details =
                 json!({ "candidate": request.candidate, "sentinel": sentinel.settings.id });
-            events::publish(
-                &sentinel,
-                EventName::VoteGranted,
-                None,
-                request.epoch,
+            let event = PublicEvent {
+                name: EventName::VoteGranted,
+                node: None,
+                epoch: request.epoch,
                 details,
-            )
-            .await;
+            };
+            events::publish(&sentinel, event).await;
         }
         let _ = sentinel.bus.reply(&reply_to, &reply).await;
     }

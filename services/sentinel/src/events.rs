@@ -2,19 +2,19 @@
 
 use std::time::SystemTime;
 
-use rg_proto::events::{Event, EventName};
-use rg_proto::{Epoch, NodeId};
+use rg_failover::PublicEvent;
+use rg_proto::events::Event;
 use serde_json::Value;
 
 use crate::Sentinel;
 
-pub(crate) async fn publish(
-    sentinel: &Sentinel,
-    name: EventName,
-    node: Option<&NodeId>,
-    epoch: Epoch,
-    details: Value,
-) {
+pub(crate) async fn publish(sentinel: &Sentinel, event: PublicEvent) {
+    let PublicEvent {
+        name,
+        node,
+        epoch,
+        details,
+    } = event;
     let details = match details {
         Value::Object(map) => map,
         _ => Default::default(),
@@ -22,7 +22,7 @@ pub(crate) async fn publish(
     let event = Event {
         event: name,
         group: sentinel.settings.group.clone(),
-        node: node.cloned(),
+        node,
         epoch,
         timestamp: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
         source: sentinel.settings.id.clone(),

@@ -1,7 +1,7 @@
 //! Failovers, carried out. `rg_failover::procedure` decides every step of one; this module
 //! sends what it asks for (votes, control requests, the record's compare-and-set, events)
-//! and feeds back what came of it. Automatic failovers start from the tick when the view
-//! finds the primary objectively down; planned ones come as requests
+//! and feeds back what came of it. Automatic failovers start from the tick when the
+//! procedure finds one due; planned ones come as requests
 //! (`rg.<group>.sentinel.failover`, SENTINEL FAILOVER).
 
 use std::sync::Arc;
@@ -20,15 +20,6 @@ use crate::{events, now_ms, topology, Sentinel};
 /// answers, which took more than 300 ms on a machine busy with disk writes; a candidate
 /// moves on as soon as it has a majority, so only a losing one waits this long.
 const VOTE_TIMEOUT: Duration = Duration::from_millis(1000);
-
-/// Fails over from the objectively-down `old` primary, if this sentinel wins the election.
-pub(crate) async fn automatic(sentinel: &Sentinel, old: NodeId, seen: Epoch) {
-    let Ok(_guard) = sentinel.failing_over.try_lock() else {
-        return;
-    };
-    let failover = Failover::automatic(old, seen, now_ms(), rand::random());
-    drive(sentinel, failover).await;
-}
 
 /// Serves planned-failover requests; the set's sentinels share the subject as a queue
 /// group, so each request is served once.
@@ -61,9 +52,6 @@ pub(crate) async fn planned(sentinel: &Sentinel, target: Option<NodeId>) -> Fail
         primary: None,
         epoch,
     };
-    let Ok(_guard) = sentinel.failing_over.try_lock() else {
-        return refuse("a failover is already in progress".into(), Epoch(0));
-    };
     let started = Failover::planned(
         &mut sentinel.lock(),
         &sentinel.rules,
@@ -93,7 +81,7 @@ pub(crate) async fn planned(sentinel: &Sentinel, target: Option<NodeId>) -> Fail
 
 /// Runs the procedure to its end: every action it returns is carried out, and every one
 /// but an event brings exactly one input back.
-async fn drive(sentinel: &Sentinel, mut failover: Failover) -> Outcome {
+pub(crate) async fn drive(sentinel: &Sentinel, mut failover: Failover) -> Outcome {
     let mut pending: FuturesUnordered<BoxFuture<'_, Input>> = FuturesUnordered::new();
     let mut input = Input::Wake;
     loop {
@@ -108,8 +96,9 @@ async fn drive(sentinel: &Sentinel, mut failover: Failover) -> Outcome {
         let wake = failover.next_wake();
         if pending.is_empty() && wake.is_none() {
             // Every phase waits on an answer or a time: reaching here is a bug, and
-            // waiting would hold the failover lock for ever.
+            // waiting would keep the group's record and nodes from everyone else for ever.
             tracing::error!(epoch = failover.epoch().0, "failover procedure stalled");
+            failover.abandon(&mut sentinel.lock(), "the failover procedure stalled");
             return Outcome::Done(Err("the failover procedure stalled".into()));
         }
         let sleep = wake.map_or(Duration::from_secs(3600), |at| {
@@ -128,14 +117,10 @@ async fn carry_out<'a>(
     pending: &mut FuturesUnordered<BoxFuture<'a, Input>>,
 ) {
     match action {
-        Action::Event {
-            name,
-            node,
-            epoch,
-            details,
-        } => {
-            tracing::info!(event = ?name, ?node, epoch = epoch.0, %details, "failover");
-            events::publish(sentinel, name, node.as_ref(), epoch, details).await;
+        Action::Event(event) => {
+            let (name, node, epoch) = (event.name, &event.node, event.epoch.0);
+            tracing::info!(event = ?name, ?node, epoch, details = %event.details, "failover");
+            events::publish(sentinel, event).await;
         }
         Action::PersistVote { epoch, candidate } => {
             let saved = sentinel.votes.save(epoch, &candidate).map_err(|error| {

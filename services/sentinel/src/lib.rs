@@ -29,6 +29,7 @@ use rg_proto::messages::{ControlCommand, ControlReply, ControlRequest};
 use rg_proto::{Epoch, GroupId, NodeId, Subjects};
 
 use config::Settings;
+use rg_failover::procedure::Failover;
 use rg_failover::view::State;
 use rg_failover::Rules;
 use vote_store::VoteStore;
@@ -51,8 +52,6 @@ struct Sentinel {
     store: tokio::sync::OnceCell<rg_bus::Kv>,
     /// The group registry's bucket (rgctl), once open.
     registry: tokio::sync::OnceCell<rg_bus::Kv>,
-    /// One failover at a time, automatic or planned.
-    failing_over: tokio::sync::Mutex<()>,
     /// One reconciliation at a time, beside the tick.
     reconciling: tokio::sync::Mutex<()>,
 }
@@ -142,10 +141,15 @@ async fn watch(sentinel: Arc<Sentinel>) {
         monitor::publish_liveness(&sentinel).await;
         monitor::report_health_changes(&sentinel).await;
         // Bound first: an `if let` would hold the state lock through the campaign.
-        let due = sentinel.lock().failover_due(&sentinel.rules, now_ms());
-        if let Some((primary, epoch)) = due {
+        let due = Failover::automatic(
+            &mut sentinel.lock(),
+            &sentinel.rules,
+            now_ms(),
+            rand::random(),
+        );
+        if let Some(failover) = due {
             let sentinel = sentinel.clone();
-            tokio::spawn(async move { failover::automatic(&sentinel, primary, epoch).await });
+            tokio::spawn(async move { failover::drive(&sentinel, failover).await });
         }
         // Reconciling can wait on the bus (a re-point to a paused node times out after
         // 500 ms, a write to the record waits for JetStream): never in the tick, whose
@@ -174,7 +178,6 @@ impl Sentinel {
             bus,
             store: tokio::sync::OnceCell::new(),
             registry: tokio::sync::OnceCell::new(),
-            failing_over: tokio::sync::Mutex::new(()),
             reconciling: tokio::sync::Mutex::new(()),
         }
     }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rg_failover::PublicEvent;
 use rg_proto::events::EventName;
 use rg_proto::messages::{Heartbeat, SentinelHeartbeat, SentinelOpinion};
 use serde_json::json;
@@ -130,13 +131,12 @@ pub(crate) async fn report_health_changes(sentinel: &Sentinel) {
             tracing::warn!(%node, reason, "node is subjectively down");
         }
         let details = json!({ "healthy": up, "reason": reason, "sentinel": sentinel.settings.id });
-        events::publish(
-            sentinel,
-            EventName::NodeHealthChanged,
-            Some(&node),
+        let event = PublicEvent {
+            name: EventName::NodeHealthChanged,
+            node: Some(node),
             epoch,
             details,
-        )
-        .await;
+        };
+        events::publish(sentinel, event).await;
     }
 }

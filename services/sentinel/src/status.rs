@@ -15,7 +15,7 @@ pub(crate) fn current(sentinel: &Sentinel) -> SentinelStatus {
         .topology
         .as_ref()
         .is_none_or(|(t, _)| t.automatic_failover);
-    let failover = if sentinel.failing_over.try_lock().is_err() {
+    let failover = if state.failing_over() {
         "a failover is in progress".to_string()
     } else {
         match state.failover_blocker(settings, now) {

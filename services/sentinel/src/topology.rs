@@ -6,14 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rg_bus::{BusErrorKind, Kv};
+use rg_failover::reconcile::{self, Chore};
 use rg_proto::events::EventName;
-use rg_proto::messages::ControlCommand;
 use rg_proto::registry::{GroupRecord, EVENTS_STREAM, GROUPS_BUCKET};
 use rg_proto::topology::{Topology, BUCKET};
-use serde_json::json;
 
 use crate::{events, now_ms, Sentinel};
-use rg_failover::view::Correction;
 
 const RETRY: Duration = Duration::from_millis(500);
 /// How often the record is read besides being watched.
@@ -143,125 +141,60 @@ pub(crate) async fn install(sentinel: &Sentinel, new: &Topology, expected: Optio
     }
 }
 
-/// The reconciler's round: create the record, add joining nodes, and send nodes that
-/// disagree with it (an old primary back from the dead, a replica that missed a re-point)
-/// the control request that puts them in line.
+/// The reconciler's round (`rg_failover::reconcile` decides it), carried out in order.
 pub(crate) async fn reconcile(sentinel: &Sentinel) {
-    let now = now_ms();
-    let settings = &sentinel.settings;
-    let rules = &sentinel.rules;
-    let (first, updated, corrections, revision, epoch, rejoined, ready, joined) = {
-        let mut state = sentinel.lock();
-        let rejoined = state.take_rejoined();
-        if !state.store_ready || !state.is_reconciler(rules, now) {
-            return;
-        }
-        let ready = state.registry_ready(rules, now);
-        let joined = state.members_joined();
-        let revision = state.topology.as_ref().map(|(_, r)| *r);
-        let epoch = state.topology.as_ref().map(|(t, _)| t.epoch);
-        (
-            state.first_topology(rules, now),
-            state.updated_topology(rules, now),
-            state.corrections(rules, now),
-            revision,
-            epoch,
-            rejoined,
-            ready,
-            joined,
-        )
-    };
-    if joined {
-        let details = json!({});
-        let epoch = epoch.unwrap_or_default();
-        events::publish(
-            sentinel,
-            EventName::ReplicationGroupIncreaseReplicaCountFinished,
-            None,
-            epoch,
-            details,
-        )
-        .await;
-    }
-    if let (Some((record, revision)), Some(registry)) = (ready, sentinel.registry.get()) {
-        let key = settings.group.to_string();
-        if registry.update(&key, &record, revision).await.is_ok() {
-            tracing::info!("replication group available");
-            let details = json!({ "primary": record.primary });
-            let epoch = epoch.unwrap_or_default();
-            events::publish(
-                sentinel,
-                EventName::CreateReplicationGroupComplete,
-                None,
-                epoch,
-                details,
-            )
-            .await;
-        }
-    }
-    if let Some(epoch) = epoch {
-        for node in rejoined {
-            tracing::info!(%node, "an old primary rejoined as a replica");
-            events::publish(
-                sentinel,
-                EventName::NodeRejoinedAsReplica,
-                Some(&node),
-                epoch,
-                json!({}),
-            )
-            .await;
-        }
-    }
-    // A failover in progress owns the record and the nodes until it is done.
-    let Ok(_guard) = sentinel.failing_over.try_lock() else {
-        return;
-    };
-    if let Some(first) = first {
-        if install(sentinel, &first, None).await {
-            tracing::info!(primary = %first.primary, epoch = first.epoch.0, "topology record created");
-            let members: Vec<String> = first.members().map(|m| m.node.to_string()).collect();
-            let details = json!({ "members": members });
-            events::publish(
-                sentinel,
-                EventName::TopologyCreated,
-                Some(&first.primary),
-                first.epoch,
-                details,
-            )
-            .await;
-        }
-        return;
-    }
-    if let Some(updated) = updated {
-        if install(sentinel, &updated, revision).await {
-            tracing::info!(replicas = updated.replicas.len(), "topology record updated");
-        }
-    }
-    let Some(epoch) = epoch else { return };
-    for correction in corrections {
-        correct(sentinel, correction, epoch).await;
+    let chores = reconcile::round(&mut sentinel.lock(), &sentinel.rules, now_ms());
+    for chore in chores {
+        carry_out(sentinel, chore).await;
     }
 }
 
-async fn correct(sentinel: &Sentinel, correction: Correction, epoch: rg_proto::Epoch) {
-    match correction {
-        Correction::Follow { node, primary } => {
-            let command = ControlCommand::ReplicateOf {
-                primary: primary.clone(),
+async fn carry_out(sentinel: &Sentinel, chore: Chore) {
+    match chore {
+        Chore::Publish(event) => {
+            if event.name == EventName::NodeRejoinedAsReplica {
+                tracing::info!(node = ?event.node, "an old primary rejoined as a replica");
+            }
+            events::publish(sentinel, event).await;
+        }
+        Chore::Write {
+            record,
+            expected,
+            then,
+        } => {
+            if install(sentinel, &record, expected).await {
+                tracing::info!(
+                    primary = %record.primary,
+                    epoch = record.epoch.0,
+                    replicas = record.replicas.len(),
+                    "topology record written"
+                );
+                if let Some(event) = then {
+                    events::publish(sentinel, event).await;
+                }
+            }
+        }
+        Chore::MarkAvailable {
+            record,
+            revision,
+            then,
+        } => {
+            let Some(registry) = sentinel.registry.get() else {
+                return;
             };
-            match sentinel.control(&node, epoch, command).await {
-                Ok(_) => tracing::info!(%node, %primary, "re-pointed to the record's primary"),
-                Err(error) => tracing::debug!(%error, "correction not applied"),
+            let key = sentinel.settings.group.to_string();
+            if registry.update(&key, &record, revision).await.is_ok() {
+                tracing::info!("replication group available");
+                events::publish(sentinel, then).await;
             }
         }
-        Correction::Promote { node } => {
-            match sentinel
-                .control(&node, epoch, ControlCommand::Promote)
-                .await
-            {
-                Ok(_) => tracing::info!(%node, "promoted the record's primary"),
-                Err(error) => tracing::debug!(%error, "correction not applied"),
-            }
-        }
+        Chore::Control {
+            node,
+            epoch,
+            command,
+        } => match sentinel.control(&node, epoch, command.clone()).await {
+            Ok(_) => tracing::info!(%node, ?command, "put in line with the record"),
+            Err(error) => tracing::debug!(%error, "correction not applied"),
+        },
     }
 }

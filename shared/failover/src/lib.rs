@@ -10,6 +10,8 @@
 //! - [`candidate`]: which replica to promote.
 //! - [`procedure`]: one failover, from the election to the last re-point.
 //! - [`view`]: what one sentinel has seen of its group, and what it decides from that.
+//! - [`reconcile`]: the reconciler's round: the record created and extended, nodes that
+//!   disagree with it put in line.
 //!
 //! Millisecond timestamps are plain `u64`s the driver reads from its clock.
 
@@ -18,9 +20,12 @@ pub mod election;
 pub mod health;
 pub mod procedure;
 pub mod quorum;
+pub mod reconcile;
 pub mod view;
 
-use rg_proto::{GroupId, NodeId};
+use rg_proto::events::EventName;
+use rg_proto::{Epoch, GroupId, NodeId};
+use serde_json::Value;
 
 /// Milliseconds, from whatever clock the driver uses.
 pub type Millis = u64;
@@ -39,4 +44,14 @@ pub struct Rules {
     /// How long a failover may take, and the pause before the next attempt.
     pub failover_timeout_ms: Millis,
     pub heartbeat_ms: Millis,
+}
+
+/// A public event to publish (`<prefix>.events.<group>.<name>`); the driver adds the
+/// group, the source and the time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicEvent {
+    pub name: EventName,
+    pub node: Option<NodeId>,
+    pub epoch: Epoch,
+    pub details: Value,
 }

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use crate::election::{backoff, next_epoch, Campaign, Vote};
 use crate::view::{Revision, State};
-use crate::{Millis, Rules};
+use crate::{Millis, PublicEvent, Rules};
 
 /// The spread of the random pause before asking for votes, so that sentinels that see the
 /// primary down at the same moment rarely split the vote.
@@ -74,12 +74,7 @@ pub enum Action {
         expected: Revision,
     },
     /// Publish a public event.
-    Event {
-        name: EventName,
-        node: Option<NodeId>,
-        epoch: Epoch,
-        details: Value,
-    },
+    Event(PublicEvent),
 }
 
 /// How a failover ended.
@@ -173,9 +168,22 @@ pub struct Failover {
 }
 
 impl Failover {
-    /// An automatic failover from the objectively-down `old`, beyond the epoch `seen`.
-    /// `random` is any number the driver draws (the back-offs are taken from it).
-    pub fn automatic(old: NodeId, seen: Epoch, now: Millis, random: u64) -> Failover {
+    /// An automatic failover, when one is due: the primary is objectively down, no other
+    /// failover of this sentinel's runs and no attempt is pending. `random` is any number
+    /// the driver draws (the back-offs are taken from it).
+    pub fn automatic(
+        view: &mut State,
+        rules: &Rules,
+        now: Millis,
+        random: u64,
+    ) -> Option<Failover> {
+        let (old, seen) = view.failover_due(rules, now)?;
+        view.set_failing_over(true);
+        Some(Failover::automatic_from(old, seen, now, random))
+    }
+
+    /// An automatic failover from `old`, beyond the epoch `seen`.
+    fn automatic_from(old: NodeId, seen: Epoch, now: Millis, random: u64) -> Failover {
         Failover::new(old, seen, Kind::Automatic, now, random)
     }
 
@@ -188,6 +196,12 @@ impl Failover {
         now: Millis,
         random: u64,
     ) -> Result<Failover, (String, Epoch)> {
+        if view.failing_over() {
+            return Err((
+                "a failover is already in progress".into(),
+                view.highest_epoch(),
+            ));
+        }
         view.defer_attempts(rules, now);
         let Some((topology, _)) = &view.topology else {
             return Err((
@@ -203,6 +217,7 @@ impl Failover {
             target,
             primary_down,
         };
+        view.set_failing_over(true);
         Ok(Failover::new(old, view.highest_epoch(), kind, now, random))
     }
 
@@ -228,6 +243,14 @@ impl Failover {
 
     pub fn old_primary(&self) -> &NodeId {
         &self.old
+    }
+
+    /// Ends a failover the driver cannot carry on (its procedure asked for nothing and
+    /// set no time): the record and the nodes are free again.
+    pub fn abandon(&mut self, view: &mut State, reason: &str) {
+        view.set_failing_over(false);
+        view.last_outcome = format!("epoch {}: failover abandoned: {reason}", self.epoch.0);
+        self.phase = Phase::Finished(Outcome::Done(Err(reason.to_string())));
     }
 
     pub fn outcome(&self) -> Option<&Outcome> {
@@ -257,6 +280,9 @@ impl Failover {
         let mut actions = Vec::new();
         let phase = std::mem::replace(&mut self.phase, Phase::Finished(Outcome::Lost));
         self.phase = self.next(phase, view, rules, now, input, &mut actions);
+        if self.outcome().is_some() {
+            view.set_failing_over(false);
+        }
         if let Phase::Finished(Outcome::Done(result)) = &self.phase {
             let (epoch, old) = (self.epoch.0, &self.old);
             view.last_outcome = match result {
@@ -724,12 +750,12 @@ impl Failover {
     }
 
     fn event(&self, name: EventName, node: Option<&NodeId>, details: Value) -> Action {
-        Action::Event {
+        Action::Event(PublicEvent {
             name,
             node: node.cloned(),
             epoch: self.epoch,
             details,
-        }
+        })
     }
 }
 

@@ -15,7 +15,7 @@ struct Run {
 impl Run {
     fn automatic() -> Run {
         let view = group(0);
-        let failover = Failover::automatic(id("p"), view.highest_epoch(), 0, 7);
+        let failover = Failover::automatic_from(id("p"), view.highest_epoch(), 0, 7);
         Run::new(failover, view)
     }
 
@@ -78,7 +78,7 @@ fn events(actions: &[Action]) -> Vec<EventName> {
     actions
         .iter()
         .filter_map(|a| match a {
-            Action::Event { name, .. } => Some(*name),
+            Action::Event(event) => Some(event.name),
             _ => None,
         })
         .collect()

@@ -102,6 +102,9 @@ pub struct State {
     rejoined: Vec<NodeId>,
     /// The registry declared members the topology record lacks (increase-replica-count).
     awaiting_members: bool,
+    /// A failover of this sentinel's is running: it owns the record and the nodes until it
+    /// ends, so no other starts and the reconciler leaves them alone.
+    failing_over: bool,
 }
 
 /// A node whose state disagrees with the record, and the control request that fixes it.
@@ -132,6 +135,7 @@ impl State {
             topology_seen_at: 0,
             rejoined: Vec::new(),
             awaiting_members: false,
+            failing_over: false,
         }
     }
 
@@ -328,8 +332,21 @@ impl State {
             .count()
     }
 
+    pub fn failing_over(&self) -> bool {
+        self.failing_over
+    }
+
+    /// Marks a failover of this sentinel's as started (true) or ended (false); only
+    /// [`crate::procedure::Failover`] calls this.
+    pub(crate) fn set_failing_over(&mut self, running: bool) {
+        self.failing_over = running;
+    }
+
     /// Why no automatic failover starts now, or None when one is due.
     pub fn failover_blocker(&self, rules: &Rules, now: Millis) -> Option<String> {
+        if self.failing_over {
+            return Some("a failover of this sentinel's is in progress".into());
+        }
         let Some((topology, _)) = &self.topology else {
             return Some(if self.store_ready {
                 "no topology record yet (waiting to hear a primary)".into()

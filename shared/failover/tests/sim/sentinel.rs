@@ -64,11 +64,8 @@ impl Sentinel {
 
     /// Starts an automatic failover when one is due.
     pub fn check(&mut self, now: Millis, random: u64, ids: &mut u64, out: &mut Vec<Out>) {
-        if self.failover.is_some() {
-            return;
-        }
-        if let Some((old, seen)) = self.view.failover_due(&self.rules, now) {
-            self.failover = Some(Failover::automatic(old, seen, now, random));
+        if let Some(failover) = Failover::automatic(&mut self.view, &self.rules, now, random) {
+            self.failover = Some(failover);
             self.feed(Input::Wake, now, ids, out);
         }
     }
@@ -128,7 +125,7 @@ impl Sentinel {
             *ids
         };
         match action {
-            Action::Event { .. } => {}
+            Action::Event(_) => {}
             Action::PersistVote { epoch, candidate } => {
                 self.persisted = Some((epoch, candidate.clone()));
                 out.push(Out::Voted(epoch, candidate));

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rg_failover::procedure::Input;
+use rg_failover::reconcile::{self, Chore};
 use rg_failover::{Millis, Rules};
 use rg_proto::topology::{Member, Topology};
 use rg_proto::{Epoch, GroupId, NodeId};
@@ -332,38 +333,41 @@ impl World {
             }
         }
         self.send(me, Endpoint::Kv, Msg::KvGet);
-        let corrections = {
-            let sentinel = &self.sentinels[i];
-            let rules = &sentinel.rules;
-            let idle = sentinel.failover.is_none();
-            if idle && sentinel.view.is_reconciler(rules, self.now) {
-                sentinel.view.corrections(rules, self.now)
-            } else {
-                Vec::new()
-            }
+        let chores = {
+            let sentinel = &mut self.sentinels[i];
+            reconcile::round(&mut sentinel.view, &sentinel.rules, self.now)
         };
-        let epoch = self.sentinels[i]
-            .view
-            .topology
-            .as_ref()
-            .map(|(t, _)| t.epoch);
-        for correction in corrections {
-            let (node, command) = match correction {
-                rg_failover::view::Correction::Follow { node, primary } => (
+        for chore in chores {
+            match chore {
+                Chore::Control {
                     node,
-                    rg_proto::messages::ControlCommand::ReplicateOf { primary },
-                ),
-                rg_failover::view::Correction::Promote { node } => {
-                    (node, rg_proto::messages::ControlCommand::Promote)
+                    epoch,
+                    command,
+                } => {
+                    let msg = Msg::Control {
+                        req: 0,
+                        epoch,
+                        command,
+                    };
+                    self.send(me, Endpoint::Node(node_index(&node)), msg);
                 }
-            };
-            let epoch = epoch.unwrap_or_default();
-            let msg = Msg::Control {
-                req: 0,
-                epoch,
-                command,
-            };
-            self.send(me, Endpoint::Node(node_index(&node)), msg);
+                Chore::Write {
+                    record,
+                    expected: Some(expected),
+                    ..
+                } => {
+                    let msg = Msg::KvUpdate {
+                        req: 0,
+                        record,
+                        expected,
+                    };
+                    self.send(me, Endpoint::Kv, msg);
+                }
+                // The record exists from the start, and nothing here is registered.
+                Chore::Write { expected: None, .. }
+                | Chore::MarkAvailable { .. }
+                | Chore::Publish(_) => {}
+            }
         }
         let mut out = Vec::new();
         let random = self.rng.gen();
