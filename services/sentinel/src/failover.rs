@@ -155,6 +155,10 @@ async fn carry_out<'a>(
                 .boxed(),
             );
         }
+        Action::ReadRecord => {
+            pending
+                .push(async move { Input::ReadBack(topology::read_back(sentinel).await) }.boxed());
+        }
         Action::Install { record, expected } => {
             pending.push(
                 async move {

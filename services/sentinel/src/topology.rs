@@ -112,11 +112,17 @@ async fn open(sentinel: &Sentinel) -> Result<Kv, rg_bus::BusError> {
     sentinel.bus.replicated_kv(BUCKET, 8).await
 }
 
-/// Writes `new` over the revision this sentinel read; false when another writer got there
-/// first (the watch brings its version) or the store is down.
-pub(crate) async fn install(sentinel: &Sentinel, new: &Topology, expected: Option<u64>) -> bool {
+/// Writes `new` over the revision this sentinel read (None: creates it). `Some(false)`
+/// when it was not written (another writer got there first, and the watch brings its
+/// version; or the store is not open); `None` when the store gave no clear answer, so the
+/// write may have happened.
+pub(crate) async fn install(
+    sentinel: &Sentinel,
+    new: &Topology,
+    expected: Option<u64>,
+) -> Option<bool> {
     let Some(kv) = sentinel.store.get() else {
-        return false;
+        return Some(false);
     };
     let key = sentinel.settings.group.to_string();
     let written = match expected {
@@ -128,15 +134,39 @@ pub(crate) async fn install(sentinel: &Sentinel, new: &Topology, expected: Optio
             sentinel
                 .lock()
                 .topology_changed(new.clone(), revision, now_ms());
-            true
+            Some(true)
         }
         Err(error) if error.kind() == BusErrorKind::Conflict => {
             tracing::info!("the topology record changed under this sentinel; not written");
-            false
+            Some(false)
+        }
+        Err(error) if error.kind() == BusErrorKind::Decode => {
+            tracing::error!(%error, "topology record not written");
+            Some(false)
         }
         Err(error) => {
-            tracing::warn!(%error, "topology record not written");
-            false
+            tracing::warn!(%error, "no clear answer from the topology store");
+            None
+        }
+    }
+}
+
+/// The record as the store holds it now (also fed into the view), or None when it cannot
+/// be read.
+pub(crate) async fn read_back(sentinel: &Sentinel) -> Option<Topology> {
+    let kv = sentinel.store.get()?;
+    let key = sentinel.settings.group.to_string();
+    match kv.get::<Topology>(&key).await {
+        Ok(Some((record, revision))) => {
+            sentinel
+                .lock()
+                .topology_changed(record.clone(), revision, now_ms());
+            Some(record)
+        }
+        Ok(None) => None,
+        Err(error) => {
+            tracing::warn!(%error, "topology record not read back");
+            None
         }
     }
 }
@@ -162,7 +192,7 @@ async fn carry_out(sentinel: &Sentinel, chore: Chore) {
             expected,
             then,
         } => {
-            if install(sentinel, &record, expected).await {
+            if install(sentinel, &record, expected).await == Some(true) {
                 tracing::info!(
                     primary = %record.primary,
                     epoch = record.epoch.0,

@@ -30,6 +30,10 @@ pub const BACKOFF_SPREAD_MS: Millis = 100;
 pub const FREEZE_BUDGET_MS: Millis = 2_000;
 /// How often a planned failover asks the chosen replica's position while it catches up.
 pub const CATCH_UP_POLL_MS: Millis = 5;
+/// How long a leader whose compare-and-set went unanswered keeps reading the record back
+/// to learn whether it was written, and how often.
+pub const CONFIRM_BUDGET_MS: Millis = 2_000;
+pub const CONFIRM_RETRY_MS: Millis = 100;
 
 /// What the driver reports back.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,9 +54,12 @@ pub enum Input {
         command: ControlCommand,
         result: Result<Position, String>,
     },
-    /// Whether [`Action::Install`] wrote the record (false: another writer changed it
-    /// first, or the store is down).
-    Installed(bool),
+    /// What came of [`Action::Install`]: written, not written (another writer changed the
+    /// record first, or the store is not open), or `None` when no answer came, so that it
+    /// may have been written or not.
+    Installed(Option<bool>),
+    /// The record as [`Action::ReadRecord`] found it; `None` when it could not be read.
+    ReadBack(Option<Topology>),
 }
 
 /// What the driver carries out.
@@ -73,6 +80,8 @@ pub enum Action {
         record: Topology,
         expected: Revision,
     },
+    /// Read the record from the store; one [`Input::ReadBack`] back.
+    ReadRecord,
     /// Publish a public event.
     Event(PublicEvent),
 }
@@ -140,6 +149,15 @@ enum Phase {
     Installing {
         chosen: NodeId,
         new: Topology,
+    },
+    /// The compare-and-set went unanswered: reading the record back to learn whether it
+    /// was written.
+    Confirming {
+        chosen: NodeId,
+        new: Topology,
+        deadline: Millis,
+        /// When to read again; None while a read is awaited.
+        next_read: Option<Millis>,
     },
     Promoting {
         chosen: NodeId,
@@ -265,6 +283,7 @@ impl Failover {
         match &self.phase {
             Phase::Pausing { until } => Some(*until),
             Phase::CatchingUp { next_poll, .. } => *next_poll,
+            Phase::Confirming { next_read, .. } => *next_read,
             _ => None,
         }
     }
@@ -464,15 +483,65 @@ impl Failover {
                     next_poll: Some(now + CATCH_UP_POLL_MS),
                 },
             },
-            (Phase::Installing { chosen, new }, Input::Installed(written)) => {
-                if !written {
-                    return self.abort(
-                        "another sentinel changed the topology record first".into(),
-                        actions,
-                    );
+            (Phase::Installing { chosen, new }, Input::Installed(written)) => match written {
+                Some(true) => self.promote(chosen, new, actions),
+                Some(false) => self.abort(
+                    "another sentinel changed the topology record first".into(),
+                    actions,
+                ),
+                None => {
+                    actions.push(Action::ReadRecord);
+                    Phase::Confirming {
+                        chosen,
+                        new,
+                        deadline: now + CONFIRM_BUDGET_MS,
+                        next_read: None,
+                    }
                 }
-                actions.push(self.control(&chosen, ControlCommand::Promote));
-                Phase::Promoting { chosen, new }
+            },
+            (
+                Phase::Confirming {
+                    chosen,
+                    new,
+                    deadline,
+                    next_read: None,
+                },
+                Input::ReadBack(stored),
+            ) => match stored {
+                Some(stored) if stored == new => self.promote(chosen, new, actions),
+                Some(_) => self.abort(
+                    "another sentinel changed the topology record first".into(),
+                    actions,
+                ),
+                None if now >= deadline => self.give_up(
+                    "the record's compare-and-set went unanswered and it could not be read \
+                     back"
+                        .into(),
+                    actions,
+                ),
+                None => Phase::Confirming {
+                    chosen,
+                    new,
+                    deadline,
+                    next_read: Some(now + CONFIRM_RETRY_MS),
+                },
+            },
+            (
+                Phase::Confirming {
+                    chosen,
+                    new,
+                    deadline,
+                    next_read: Some(at),
+                },
+                Input::Wake,
+            ) if now >= at => {
+                actions.push(Action::ReadRecord);
+                Phase::Confirming {
+                    chosen,
+                    new,
+                    deadline,
+                    next_read: None,
+                }
             }
             (
                 Phase::Promoting { chosen, new },
@@ -484,7 +553,15 @@ impl Failover {
             ) if node == chosen => {
                 let position = match result {
                     Ok(position) => position,
-                    Err(reason) => return self.abort(reason, actions),
+                    // The record names it already (and the promotion may have happened,
+                    // its answer lost): past the point where undoing is safe.
+                    Err(reason) => {
+                        let reason = format!(
+                            "the record names {chosen}, which did not confirm its promotion \
+                             ({reason}); the reconciler promotes it"
+                        );
+                        return self.give_up(reason, actions);
+                    }
                 };
                 actions.push(self.event(
                     EventName::ReplicaPromoted,
@@ -717,6 +794,22 @@ impl Failover {
         let details = json!({ "previous_primary": self.old, "primary": chosen });
         actions.push(self.event(EventName::FailoverComplete, Some(&chosen), details));
         Phase::Finished(Outcome::Done(Ok(chosen)))
+    }
+
+    fn promote(&mut self, chosen: NodeId, new: Topology, actions: &mut Vec<Action>) -> Phase {
+        actions.push(self.control(&chosen, ControlCommand::Promote));
+        Phase::Promoting { chosen, new }
+    }
+
+    /// Stops once the new record is or may be written. Nothing held is undone: thawed
+    /// replicas would follow the old primary again (and acknowledge its writes) and a
+    /// resumed old primary would take writes, which the new primary never gets. The freeze
+    /// and the pause lapse by themselves, and the reconciler promotes whatever the record
+    /// names.
+    fn give_up(&mut self, reason: String, actions: &mut Vec<Action>) -> Phase {
+        self.choice = None;
+        self.paused = false;
+        self.abort(reason, actions)
     }
 
     /// Undoes what the failover held (frozen replicas, paused writes), then reports.

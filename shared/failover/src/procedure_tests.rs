@@ -127,7 +127,7 @@ fn an_automatic_failover_promotes_the_frozen_replica_holding_most() {
     let record = installed(&chosen).expect("the new record is written");
     assert_eq!((record.primary.as_str(), record.epoch), ("r1", Epoch(2)));
 
-    let promote = run.step(Input::Installed(true));
+    let promote = run.step(Input::Installed(Some(true)));
     assert_eq!(controls(&promote), [("r1".into(), ControlCommand::Promote)]);
     let repoint = run.answer("r1", ControlCommand::Promote, 120);
     assert_eq!(events(&repoint), [EventName::ReplicaPromoted]);
@@ -236,7 +236,7 @@ fn losing_the_compare_and_set_thaws_the_replicas() {
     run.elect();
     run.answer("r1", ControlCommand::Freeze, 90);
     run.answer("r2", ControlCommand::Freeze, 100);
-    let aborted = run.step(Input::Installed(false));
+    let aborted = run.step(Input::Installed(Some(false)));
     assert_eq!(controls(&aborted).len(), 2);
     assert!(controls(&aborted)
         .iter()
@@ -245,6 +245,66 @@ fn losing_the_compare_and_set_thaws_the_replicas() {
         run.failover.outcome(),
         Some(Outcome::Done(Err(reason))) if reason.contains("changed the topology record")
     ));
+}
+
+/// Elected, both replicas frozen, the new record (r2 in epoch 2) sent: the returned record.
+fn frozen_and_installing(run: &mut Run) -> Topology {
+    run.elect();
+    run.answer("r1", ControlCommand::Freeze, 90);
+    let chosen = run.answer("r2", ControlCommand::Freeze, 100);
+    installed(&chosen)
+        .expect("the new record is written")
+        .clone()
+}
+
+#[test]
+fn an_unanswered_compare_and_set_is_read_back_and_carried_on_when_it_was_written() {
+    let mut run = Run::automatic();
+    let new = frozen_and_installing(&mut run);
+    assert_eq!(run.step(Input::Installed(None)), [Action::ReadRecord]);
+    let promote = run.step(Input::ReadBack(Some(new)));
+    assert_eq!(controls(&promote), [("r2".into(), ControlCommand::Promote)]);
+}
+
+#[test]
+fn an_unanswered_compare_and_set_that_lost_thaws_the_replicas() {
+    let mut run = Run::automatic();
+    frozen_and_installing(&mut run);
+    run.step(Input::Installed(None));
+    let (old, _) = run.view.topology.clone().unwrap();
+    let aborted = run.step(Input::ReadBack(Some(old)));
+    assert_eq!(
+        controls(&aborted),
+        [
+            ("r1".into(), ControlCommand::Thaw),
+            ("r2".into(), ControlCommand::Thaw)
+        ]
+    );
+}
+
+#[test]
+fn a_record_that_cannot_be_read_back_leaves_the_freeze_to_lapse() {
+    let mut run = Run::automatic();
+    frozen_and_installing(&mut run);
+    run.step(Input::Installed(None));
+    let start = run.now;
+    let mut reads = 1;
+    loop {
+        let actions = run.step(Input::ReadBack(None));
+        if run.failover.outcome().is_some() {
+            // If the record was written, thawed replicas would follow the old primary.
+            assert!(controls(&actions).is_empty(), "{actions:?}");
+            assert_eq!(events(&actions), [EventName::FailoverAborted]);
+            break;
+        }
+        assert!(actions.is_empty());
+        run.now = run.failover.next_wake().expect("reads again");
+        assert_eq!(run.step(Input::Wake), [Action::ReadRecord]);
+        reads += 1;
+    }
+    assert_eq!(run.now - start, CONFIRM_BUDGET_MS);
+    assert_eq!(reads as u64, CONFIRM_BUDGET_MS / CONFIRM_RETRY_MS + 1);
+    assert!(!run.view.failing_over());
 }
 
 #[test]
@@ -325,7 +385,7 @@ fn late_and_foreign_answers_change_nothing() {
     let mut run = Run::automatic();
     run.elect();
     assert!(run.answer("r1", ControlCommand::Ping, 500).is_empty());
-    assert!(run.step(Input::Installed(true)).is_empty());
+    assert!(run.step(Input::Installed(Some(true))).is_empty());
     assert!(run.step(vote("s3", Some(true))).is_empty());
     assert_eq!(run.failover.outcome(), None);
 }

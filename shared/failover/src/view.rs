@@ -443,14 +443,16 @@ impl State {
                     .map_or(v.heartbeat.offset, |p| p.offset),
                 disconnected_for: v.heartbeat.link_down_ms,
             })
-            .filter(|r| target.is_none_or(|t| r.node == *t))
             .collect();
         // Redis Sentinel's rule: data older than ten down-after periods (plus the time the
         // primary has been down) is too old to promote.
         let max_disconnected = rules.down_after_ms * 10 + self.primary_down_for(old, now);
         if frozen.is_some() {
+            // Frozen, with the primary gone: only the replicas holding the most may lead,
+            // whatever the operator asked for, or acknowledged writes are lost.
             replicas = candidate::holding_most(&replicas, max_disconnected);
         }
+        replicas.retain(|r| target.is_none_or(|t| r.node == *t));
         if let Some(chosen) = candidate::choose(&replicas, max_disconnected) {
             return Ok(chosen.node.clone());
         }

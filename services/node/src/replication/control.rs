@@ -57,10 +57,15 @@ fn handle(link: &Link, request: ControlRequest) -> ControlReply {
         None
     };
     if refusal.is_none() {
-        // A freeze is a promise, not a new epoch: it lapses if the failover never happens.
+        // A freeze or a pause is a promise, not a new epoch: it lapses if the failover
+        // never happens. Raised by an aborted planned failover, the epoch would outrank the
+        // record's, whose re-points this node would then refuse for ever.
         if !matches!(
             request.command,
-            ControlCommand::Freeze | ControlCommand::Thaw
+            ControlCommand::Freeze
+                | ControlCommand::Thaw
+                | ControlCommand::PauseWrites { .. }
+                | ControlCommand::ResumeWrites
         ) {
             repl.epoch = request.epoch;
         }

@@ -43,8 +43,14 @@ pub enum Msg {
         req: u64,
         result: Result<Position, String>,
     },
-    KvGet,
-    KvRecord(Option<(Topology, u64)>),
+    /// A read of the record: the sentinels' poll (`req` 0) or a failover's read-back.
+    KvGet {
+        req: u64,
+    },
+    KvRecord {
+        req: u64,
+        record: (Topology, u64),
+    },
     KvUpdate {
         req: u64,
         record: Topology,

@@ -53,6 +53,8 @@ pub enum Fault {
     Resume(Endpoint),
     Crash(Endpoint),
     Restart(Endpoint),
+    /// An operator asks this sentinel for a planned failover (SENTINEL FAILOVER).
+    PlannedFailover(usize),
 }
 
 pub struct Net {

@@ -2,9 +2,11 @@
 //! the real node keeps for safety: a primary takes writes only while a majority of the
 //! sentinels is in sight and no newer epoch names another primary; a frozen replica
 //! applies no stream of an older epoch's primary; control requests of an older epoch
-//! cannot change its role; a replica re-pointed or out of step takes a full copy.
+//! cannot change its role; a replica re-pointed or out of step takes a full copy; a node
+//! keeps nothing across a crash, and one that comes back while the record still names it
+//! primary takes no write and serves no copy until it is promoted again or re-pointed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use rg_failover::Millis;
 use rg_proto::messages::{ControlCommand, Heartbeat, Role, DEFAULT_PRIORITY};
@@ -25,6 +27,15 @@ pub struct Node {
     pub led_since: Epoch,
     pub primary: Option<NodeId>,
     pub data: Vec<u64>,
+    /// The writes in `data`, for membership checks.
+    pub held: HashSet<u64>,
+    /// Counts every time `data` lost writes (a full copy replaced it, a crash emptied it).
+    pub generation: u64,
+    pub up: bool,
+    /// Came back empty while the record named it primary (rg-node's `fence.restarted`).
+    pub restarted: bool,
+    /// Writes are paused for a planned failover until then.
+    paused_until: Millis,
     /// A replica holds a copy consistent with its primary's.
     pub synced: bool,
     sentinels_seen: BTreeMap<usize, Millis>,
@@ -69,6 +80,11 @@ impl Node {
             led_since: Epoch(1),
             primary,
             data: Vec::new(),
+            held: HashSet::new(),
+            generation: 0,
+            up: true,
+            restarted: false,
+            paused_until: 0,
             synced: false,
             sentinels_seen: BTreeMap::new(),
             started: now,
@@ -100,8 +116,43 @@ impl Node {
             link_down_ms: 0,
             priority: DEFAULT_PRIORITY,
             continues: None,
-            restarted: false,
+            restarted: self.restarted,
         }
+    }
+
+    /// A crash: everything in memory is gone (rg-node keeps nothing on disk).
+    pub fn crash(&mut self) {
+        self.up = false;
+        self.replace(Vec::new());
+        self.waiting.clear();
+    }
+
+    /// Back on the bus; it reads the group's record (`record`) before anything else, as a
+    /// node joining without `--replicaof` does.
+    pub fn restart(&mut self, record: (Epoch, NodeId), others: bool, now: Millis) {
+        let (epoch, primary) = record;
+        let generation = self.generation + 1;
+        *self = Node::new(self.name.clone(), None, self.sentinels, now);
+        self.generation = generation;
+        self.epoch = epoch;
+        self.led_since = epoch;
+        if primary == self.name {
+            self.restarted = others;
+        } else {
+            self.role = Role::Replica;
+            self.primary = Some(primary);
+        }
+    }
+
+    fn replace(&mut self, data: Vec<u64>) {
+        self.held = data.iter().copied().collect();
+        self.data = data;
+        self.generation += 1;
+    }
+
+    fn push(&mut self, write: u64) {
+        self.data.push(write);
+        self.held.insert(write);
     }
 
     /// Whether a client write is taken now.
@@ -116,6 +167,8 @@ impl Node {
         self.role == Role::Primary
             && in_sight
             && self.superseded.is_none_or(|e| e <= self.led_since)
+            && !self.restarted
+            && now >= self.paused_until
     }
 
     fn holds_back(&self, epoch: Epoch, now: Millis) -> bool {
@@ -138,7 +191,7 @@ impl Node {
             return;
         }
         let index = self.data.len();
-        self.data.push(write);
+        self.push(write);
         self.waiting.push((index, write));
         let epoch = self.led_since;
         out.push(Effect::ToNodes(Msg::Stream {
@@ -167,7 +220,7 @@ impl Node {
                     return;
                 }
                 if index == self.data.len() {
-                    self.data.push(write);
+                    self.push(write);
                 }
                 let offset = self.data.len();
                 out.push(Effect::ToNode(from.clone(), Msg::Ack { epoch, offset }));
@@ -176,7 +229,7 @@ impl Node {
                 if self.holds_back(epoch, now) || self.synced {
                     return;
                 }
-                self.data = data;
+                self.replace(data);
                 self.synced = true;
                 let offset = self.data.len();
                 out.push(Effect::ToNode(from.clone(), Msg::Ack { epoch, offset }));
@@ -187,7 +240,7 @@ impl Node {
 
     /// A primary's side: sync requests and acks from `from`.
     pub fn serve(&mut self, from: usize, msg: Msg, out: &mut Vec<Effect>) {
-        if self.role != Role::Primary {
+        if self.role != Role::Primary || self.restarted {
             return;
         }
         match msg {
@@ -226,7 +279,8 @@ impl Node {
             command,
             ControlCommand::Promote | ControlCommand::ReplicateOf { .. }
         );
-        if changes_role && epoch < self.epoch {
+        let pauses = matches!(command, ControlCommand::PauseWrites { .. });
+        if (changes_role || pauses) && epoch < self.epoch {
             return Err(format!("epoch {} is older than {}", epoch.0, self.epoch.0));
         }
         match command {
@@ -239,6 +293,8 @@ impl Node {
                 self.primary = None;
                 self.acks.clear();
                 self.freeze.clear();
+                self.restarted = false;
+                self.paused_until = 0;
             }
             ControlCommand::ReplicateOf { primary } => {
                 if primary == self.name {
@@ -251,7 +307,11 @@ impl Node {
                 self.primary = Some(primary);
                 self.waiting.clear();
                 self.freeze.clear();
+                self.restarted = false;
+                self.paused_until = 0;
             }
+            ControlCommand::PauseWrites { for_ms } => self.paused_until = now + for_ms,
+            ControlCommand::ResumeWrites => self.paused_until = 0,
             ControlCommand::Freeze if self.role == Role::Replica => {
                 self.freeze.insert(epoch, now);
             }

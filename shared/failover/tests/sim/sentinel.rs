@@ -70,6 +70,21 @@ impl Sentinel {
         }
     }
 
+    /// A planned failover, to `target` or the best replica, unless one cannot start now.
+    pub fn plan(
+        &mut self,
+        target: Option<NodeId>,
+        now: Millis,
+        random: u64,
+        ids: &mut u64,
+        out: &mut Vec<Out>,
+    ) {
+        if let Ok(failover) = Failover::planned(&mut self.view, &self.rules, target, now, random) {
+            self.failover = Some(failover);
+            self.feed(Input::Wake, now, ids, out);
+        }
+    }
+
     /// A request's answer; `None` from a deadline.
     pub fn answer(
         &mut self,
@@ -170,11 +185,16 @@ impl Sentinel {
                     },
                 ));
             }
+            Action::ReadRecord => {
+                let timeout = Input::ReadBack(None);
+                let req = request(&mut self.pending, out, timeout, INSTALL_TIMEOUT);
+                out.push(Out::Send(Endpoint::Kv, Msg::KvGet { req }));
+            }
             Action::Install { record, expected } => {
                 let req = request(
                     &mut self.pending,
                     out,
-                    Input::Installed(false),
+                    Input::Installed(None),
                     INSTALL_TIMEOUT,
                 );
                 out.push(Out::Send(

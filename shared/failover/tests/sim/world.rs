@@ -21,9 +21,13 @@ pub const SENTINELS: usize = 3;
 pub const NODES: usize = 3;
 const HEARTBEAT: Millis = 100;
 const WRITE_EVERY: Millis = 20;
-/// Faults start within this time; the schedule then runs on healed until `END`.
+/// Faults start within this time and last at most `LONGEST_FAULT`; the schedule then runs
+/// on healed until `END`, by when the group must have converged.
 const FAULTS_UNTIL: Millis = 8_000;
-const END: Millis = 14_000;
+const LONGEST_FAULT: Millis = 4_000;
+const END: Millis = 22_000;
+/// By `END`, every replica holds at least what its primary held this long before.
+const SETTLE: Millis = 2_000;
 /// Time a node gets after its fault to be a full member again (re-pointed, caught up).
 const NODE_RECOVERY: Millis = 2_000;
 /// How long a replaced primary may go on taking writes: its fence timeout, plus the time
@@ -61,6 +65,9 @@ pub struct World {
     pub report: Report,
     /// When each node fault planned starts, and when its node has caught up again.
     node_faults: Vec<(Millis, Millis)>,
+    /// Per node: the data generation, primary epoch and acknowledged writes checked already
+    /// against its dataset (see `holds_what_was_acknowledged`).
+    verified: Vec<(u64, Epoch, usize)>,
     /// A sentinel that crashes as soon as it has voted, and restarts this much later.
     crash_after_vote: [Option<Millis>; SENTINELS],
     /// Delivering what a paused process finds waiting when it resumes.
@@ -129,6 +136,7 @@ impl World {
             commands: BTreeMap::new(),
             report: Report::default(),
             node_faults: Vec::new(),
+            verified: vec![(0, Epoch(0), 0); NODES],
             resuming: false,
             crash_after_vote: [None; SENTINELS],
             trace: std::env::var_os("SIM_TRACE").is_some(),
@@ -160,11 +168,18 @@ impl World {
     /// catch up again); sentinels, the bucket and the weather fail whenever they like.
     fn plan_fault(&mut self) {
         let start = self.rng.gen_range(500..FAULTS_UNTIL);
-        let length = self.rng.gen_range(200..4_000);
-        let mut who = match self.rng.gen_range(0..7) {
+        let length = self.rng.gen_range(200..LONGEST_FAULT);
+        let mut who = match self.rng.gen_range(0..8) {
             0..=2 => Endpoint::Node(self.rng.gen_range(0..NODES)),
             3..=5 => Endpoint::Sentinel(self.rng.gen_range(0..SENTINELS)),
-            _ => Endpoint::Kv,
+            6 => Endpoint::Kv,
+            _ => {
+                let asked = self.rng.gen_range(0..SENTINELS);
+                *self.report.faults.entry("planned failover").or_default() += 1;
+                self.net
+                    .at(start, Event::Fault(Fault::PlannedFailover(asked)));
+                return;
+            }
         };
         if matches!(who, Endpoint::Node(_)) {
             let (from, to) = (start, start + length + NODE_RECOVERY);
@@ -180,9 +195,12 @@ impl World {
         }
         let (begin, end, name) = match (self.rng.gen_range(0..3), who) {
             (0, _) | (_, Endpoint::Kv) => (Fault::Cut(who), Fault::Heal(who), "bus cut"),
-            (1, Endpoint::Node(_)) | (2, Endpoint::Node(_)) => {
-                (Fault::Pause(who), Fault::Resume(who), "pause")
-            }
+            (1, Endpoint::Node(_)) => (Fault::Pause(who), Fault::Resume(who), "pause"),
+            (_, Endpoint::Node(_)) => (
+                Fault::Crash(who),
+                Fault::Restart(who),
+                "node crash, back empty",
+            ),
             (1, Endpoint::Sentinel(i)) => {
                 // The moment a lost vote would matter: right after giving one.
                 self.crash_after_vote[i] = Some(self.rng.gen_range(20..500));
@@ -202,14 +220,21 @@ impl World {
 
     /// Runs the schedule; Err names the invariant broken, at what time.
     pub fn run(mut self) -> Result<Report, String> {
+        let mut settled = None;
         while let Some((at, event)) = self.net.next() {
             if at > END {
                 break;
+            }
+            if at >= END - SETTLE && settled.is_none() {
+                let p = node_index(&self.record.0.primary);
+                settled = Some((p, self.nodes[p].data.len()));
             }
             self.now = at;
             self.report.events += 1;
             self.handle(event)?;
         }
+        self.now = END;
+        self.converged(settled)?;
         self.report.acknowledged = self.acknowledged.len() as u64;
         Ok(self.report)
     }
@@ -267,7 +292,29 @@ impl World {
             }
             Fault::Crash(Endpoint::Sentinel(i)) => self.sentinels[i].crash(),
             Fault::Restart(Endpoint::Sentinel(i)) => self.sentinels[i].restart(),
+            Fault::Crash(Endpoint::Node(i)) => self.nodes[i].crash(),
+            Fault::Restart(Endpoint::Node(i)) => {
+                let record = (self.record.0.epoch, self.record.0.primary.clone());
+                self.nodes[i].restart(record, NODES > 1, self.now);
+            }
             Fault::Crash(_) | Fault::Restart(_) => {}
+            Fault::PlannedFailover(i) => {
+                if !self.sentinels[i].up {
+                    return Ok(());
+                }
+                let target = match self.rng.gen_range(0..=NODES) {
+                    NODES => None,
+                    n => Some(node_name(n)),
+                };
+                let mut out = Vec::new();
+                let random = self.rng.gen();
+                let sentinel = &mut self.sentinels[i];
+                sentinel.plan(target, self.now, random, &mut self.ids, &mut out);
+                if !out.is_empty() {
+                    self.report.failovers += 1;
+                }
+                self.sentinel_out(i, out)?;
+            }
         }
         Ok(())
     }
@@ -295,6 +342,9 @@ impl World {
             (Endpoint::Node(i), Timer::Tick) => {
                 self.net
                     .at(self.now + HEARTBEAT, Event::Timer(who, Timer::Tick));
+                if !self.nodes[i].up {
+                    return Ok(());
+                }
                 let beat = self.nodes[i].heartbeat();
                 for s in 0..SENTINELS {
                     self.send(who, Endpoint::Sentinel(s), Msg::NodeBeat(beat.clone()));
@@ -332,7 +382,7 @@ impl World {
                 self.send(me, Endpoint::Sentinel(s), msg.clone());
             }
         }
-        self.send(me, Endpoint::Kv, Msg::KvGet);
+        self.send(me, Endpoint::Kv, Msg::KvGet { req: 0 });
         let chores = {
             let sentinel = &mut self.sentinels[i];
             reconcile::round(&mut sentinel.view, &sentinel.rules, self.now)
@@ -490,8 +540,15 @@ impl World {
                     sentinel.answer(req, Some(input), now, &mut self.ids, &mut out);
                 }
             }
-            (Endpoint::Kv, Msg::KvRecord(Some((record, revision)))) => {
-                sentinel.view.topology_changed(record, revision, now);
+            (Endpoint::Kv, Msg::KvRecord { req, record }) => {
+                let (record, revision) = record;
+                sentinel
+                    .view
+                    .topology_changed(record.clone(), revision, now);
+                if req != 0 {
+                    let input = Input::ReadBack(Some(record));
+                    sentinel.answer(req, Some(input), now, &mut self.ids, &mut out);
+                }
             }
             (Endpoint::Kv, Msg::KvReply { req, written }) => {
                 if written {
@@ -500,7 +557,7 @@ impl World {
                 }
                 sentinel.answer(
                     req,
-                    Some(Input::Installed(written)),
+                    Some(Input::Installed(Some(written))),
                     now,
                     &mut self.ids,
                     &mut out,
@@ -513,8 +570,11 @@ impl World {
 
     fn at_kv(&mut self, from: Endpoint, msg: Msg) -> Result<(), String> {
         match msg {
-            Msg::KvGet => {
-                let record = Msg::KvRecord(Some(self.record.clone()));
+            Msg::KvGet { req } => {
+                let record = Msg::KvRecord {
+                    req,
+                    record: self.record.clone(),
+                };
                 self.send(Endpoint::Kv, from, record);
             }
             Msg::KvUpdate {
@@ -544,6 +604,9 @@ impl World {
     }
 
     fn at_node(&mut self, from: Endpoint, i: usize, msg: Msg) -> Result<(), String> {
+        if !self.nodes[i].up {
+            return Ok(());
+        }
         let now = self.now;
         let mut effects = Vec::new();
         let node = &mut self.nodes[i];
@@ -552,8 +615,11 @@ impl World {
             (Endpoint::Client, Msg::Write(write)) => {
                 let held = node.data.len();
                 node.write(write, now, &mut effects);
-                if node.data.len() > held && !self.resuming {
-                    self.fenced_in_time(i, write)?;
+                if node.data.len() > held {
+                    self.holds_what_was_acknowledged(i, write)?;
+                    if !self.resuming {
+                        self.fenced_in_time(i, write)?;
+                    }
                 }
             }
             (Endpoint::Sentinel(s), Msg::SentinelBeat { record, .. }) => {
@@ -569,11 +635,12 @@ impl World {
             ) => {
                 if self.trace {
                     println!(
-                        "{:>6} s{} -> n{}: {command:?} in epoch {}",
+                        "{:>6} s{} -> n{}: {command:?} in epoch {} (holding {} writes)",
                         now,
                         s + 1,
                         i + 1,
-                        epoch.0
+                        epoch.0,
+                        node.data.len()
                     );
                 }
                 let result = node.control(epoch, command, now, &mut effects);
@@ -592,6 +659,79 @@ impl World {
             _ => {}
         }
         self.node_effects(i, reply_to, effects)
+    }
+
+    /// A primary takes a write only holding every write acknowledged in its epoch or
+    /// before (a primary back empty must not take writes as if it led the same group).
+    fn holds_what_was_acknowledged(&mut self, i: usize, write: u64) -> Result<(), String> {
+        let node = &self.nodes[i];
+        let (generation, epoch, checked) = &mut self.verified[i];
+        if (*generation, *epoch) != (node.generation, node.led_since) {
+            (*generation, *epoch, *checked) = (node.generation, node.led_since, 0);
+        }
+        let missing = self.acknowledged[*checked..]
+            .iter()
+            .find(|(w, e)| *e <= node.led_since && !node.held.contains(w));
+        if let Some((missing, acked_in)) = missing {
+            return Err(format!(
+                "n{} took write {write} as primary of epoch {} without write {missing}, \
+                 acknowledged in epoch {}",
+                i + 1,
+                node.led_since.0,
+                acked_in.0
+            ));
+        }
+        *checked = self.acknowledged.len();
+        Ok(())
+    }
+
+    /// After the last fault healed, the group has one primary taking writes (the record's)
+    /// and every other node replicates it, holding a prefix of its history at least as
+    /// long as the primary's was `SETTLE` before (`settled`: that primary and length).
+    /// "Synced" is not asked for: a replica that lost the stream's last message learns of
+    /// the gap from the next one.
+    fn converged(&self, settled: Option<(usize, usize)>) -> Result<(), String> {
+        let (record, _) = &self.record;
+        let p = node_index(&record.primary);
+        let behind = match settled {
+            Some((q, length)) if q == p => length,
+            _ => {
+                return Err(format!(
+                    "not converged: the record still changed in the last {SETTLE} ms"
+                ))
+            }
+        };
+        let primary = &self.nodes[p];
+        if !primary.takes_writes(self.now) {
+            return Err(format!(
+                "not converged: the record's primary n{} (epoch {}) takes no writes \
+                 (role {:?}, restarted {}) {} ms after the last fault",
+                p + 1,
+                record.epoch.0,
+                primary.role,
+                primary.restarted,
+                self.now - FAULTS_UNTIL - LONGEST_FAULT
+            ));
+        }
+        for (i, node) in self.nodes.iter().enumerate().filter(|(i, _)| *i != p) {
+            let follows = node.role == rg_proto::messages::Role::Replica
+                && node.primary.as_ref() == Some(&record.primary);
+            let prefix = primary.data.starts_with(&node.data) && node.data.len() >= behind;
+            if !follows || !prefix {
+                return Err(format!(
+                    "not converged: n{} (role {:?}, follows {:?}, synced {}, {} writes) is not \
+                     a replica of the record's primary n{} ({} writes) holding a prefix of it",
+                    i + 1,
+                    node.role,
+                    node.primary,
+                    node.synced,
+                    node.data.len(),
+                    p + 1,
+                    primary.data.len()
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// A primary replaced by a newer epoch's record stops taking writes within the fence
