@@ -10,6 +10,7 @@ pub mod snapshot;
 #[cfg(test)]
 #[path = "replication/snapshot_tests.rs"]
 mod snapshot_tests;
+pub mod stream;
 
 use std::collections::BTreeMap;
 

@@ -9,6 +9,7 @@ use rg_proto::{Epoch, NodeId, Offset, Position, ReplId};
 
 use super::applier::Applier;
 use super::Link;
+use crate::engine::replication::stream::{Offered, Stall, Verdict};
 use crate::engine::replication::Role;
 use crate::server::now_ms;
 
@@ -165,9 +166,15 @@ async fn resync(link: &Link, primary: &NodeId, applier: &mut Applier) -> Result<
                 epoch,
             } => {
                 let full_page = payload.len() == MAX_PAYLOAD;
-                match apply_at(link, applier, (epoch, &repl_id), offset, &payload) {
+                let page = Offered {
+                    epoch,
+                    repl_id: &repl_id,
+                    offset,
+                    len: payload.len(),
+                };
+                match apply_at(link, applier, Source::Resync(page), &payload) {
                     Applied::Done => {}
-                    Applied::Stale => return Err(stale_primary(epoch)),
+                    Applied::Stale | Applied::Gap => return Err(stale_primary(epoch)),
                     Applied::Undecodable => {
                         return Err(ResyncError::Failed("the resync does not decode".into()))
                     }
@@ -301,29 +308,31 @@ async fn full_sync(
     Ok(())
 }
 
-/// Applies stream bytes that start at `offset`, skipping what was already received; the
-/// offset and backlog advance by complete commands only. False when the stream stopped
-/// decoding (a resync from the new offset is due).
-fn apply_at(
-    link: &Link,
-    applier: &mut Applier,
-    from: (Epoch, &ReplId),
-    offset: Offset,
-    bytes: &Bytes,
-) -> Applied {
-    let (epoch, repl_id) = from;
+/// Where offered bytes come from: the stream, or a page answering this node's resync.
+enum Source<'a> {
+    Stream(Offered<'a>),
+    Resync(Offered<'a>),
+}
+
+/// Applies the bytes offered as `engine::replication::stream` allows, under one lock; the
+/// offset and backlog advance by complete commands only.
+fn apply_at(link: &Link, applier: &mut Applier, source: Source, bytes: &Bytes) -> Applied {
     let mut engine = link.shared.engine.lock();
-    // Checked under the same lock as the apply: once a freeze has reported this node's
-    // position, not one more byte of an older epoch's primary lands.
-    if !engine.repl.takes_stream_of(epoch, now_ms()) {
-        return Applied::Stale;
-    }
+    let now = now_ms();
+    let partial = applier.partial_len();
+    let (offered, verdict) = match source {
+        Source::Stream(batch) => (batch, engine.repl.stream_batch(&batch, partial, now)),
+        Source::Resync(page) => (page, engine.repl.resync_page(&page, partial, now)),
+    };
+    let skip = match verdict {
+        Verdict::Stale => return Applied::Stale,
+        Verdict::Gap => return Applied::Gap,
+        Verdict::Apply { skip } => skip,
+    };
     // The history id is taken even when there is nothing new: a replica already caught up
     // with a newly promoted primary continues under that primary's id (its acks carry it).
-    engine.repl.repl_id = repl_id.clone();
-    engine.repl.last_io = now_ms();
-    let received = engine.repl.offset.advance(applier.partial_len());
-    let skip = (received.0.saturating_sub(offset.0)) as usize;
+    engine.repl.repl_id = offered.repl_id.clone();
+    engine.repl.last_io = now;
     if skip >= bytes.len() {
         return Applied::Done;
     }
@@ -344,6 +353,8 @@ enum Applied {
     Undecodable,
     /// Their primary leads an older epoch than this node has promised or been told of.
     Stale,
+    /// Another history, or past what was received: a resync is due.
+    Gap,
 }
 
 /// The history and the end of what was received (complete commands and a partial one).
@@ -370,18 +381,16 @@ async fn stream_from(
                 if batch.group != link.config.group || batch.primary != *primary {
                     continue;
                 }
-                // A primary of an older epoch than this replica knows (or has promised a
-                // failover leader) has been replaced, whatever it still publishes: its
-                // batches are dropped, never taken for a gap.
-                let (repl_id, expected) = received_end(link, applier);
-                let gap = batch.repl_id != repl_id || batch.offset > expected;
-                if gap && link.shared.engine.lock().repl.takes_stream_of(batch.epoch, now_ms()) {
-                    return Stop::Resync;
-                }
-                match apply_at(link, applier, (batch.epoch, &batch.repl_id), batch.offset, &batch.payload) {
+                let offered = Offered {
+                    epoch: batch.epoch,
+                    repl_id: &batch.repl_id,
+                    offset: batch.offset,
+                    len: batch.payload.len(),
+                };
+                match apply_at(link, applier, Source::Stream(offered), &batch.payload) {
                     Applied::Done => {}
                     Applied::Stale => continue,
-                    Applied::Undecodable => return Stop::Resync,
+                    Applied::Gap | Applied::Undecodable => return Stop::Resync,
                 }
                 // Acked at once, so that WAIT and sync-replicas answer within a round trip.
                 send_ack(link).await;
@@ -390,41 +399,12 @@ async fn stream_from(
                 if followed(link).map(|(_, g)| g) != Some(generation) {
                     return Stop::RoleChanged;
                 }
-                if stall.behind_and_stuck(link) {
+                if stall.behind_and_stuck(&link.shared.engine.lock().repl) {
                     return Stop::Resync;
                 }
                 send_ack(link).await;
             }
         }
-    }
-}
-
-/// Detects a lost tail of the stream: the primary's heartbeats say it is ahead, and this
-/// replica's offset has not moved for several ticks, so no batch is on its way. Also a
-/// primary whose heartbeats show another history (it restarted): no batch may ever come to
-/// reveal that.
-#[derive(Default)]
-struct Stall {
-    last_offset: Offset,
-    ticks: u32,
-}
-
-impl Stall {
-    const TICKS: u32 = 3;
-
-    fn behind_and_stuck(&mut self, link: &Link) -> bool {
-        let engine = link.shared.engine.lock();
-        let repl = &engine.repl;
-        let behind = matches!(&repl.primary_position,
-            Some((id, offset)) if *id == repl.repl_id && *offset > repl.offset);
-        let elsewhere = matches!(&repl.primary_position, Some((id, _)) if *id != repl.repl_id);
-        if (behind && repl.offset == self.last_offset) || elsewhere {
-            self.ticks += 1;
-        } else {
-            self.ticks = 0;
-        }
-        self.last_offset = repl.offset;
-        self.ticks >= Self::TICKS
     }
 }
 
