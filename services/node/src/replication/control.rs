@@ -57,15 +57,14 @@ fn handle(link: &Link, request: ControlRequest) -> ControlReply {
         None
     };
     if refusal.is_none() {
-        // A freeze or a pause is a promise, not a new epoch: it lapses if the failover
-        // never happens. Raised by an aborted planned failover, the epoch would outrank the
-        // record's, whose re-points this node would then refuse for ever.
-        if !matches!(
+        // Only a change of role moves the node to the request's epoch. A freeze or a pause
+        // is a promise that lapses if the failover never happens (raised by an aborted
+        // planned failover, the epoch would outrank the record's, whose re-points this
+        // node would then refuse for ever), and a ping is a question: a replica polled by
+        // a planned failover's catch-up must still take its primary's stream.
+        if matches!(
             request.command,
-            ControlCommand::Freeze
-                | ControlCommand::Thaw
-                | ControlCommand::PauseWrites { .. }
-                | ControlCommand::ResumeWrites
+            ControlCommand::Promote | ControlCommand::ReplicateOf { .. } | ControlCommand::Retire
         ) {
             repl.epoch = request.epoch;
         }
