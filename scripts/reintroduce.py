@@ -62,6 +62,10 @@ FAULTS = {
     "a promotion whose answer was lost undoes the failover": [
         (PROCEDURE, "return self.give_up(reason, actions);", "return self.abort(reason, actions);"),
     ],
+    "a ping raises the node's epoch (a planned failover's catch-up poll)": [
+        (NODE, "            ControlCommand::Promote | ControlCommand::ReplicateOf { .. }\n        );",
+               "            ControlCommand::Promote | ControlCommand::ReplicateOf { .. } | ControlCommand::Ping\n        );"),
+    ],
     "a pause raises the node's epoch": [
         (NODE, "        if changes_role {\n            self.epoch = self.epoch.max(epoch);", "        if changes_role || pauses {\n            self.epoch = self.epoch.max(epoch);"),
     ],

@@ -171,7 +171,14 @@ impl Node {
             && now >= self.paused_until
     }
 
+    /// Whether the stream of a primary leading `epoch` is refused (rg-node's
+    /// `takes_stream_of`, negated): an older epoch than this node's, or one it promised a
+    /// failover leader to hold back.
     fn holds_back(&self, epoch: Epoch, now: Millis) -> bool {
+        epoch < self.epoch || self.holds_back_for_freeze(epoch, now)
+    }
+
+    fn holds_back_for_freeze(&self, epoch: Epoch, now: Millis) -> bool {
         self.freeze
             .iter()
             .any(|(promised, at)| epoch < *promised && now < at + FREEZE_LAPSE)
