@@ -4,7 +4,9 @@ simulated network on each, and prints how many schedules caught it and the first
 
     scripts/reintroduce.py [--schedules N] [--only NAME]
 
-Run it on a scratch checkout (it edits files in place and restores them after each fault):
+Run it on a scratch checkout with its own target dir (it edits files in place and restores
+them after each fault; a shared target dir would keep the last faulty test binary, as cargo
+finds it newer than the restored sources):
     git worktree add /tmp/reintro HEAD && /tmp/reintro/scripts/reintroduce.py
 A fault whose text no longer matches the code is reported as such, never as "not caught".
 """
@@ -21,7 +23,12 @@ PROCEDURE = "shared/failover/src/procedure.rs"
 NODE = "shared/failover/tests/sim/node.rs"
 SENTINEL = "shared/failover/tests/sim/sentinel.rs"
 
-# name -> [(file, text as fixed, text with the fault back)]
+# (file, text as fixed, text with the fault back)
+RESTART_IGNORED = (VIEW, "self.restarted = heartbeat.role == Role::Primary",
+                   "self.restarted = false && heartbeat.role == Role::Primary")
+RESTART_RULE_OFF = (NODE, "self.restarted = others;", "self.restarted = false && others;")
+
+# name -> the edits that put the fault back
 FAULTS = {
     "no freeze (replicas keep applying the old primary's stream)": [
         (NODE, "epoch < *promised && now < at + FREEZE_LAPSE", "false && epoch < *promised"),
@@ -42,16 +49,9 @@ FAULTS = {
     "no fence off the bus": [
         (NODE, "let in_sight = seen * 2 > self.sentinels", "let in_sight = true || seen * 2 > self.sentinels"),
     ],
-    "empty primary kept: sentinels ignore a restart": [
-        (VIEW, "self.restarted = heartbeat.role == Role::Primary", "self.restarted = false && heartbeat.role == Role::Primary"),
-    ],
-    "empty primary kept: the node takes writes after a restart": [
-        (NODE, "self.restarted = others;", "self.restarted = false && others;"),
-    ],
-    "empty primary kept: both": [
-        (VIEW, "self.restarted = heartbeat.role == Role::Primary", "self.restarted = false && heartbeat.role == Role::Primary"),
-        (NODE, "self.restarted = others;", "self.restarted = false && others;"),
-    ],
+    "empty primary kept: sentinels ignore a restart": [RESTART_IGNORED],
+    "empty primary kept: the node takes writes after a restart": [RESTART_RULE_OFF],
+    "empty primary kept: both": [RESTART_IGNORED, RESTART_RULE_OFF],
     "planned target promoted while another frozen replica holds more": [
         (VIEW, "            replicas = candidate::holding_most(&replicas, max_disconnected);\n        }\n        replicas.retain(|r| target.is_none_or(|t| r.node == *t));",
                "            replicas.retain(|r| target.is_none_or(|t| r.node == *t));\n            replicas = candidate::holding_most(&replicas, max_disconnected);\n        }"),
@@ -101,9 +101,8 @@ def main():
         try:
             for path, fixed, faulty in edits:
                 full = os.path.join(ROOT, path)
-                text = saved.get(full) or open(full).read()
-                saved.setdefault(full, text)
                 current = open(full).read()
+                saved.setdefault(full, current)
                 if fixed not in current:
                     raise LookupError(f"{path} no longer holds {fixed!r}")
                 open(full, "w").write(current.replace(fixed, faulty, 1))
