@@ -4,7 +4,6 @@
 //! - `config`: settings, checked.
 //! - `topology`: learns the primary and replicas (the record, heartbeats, acks).
 //! - `routes`: the current routes and the choice of a replica for a read (pure).
-//! - `positions`: what each node acknowledged, in which history, for WAIT (pure).
 //! - `classify`: where a command goes, from the command table (pure).
 //! - `backend`: one pipelined connection to a node, shared by clients.
 //! - `client`: one client connection: decode, route, keep replies in order.
@@ -19,7 +18,6 @@ pub mod config;
 mod http;
 mod local;
 mod metrics;
-mod positions;
 mod pubsub;
 mod replies;
 mod routes;
@@ -76,7 +74,7 @@ pub struct Router {
     pub changed: Arc<Notify>,
     /// A replica acknowledged a newer offset: WAIT looks again.
     pub acked: Notify,
-    pub positions: parking_lot::Mutex<positions::Positions>,
+    pub positions: parking_lot::Mutex<rg_proto::Positions>,
     pub metrics: Metrics,
     clients: AtomicUsize,
     next_client_id: AtomicU64,

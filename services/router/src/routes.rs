@@ -55,7 +55,7 @@ pub struct ReplicaRoute {
     pub az: String,
     pub backend: Arc<Backend>,
     /// The stream offset the replica last reported (acks and heartbeats), whatever its
-    /// history: for lag and INFO only; what it holds is in [`crate::positions`].
+    /// history: for lag and INFO only; what it holds is in [`rg_proto::Positions`].
     pub offset: AtomicU64,
     /// How far behind the primary it is, from the offsets' timing.
     pub lag_ms: AtomicU64,

@@ -6,6 +6,7 @@
 //! - [`subjects`]: every subject, built from a prefix and a group.
 //! - [`messages`]: heartbeats, the replication stream, resync and acks, sentinels' votes.
 //! - [`position`]: a history id with an offset, and PSYNC2's rule for comparing them.
+//! - [`positions`]: what each node acknowledged, in which history, as the bus tells it.
 //! - [`topology`]: the record of each group's primary and members, kept in a key/value bucket.
 //! - [`events`]: the public JSON event stream.
 //! - [`registry`]: what operators declared for each group (rgctl).
@@ -16,6 +17,7 @@ pub mod events;
 pub mod ids;
 pub mod messages;
 pub mod position;
+pub mod positions;
 pub mod registry;
 pub mod subjects;
 pub mod topology;
@@ -25,6 +27,7 @@ use thiserror::Error;
 
 pub use ids::{Epoch, GroupId, NodeId, Offset, ReplId};
 pub use position::{Lineage, Position};
+pub use positions::Positions;
 pub use subjects::Subjects;
 
 #[derive(Debug, Error)]

@@ -1,16 +1,18 @@
-//! Where each node's data stands, for WAIT and read-your-writes: the position (history and
+//! Where each node's data stands, as a listener on the bus learns it, for WAIT and
+//! read-your-writes counted away from the primary (the router): the position (history and
 //! offset) each node last acknowledged, and which history continues which. Pure: the
-//! topology task feeds it acks and heartbeats.
+//! listener feeds it acks and heartbeats; the simulated network of `rg-failover` runs the
+//! same code.
 //!
 //! A write is held by a node only when the node's acknowledged position covers the write's
-//! position in the write's history (see [`rg_proto::position`]), so after a failover the new
+//! position in the write's history (see [`crate::position`]), so after a failover the new
 //! primary's replicas, whose offsets continue the old numbering, count for a write on the
 //! old primary only up to where the new history took over.
 
 use std::collections::HashMap;
 
-use rg_proto::messages::{Heartbeat, Role};
-use rg_proto::{Lineage, NodeId, Position};
+use crate::messages::{Heartbeat, Role};
+use crate::{Lineage, NodeId, Position};
 
 /// A probe's answer: the position of the node that took a client's writes.
 pub type Target = Position;
@@ -71,7 +73,7 @@ impl Positions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rg_proto::{Epoch, GroupId, Offset, ReplId};
+    use crate::{Epoch, GroupId, Offset, ReplId};
 
     fn node(name: &str) -> NodeId {
         NodeId::new(name).unwrap()
