@@ -22,6 +22,7 @@ VIEW = "shared/failover/src/view.rs"
 PROCEDURE = "shared/failover/src/procedure.rs"
 NODE = "shared/failover/tests/sim/node.rs"
 SENTINEL = "shared/failover/tests/sim/sentinel.rs"
+POSITIONS = "shared/proto/src/positions.rs"
 
 # (file, text as fixed, text with the fault back)
 RESTART_IGNORED = (VIEW, "self.restarted = heartbeat.role == Role::Primary",
@@ -65,6 +66,16 @@ FAULTS = {
     "a ping raises the node's epoch (a planned failover's catch-up poll)": [
         (NODE, "            ControlCommand::Promote | ControlCommand::ReplicateOf { .. }\n        );",
                "            ControlCommand::Promote | ControlCommand::ReplicateOf { .. } | ControlCommand::Ping\n        );"),
+    ],
+    "WAIT counted in the wrong history (the router compares offsets alone)": [
+        (POSITIONS, ".is_some_and(|position| self.lineage.holds(position, target))",
+                    ".is_some_and(|position| position.offset >= target.offset)"),
+    ],
+    "stale offset (a node listed as a replica keeps the highest offset it ever showed)": [
+        (POSITIONS, "            Some(known) if known.repl_id == position.repl_id => {\n                known.offset = known.offset.max(position.offset);\n            }",
+                    "            Some(known) => {\n                known.offset = known.offset.max(position.offset);\n                known.repl_id = position.repl_id;\n            }"),
+        (POSITIONS, "        if self\n            .acked\n            .get(&heartbeat.node)\n            .is_some_and(|known| known.repl_id != heartbeat.repl_id)\n        {\n            self.acked.remove(&heartbeat.node);\n        }",
+                    "        if heartbeat.role == Role::Replica {\n            let position = Position::new(heartbeat.repl_id.clone(), heartbeat.offset);\n            self.acked(&heartbeat.node, position);\n        }"),
     ],
     "a pause raises the node's epoch": [
         (NODE, "        if changes_role {\n            self.epoch = self.epoch.max(epoch);", "        if changes_role || pauses {\n            self.epoch = self.epoch.max(epoch);"),

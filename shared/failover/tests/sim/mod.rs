@@ -3,5 +3,6 @@
 pub mod msg;
 pub mod net;
 pub mod node;
+pub mod router;
 pub mod sentinel;
 pub mod world;

@@ -2,7 +2,7 @@
 
 use rg_proto::messages::{ControlCommand, Heartbeat};
 use rg_proto::topology::Topology;
-use rg_proto::{Epoch, NodeId, Position};
+use rg_proto::{Epoch, NodeId, Position, ReplId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Endpoint {
@@ -11,6 +11,8 @@ pub enum Endpoint {
     Kv,
     /// The application's writer, on its own TCP connection to a node.
     Client,
+    /// The router, counting the acks it hears on the bus for a client's WAIT.
+    Router,
 }
 
 #[derive(Debug, Clone)]
@@ -60,20 +62,25 @@ pub enum Msg {
         req: u64,
         written: bool,
     },
-    /// One write of a primary's stream: the primary's epoch, the write's index, its id.
+    /// One write of a primary's stream: the primary's epoch and history, the write's
+    /// index, its id.
     Stream {
         epoch: Epoch,
+        repl_id: ReplId,
         index: usize,
         write: u64,
     },
     SyncRequest,
     SyncReply {
         epoch: Epoch,
+        repl_id: ReplId,
+        continues: Option<Position>,
         data: Vec<u64>,
     },
+    /// A replica's ack, to its primary and to every listener on the bus (the router).
     Ack {
         epoch: Epoch,
-        offset: usize,
+        position: Position,
     },
     /// The client's SET, then WAIT 1.
     Write(u64),

@@ -1,4 +1,6 @@
-//! A model rg-node: its dataset is the sequence of write ids it holds. It keeps the rules
+//! A model rg-node: its dataset is the sequence of write ids it holds, in a history (a
+//! replication id, new at each promotion and restart, taken from the primary by a full
+//! copy; a promoted node's continues the old one up to where it stood). It keeps the rules
 //! the real node keeps for safety: a primary takes writes only while a majority of the
 //! sentinels is in sight and no newer epoch names another primary; a frozen replica
 //! applies no stream of an older epoch's primary; control requests of an older epoch
@@ -26,6 +28,11 @@ pub struct Node {
     /// The epoch it leads in, as primary.
     pub led_since: Epoch,
     pub primary: Option<NodeId>,
+    /// The history `data` belongs to, and the one it continues up to the switch.
+    pub repl_id: ReplId,
+    pub continues: Option<Position>,
+    /// How many histories this node has started, so that each id is new.
+    histories: u32,
     pub data: Vec<u64>,
     /// The writes in `data`, for membership checks.
     pub held: HashSet<u64>,
@@ -75,6 +82,9 @@ impl Node {
             } else {
                 Role::Replica
             },
+            repl_id: history_id(&name, 1),
+            continues: None,
+            histories: 1,
             name,
             epoch: Epoch(1),
             led_since: Epoch(1),
@@ -97,7 +107,14 @@ impl Node {
     }
 
     pub fn position(&self) -> Position {
-        Position::new(ReplId::none(), Offset(self.data.len() as u64))
+        Position::new(self.repl_id.clone(), Offset(self.data.len() as u64))
+    }
+
+    /// Starts a new history (a promotion, a restart).
+    fn new_history(&mut self) {
+        self.histories += 1;
+        self.repl_id = history_id(&self.name, self.histories);
+        self.continues = None;
     }
 
     pub fn heartbeat(&self) -> Heartbeat {
@@ -106,7 +123,7 @@ impl Node {
             node: self.name.clone(),
             role: self.role,
             epoch: self.epoch,
-            repl_id: ReplId::none(),
+            repl_id: self.repl_id.clone(),
             offset: Offset(self.data.len() as u64),
             az: String::new(),
             address: format!("{}:6379", self.name),
@@ -115,7 +132,7 @@ impl Node {
             link_up: self.synced,
             link_down_ms: 0,
             priority: DEFAULT_PRIORITY,
-            continues: None,
+            continues: self.continues.clone(),
             restarted: self.restarted,
         }
     }
@@ -131,9 +148,11 @@ impl Node {
     /// node joining without `--replicaof` does.
     pub fn restart(&mut self, record: (Epoch, NodeId), others: bool, now: Millis) {
         let (epoch, primary) = record;
-        let generation = self.generation + 1;
+        let (generation, histories) = (self.generation + 1, self.histories);
         *self = Node::new(self.name.clone(), None, self.sentinels, now);
         self.generation = generation;
+        self.histories = histories;
+        self.new_history();
         self.epoch = epoch;
         self.led_since = epoch;
         if primary == self.name {
@@ -193,19 +212,30 @@ impl Node {
         }
     }
 
-    pub fn write(&mut self, write: u64, now: Millis, out: &mut Vec<Effect>) {
+    /// A client's write; `wait` when the client's WAIT 1 is sent to this node (rather than
+    /// through the router). Returns the position just after it, if taken.
+    pub fn write(
+        &mut self,
+        write: u64,
+        wait: bool,
+        now: Millis,
+        out: &mut Vec<Effect>,
+    ) -> Option<Position> {
         if !self.takes_writes(now) {
-            return;
+            return None;
         }
         let index = self.data.len();
         self.push(write);
-        self.waiting.push((index, write));
-        let epoch = self.led_since;
+        if wait {
+            self.waiting.push((index, write));
+        }
         out.push(Effect::ToNodes(Msg::Stream {
-            epoch,
+            epoch: self.led_since,
+            repl_id: self.repl_id.clone(),
             index,
             write,
         }));
+        Some(self.position())
     }
 
     /// A replica's stream or sync message from `from`.
@@ -216,30 +246,38 @@ impl Node {
         match msg {
             Msg::Stream {
                 epoch,
+                repl_id,
                 index,
                 write,
             } => {
                 if self.holds_back(epoch, now) || !self.synced {
                     return;
                 }
-                if index > self.data.len() {
-                    self.synced = false; // a gap: take a full copy
+                if repl_id != self.repl_id || index > self.data.len() {
+                    self.synced = false; // another history, or a gap: take a full copy
                     return;
                 }
                 if index == self.data.len() {
                     self.push(write);
                 }
-                let offset = self.data.len();
-                out.push(Effect::ToNode(from.clone(), Msg::Ack { epoch, offset }));
+                let position = self.position();
+                out.push(Effect::ToNode(from.clone(), Msg::Ack { epoch, position }));
             }
-            Msg::SyncReply { epoch, data } => {
+            Msg::SyncReply {
+                epoch,
+                repl_id,
+                continues,
+                data,
+            } => {
                 if self.holds_back(epoch, now) || self.synced {
                     return;
                 }
                 self.replace(data);
+                self.repl_id = repl_id;
+                self.continues = continues;
                 self.synced = true;
-                let offset = self.data.len();
-                out.push(Effect::ToNode(from.clone(), Msg::Ack { epoch, offset }));
+                let position = self.position();
+                out.push(Effect::ToNode(from.clone(), Msg::Ack { epoch, position }));
             }
             _ => {}
         }
@@ -253,9 +291,15 @@ impl Node {
         match msg {
             Msg::SyncRequest => out.push(Effect::Reply(Msg::SyncReply {
                 epoch: self.led_since,
+                repl_id: self.repl_id.clone(),
+                continues: self.continues.clone(),
                 data: self.data.clone(),
             })),
-            Msg::Ack { epoch, offset } if epoch == self.led_since => {
+            // Acks count in this node's own history only, as rg-node keeps them.
+            Msg::Ack { epoch, position }
+                if epoch == self.led_since && position.repl_id == self.repl_id =>
+            {
+                let offset = position.offset.0 as usize;
                 let acked = self.acks.entry(from).or_default();
                 *acked = (*acked).max(offset.min(self.data.len()));
                 let most = *acked;
@@ -294,6 +338,11 @@ impl Node {
             ControlCommand::Promote => {
                 if !(self.role == Role::Primary && self.led_since == epoch) {
                     out.push(Effect::Promoted(epoch));
+                }
+                if self.role == Role::Replica {
+                    let switch = self.position();
+                    self.new_history();
+                    self.continues = Some(switch);
                 }
                 self.role = Role::Primary;
                 self.led_since = epoch;
@@ -339,4 +388,12 @@ impl Node {
             out.push(Effect::ToNode(primary.clone(), Msg::SyncRequest));
         }
     }
+}
+
+/// A history id no other node or history of this node has: the node's number and a count.
+fn history_id(node: &NodeId, count: u32) -> ReplId {
+    let mut bytes = [0u8; 20];
+    bytes[0] = super::sentinel::node_index(node) as u8 + 1;
+    bytes[1..5].copy_from_slice(&count.to_be_bytes());
+    ReplId::from_bytes(bytes)
 }

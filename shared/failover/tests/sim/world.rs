@@ -1,5 +1,5 @@
-//! One seeded schedule: three sentinels, three nodes, the record's bucket and a writer on
-//! the simulated bus, faults injected at random moments, and the invariants checked after
+//! One seeded schedule: three sentinels, three nodes, the record's bucket, the router and a
+//! writer on the simulated bus, faults injected at random moments, and the invariants checked after
 //! every event. The same seed replays the same schedule exactly.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,6 +15,7 @@ use rg_proto::{Epoch, GroupId, NodeId};
 use super::msg::{Endpoint, Msg};
 use super::net::{Event, Fault, Net, Timer, Weather};
 use super::node::{Effect, Node};
+use super::router::Router;
 use super::sentinel::{node_index, node_name, sentinel_name, Out, Sentinel};
 
 pub const SENTINELS: usize = 3;
@@ -33,6 +34,9 @@ const NODE_RECOVERY: Millis = 2_000;
 /// How long a replaced primary may go on taking writes: its fence timeout, plus the time
 /// the last sentinel heartbeat it saw took to arrive.
 const FENCE_BOUND: Millis = super::node::FENCE_TIMEOUT + 500;
+/// The timeouts of the writer's WAIT 1 through the router: shorter and longer than a
+/// failover.
+const WAIT_TIMEOUTS: [Millis; 3] = [100, 1_000, 3_000];
 
 /// What a schedule did, for the summary.
 #[derive(Debug, Default, Clone)]
@@ -49,6 +53,7 @@ pub struct World {
     now: Millis,
     sentinels: Vec<Sentinel>,
     nodes: Vec<Node>,
+    router: Router,
     record: (Topology, u64),
     ids: u64,
     next_write: u64,
@@ -56,6 +61,9 @@ pub struct World {
     votes: BTreeMap<(usize, Epoch), NodeId>,
     /// The primary each epoch's record installed, and when.
     installed: BTreeMap<Epoch, (NodeId, Millis)>,
+    /// When a sentinel first knew each epoch's record (read it, or heard its write
+    /// succeed): nodes learn of a newer primary from the sentinels only.
+    known: BTreeMap<Epoch, (NodeId, Millis)>,
     /// Writes WAIT 1 acknowledged, with the primary epoch that acknowledged them.
     acknowledged: Vec<(u64, Epoch)>,
     /// Every promotion: its epoch, the node, and the writes it held then.
@@ -126,11 +134,13 @@ impl World {
             now: 0,
             sentinels,
             nodes,
+            router: Router::default(),
             record: (record, 1),
             ids: 0,
             next_write: 0,
             votes: BTreeMap::new(),
-            installed: BTreeMap::from([(Epoch(1), (primary, 0))]),
+            installed: BTreeMap::from([(Epoch(1), (primary.clone(), 0))]),
+            known: BTreeMap::from([(Epoch(1), (primary, 0))]),
             acknowledged: Vec::new(),
             promotions: Vec::new(),
             commands: BTreeMap::new(),
@@ -172,7 +182,8 @@ impl World {
         let mut who = match self.rng.gen_range(0..8) {
             0..=2 => Endpoint::Node(self.rng.gen_range(0..NODES)),
             3..=5 => Endpoint::Sentinel(self.rng.gen_range(0..SENTINELS)),
-            6 => Endpoint::Kv,
+            6 if self.rng.gen() => Endpoint::Kv,
+            6 => Endpoint::Router,
             _ => {
                 let asked = self.rng.gen_range(0..SENTINELS);
                 *self.report.faults.entry("planned failover").or_default() += 1;
@@ -196,6 +207,7 @@ impl World {
         let (begin, end, name) = match (self.rng.gen_range(0..3), who) {
             (0, _) | (_, Endpoint::Kv) => (Fault::Cut(who), Fault::Heal(who), "bus cut"),
             (1, Endpoint::Node(_)) => (Fault::Pause(who), Fault::Resume(who), "pause"),
+            (_, Endpoint::Router) => (Fault::Pause(who), Fault::Resume(who), "router pause"),
             (_, Endpoint::Node(_)) => (
                 Fault::Crash(who),
                 Fault::Restart(who),
@@ -349,6 +361,7 @@ impl World {
                 for s in 0..SENTINELS {
                     self.send(who, Endpoint::Sentinel(s), Msg::NodeBeat(beat.clone()));
                 }
+                self.send(who, Endpoint::Router, Msg::NodeBeat(beat));
                 let mut effects = Vec::new();
                 self.nodes[i].tick(&mut effects);
                 self.node_effects(i, None, effects)?;
@@ -473,8 +486,25 @@ impl World {
                 self.at_kv(from, msg)?;
                 Ok(())
             }
+            Endpoint::Router => self.at_router(from, msg),
             Endpoint::Client => Ok(()),
         }
+    }
+
+    /// The router hears heartbeats and acks, and answers the WAITs they satisfy.
+    fn at_router(&mut self, from: Endpoint, msg: Msg) -> Result<(), String> {
+        match (from, msg) {
+            (_, Msg::NodeBeat(beat)) => self.router.heard(&beat),
+            (Endpoint::Node(n), Msg::Ack { position, .. }) => {
+                self.router.acked(&node_name(n), position)
+            }
+            _ => return Ok(()),
+        }
+        let members: Vec<NodeId> = (0..NODES).map(node_name).collect();
+        for (write, epoch) in self.router.answered(members.iter(), self.now) {
+            self.acknowledge(write, epoch, "the router")?;
+        }
+        Ok(())
     }
 
     fn at_sentinel(&mut self, from: Endpoint, i: usize, msg: Msg) -> Result<(), String> {
@@ -542,6 +572,8 @@ impl World {
             }
             (Endpoint::Kv, Msg::KvRecord { req, record }) => {
                 let (record, revision) = record;
+                let first = (record.primary.clone(), now);
+                self.known.entry(record.epoch).or_insert(first);
                 sentinel
                     .view
                     .topology_changed(record.clone(), revision, now);
@@ -553,6 +585,8 @@ impl World {
             (Endpoint::Kv, Msg::KvReply { req, written }) => {
                 if written {
                     let (record, revision) = self.record.clone();
+                    let first = (record.primary.clone(), now);
+                    self.known.entry(record.epoch).or_insert(first);
                     sentinel.view.topology_changed(record, revision, now);
                 }
                 sentinel.answer(
@@ -613,9 +647,15 @@ impl World {
         let mut reply_to = None;
         match (from, msg) {
             (Endpoint::Client, Msg::Write(write)) => {
-                let held = node.data.len();
-                node.write(write, now, &mut effects);
-                if node.data.len() > held {
+                // Every other write's WAIT 1 goes through the router, which probes this
+                // node for the write's position.
+                let through_router = write % 2 == 0;
+                let epoch = node.led_since;
+                if let Some(target) = node.write(write, !through_router, now, &mut effects) {
+                    if through_router {
+                        let timeout = WAIT_TIMEOUTS[(write / 2) as usize % WAIT_TIMEOUTS.len()];
+                        self.router.wait(write, target, epoch, now + timeout);
+                    }
                     self.holds_what_was_acknowledged(i, write)?;
                     if !self.resuming {
                         self.fenced_in_time(i, write)?;
@@ -735,11 +775,13 @@ impl World {
     }
 
     /// A primary replaced by a newer epoch's record stops taking writes within the fence
-    /// bound (writes it finds waiting when it resumes from a pause are answered at once,
-    /// as Redis answers them, and are not counted).
+    /// bound of a sentinel knowing that record (writes it finds waiting when it resumes
+    /// from a pause are answered at once, as Redis answers them, and are not counted). A
+    /// record nobody could read yet (the bucket cut right after the write) names a primary
+    /// nobody promoted, and the replicas stay frozen for its failover meanwhile.
     fn fenced_in_time(&self, i: usize, write: u64) -> Result<(), String> {
         let epoch = self.nodes[i].led_since;
-        let newer = self.installed.range(Epoch(epoch.0 + 1)..).next();
+        let newer = self.known.range(Epoch(epoch.0 + 1)..).next();
         if let Some((newer, (primary, at))) = newer {
             if self.now > at + FENCE_BOUND {
                 return Err(format!(
@@ -769,30 +811,19 @@ impl World {
                         self.send(me, Endpoint::Node(n), msg.clone());
                     }
                 }
-                Effect::ToNode(node, msg) => self.send(me, Endpoint::Node(node_index(&node)), msg),
+                Effect::ToNode(node, msg) => {
+                    if matches!(msg, Msg::Ack { .. }) {
+                        self.send(me, Endpoint::Router, msg.clone());
+                    }
+                    self.send(me, Endpoint::Node(node_index(&node)), msg)
+                }
                 Effect::Reply(msg) => {
                     if let Some(n) = reply_to {
                         self.send(me, Endpoint::Node(n), msg);
                     }
                 }
                 Effect::Acknowledged { write, epoch } => {
-                    // Late (a primary paused with the acks in its buffers): then the
-                    // primaries promoted since must hold it already.
-                    let missed = self
-                        .promotions
-                        .iter()
-                        .find(|(newer, _, held)| *newer > epoch && !held.contains(&write));
-                    if let Some((newer, node, _)) = missed {
-                        return Err(format!(
-                            "write {write} acknowledged by n{} as primary of epoch {}, but n{} \
-                             was promoted in epoch {} without it",
-                            i + 1,
-                            epoch.0,
-                            node + 1,
-                            newer.0
-                        ));
-                    }
-                    self.acknowledged.push((write, epoch));
+                    self.acknowledge(write, epoch, &format!("n{}", i + 1))?
                 }
                 Effect::Promoted(epoch) => {
                     let data: BTreeSet<u64> = self.nodes[i].data.iter().copied().collect();
@@ -816,6 +847,28 @@ impl World {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// WAIT 1 returned 1 for `write`, taken by a primary of `epoch`. Late (a primary paused
+    /// with the acks in its buffers, a router that heard them late), the primaries promoted
+    /// since must hold it already.
+    fn acknowledge(&mut self, write: u64, epoch: Epoch, by: &str) -> Result<(), String> {
+        let missed = self
+            .promotions
+            .iter()
+            .find(|(newer, _, held)| *newer > epoch && !held.contains(&write));
+        if let Some((newer, node, _)) = missed {
+            return Err(format!(
+                "write {write} acknowledged by {by} for a primary of epoch {}, but n{} was \
+                 promoted in epoch {} without it",
+                epoch.0,
+                node + 1,
+                newer.0
+            ));
+        }
+        self.log(format_args!("{by} acknowledged write {write}"));
+        self.acknowledged.push((write, epoch));
         Ok(())
     }
 
