@@ -180,6 +180,25 @@ fn frozen_positions_outrank_heartbeats_and_priority() {
 }
 
 #[test]
+fn a_named_target_is_promoted_over_frozen_replicas_only_holding_as_much() {
+    // The simulated network's seed 5491: a planned failover to r2 while the primary was
+    // down promoted r2, though frozen r1 held a write r2 lacked.
+    let settings = settings();
+    let state = group(0);
+    let at = |offset| Position::new(ReplId::none(), Offset(offset));
+    let r1_ahead = BTreeMap::from([(id("r1"), at(130)), (id("r2"), at(120))]);
+    let error = state
+        .choose_replica(&id("p"), Some(&id("r2")), Some(&r1_ahead), &settings, 10)
+        .unwrap_err();
+    assert!(error.contains("r2"), "{error}");
+    let level = BTreeMap::from([(id("r1"), at(130)), (id("r2"), at(130))]);
+    assert_eq!(
+        state.choose_replica(&id("p"), Some(&id("r2")), Some(&level), &settings, 10),
+        Ok(id("r2"))
+    );
+}
+
+#[test]
 fn nodes_that_disagree_with_the_record_are_corrected_after_a_grace_period() {
     let settings = settings();
     let mut state = group(0);
