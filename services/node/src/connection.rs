@@ -217,7 +217,7 @@ impl Connection {
     fn execute_pending(&mut self) -> Step {
         let shared = self.shared.clone();
         let mut engine = shared.engine.lock();
-        let before = engine.repl.offset;
+        let before = engine.repl.offset();
         let step = self.execute_locked(&mut engine);
         // The batch's writes enter the stream together: one capture per batch, not per
         // command (WAIT, ROLE and INFO capture what precedes them themselves, so what they
@@ -225,7 +225,7 @@ impl Connection {
         if pending_records(&engine) > 0 || engine.repl.has_unpublished() {
             shared.capture_writes(&mut engine);
         }
-        if engine.repl.offset != before && !engine.repl.is_replica() {
+        if engine.repl.offset() != before && !engine.repl.is_replica() {
             self.session.write_position = Some(engine.repl.position());
         }
         step
@@ -235,7 +235,7 @@ impl Connection {
         engine.stats.net_input_bytes += std::mem::take(&mut self.unreported_input);
         engine.stats.net_output_bytes += std::mem::take(&mut self.unreported_output);
         self.idle_timeout = engine.settings.timeout;
-        let synchronous = engine.repl.enabled && !engine.repl.is_replica();
+        let synchronous = engine.repl.is_enabled() && !engine.repl.is_replica();
         self.sync_replicas = if synchronous {
             engine.settings.sync_replicas as usize
         } else {

@@ -140,25 +140,25 @@ fn replication(engine: &Engine, now: Millis) -> Vec<(String, String)> {
     let repl = &engine.repl;
     let mut fields: Vec<(String, String)> = Vec::new();
     let mut add = |name: &str, value: String| fields.push((name.to_string(), value));
-    match &repl.role {
+    match repl.role() {
         Role::Primary => {
             add("role", "master".into());
-            add("connected_slaves", repl.replicas.len().to_string());
-            for (index, replica) in repl.replicas.values().enumerate() {
-                let (host, port) = split_address(&replica.address);
-                let lag = now.saturating_sub(replica.last_ack) / 1000;
+            add("connected_slaves", repl.replicas().len().to_string());
+            for (index, replica) in repl.replicas().enumerate() {
+                let (host, port) = split_address(replica.address());
+                let lag = now.saturating_sub(replica.last_ack()) / 1000;
                 add(
                     &format!("slave{index}"),
                     format!(
                         "ip={host},port={port},state=online,offset={},lag={lag}",
-                        replica.offset
+                        replica.offset()
                     ),
                 );
             }
         }
         Role::Replica { primary, link_up } => {
-            let address = repl.peers.get(primary).cloned().unwrap_or_default();
-            let (host, port) = split_address(&address);
+            let address = repl.peers().get(primary).map_or("", String::as_str);
+            let (host, port) = split_address(address);
             add("role", "slave".into());
             add("master_host", host.into());
             add("master_port", port.into());
@@ -168,14 +168,14 @@ fn replication(engine: &Engine, now: Millis) -> Vec<(String, String)> {
             );
             add(
                 "master_last_io_seconds_ago",
-                (now.saturating_sub(repl.last_io) / 1000).to_string(),
+                (now.saturating_sub(repl.last_io()) / 1000).to_string(),
             );
             add(
                 "master_sync_in_progress",
-                u8::from(repl.syncing).to_string(),
+                u8::from(repl.is_syncing()).to_string(),
             );
-            add("slave_read_repl_offset", repl.offset.to_string());
-            add("slave_repl_offset", repl.offset.to_string());
+            add("slave_read_repl_offset", repl.offset().to_string());
+            add("slave_repl_offset", repl.offset().to_string());
             add(
                 "slave_priority",
                 engine.settings.replica_priority.to_string(),
@@ -184,18 +184,22 @@ fn replication(engine: &Engine, now: Millis) -> Vec<(String, String)> {
             add("connected_slaves", "0".into());
         }
     }
-    add("master_replid", repl.repl_id.to_string());
-    add("master_replid2", repl.repl_id2.to_string());
-    add("master_repl_offset", repl.offset.to_string());
-    let second = repl.second_offset.map_or(-1, |o| o.0 as i64 + 1);
+    add("master_replid", repl.repl_id().to_string());
+    add("master_replid2", repl.repl_id2().to_string());
+    add("master_repl_offset", repl.offset().to_string());
+    let second = repl.second_offset().map_or(-1, |o| o.0 as i64 + 1);
     add("second_repl_offset", second.to_string());
-    add("repl_backlog_active", u8::from(repl.enabled).to_string());
-    add("repl_backlog_size", repl.backlog.capacity().to_string());
+    add(
+        "repl_backlog_active",
+        u8::from(repl.is_enabled()).to_string(),
+    );
+    let backlog = repl.backlog();
+    add("repl_backlog_size", backlog.capacity().to_string());
     add(
         "repl_backlog_first_byte_offset",
-        (repl.backlog.start().0 + 1).to_string(),
+        (backlog.start().0 + 1).to_string(),
     );
-    add("repl_backlog_histlen", repl.backlog.len().to_string());
+    add("repl_backlog_histlen", backlog.len().to_string());
     fields
 }
 

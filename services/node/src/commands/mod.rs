@@ -96,7 +96,7 @@ fn check(ctx: &mut Ctx, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError
     // Commands with subcommands (CONFIG, CLIENT...) carry their flags on the subcommands,
     // most of which Redis allows while loading; they are let through.
     let allowed_while_loading = spec.flags.contains(Flags::LOADING) || spec.flags.is_empty();
-    if ctx.engine.repl.syncing && !ctx.from_primary && !allowed_while_loading {
+    if ctx.engine.repl.is_syncing() && !ctx.from_primary && !allowed_while_loading {
         return Err(CmdError::Line(
             "LOADING Redis is loading the dataset in memory".into(),
         ));
@@ -131,9 +131,8 @@ fn enough_good_replicas(ctx: &Ctx) -> bool {
     let good = ctx
         .engine
         .repl
-        .replicas
-        .values()
-        .filter(|r| ctx.now.saturating_sub(r.last_ack) <= max_lag)
+        .replicas()
+        .filter(|r| ctx.now.saturating_sub(r.last_ack()) <= max_lag)
         .count();
     good >= settings.min_replicas_to_write as usize
 }

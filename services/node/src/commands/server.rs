@@ -284,18 +284,17 @@ pub fn role(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
         crate::engine::replication::capture(ctx.engine);
     }
     let repl = &ctx.engine.repl;
-    let offset = Reply::Int(repl.offset.0 as i64);
-    match &repl.role {
+    let offset = Reply::Int(repl.offset().0 as i64);
+    match repl.role() {
         Role::Primary => {
             let replicas = repl
-                .replicas
-                .values()
+                .replicas()
                 .map(|r| {
-                    let (host, port) = split_address(&r.address);
+                    let (host, port) = split_address(r.address());
                     Reply::Array(vec![
                         Reply::bulk(host.as_bytes()),
                         Reply::bulk(port.as_bytes()),
-                        Reply::bulk(r.offset.0.to_string().as_bytes()),
+                        Reply::bulk(r.offset().0.to_string().as_bytes()),
                     ])
                 })
                 .collect();
@@ -306,8 +305,8 @@ pub fn role(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
             ]))
         }
         Role::Replica { primary, link_up } => {
-            let address = repl.peers.get(primary).cloned().unwrap_or_default();
-            let (host, port) = split_address(&address);
+            let address = repl.peers().get(primary).map_or("", String::as_str);
+            let (host, port) = split_address(address);
             let state = if *link_up { "connected" } else { "connect" };
             Ok(Reply::Array(vec![
                 Reply::bulk(b"slave"),
@@ -329,7 +328,7 @@ pub fn split_address(address: &str) -> (&str, &str) {
 pub fn replicaof(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let now = ctx.now;
     let repl = &mut ctx.engine.repl;
-    if !repl.enabled {
+    if !repl.is_enabled() {
         return Err(CmdError::err(
             "replication needs the bus: start rg-node with --nats-url",
         ));
@@ -340,22 +339,22 @@ pub fn replicaof(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     }
     let port = args::int(&args[2]).map_err(|_| CmdError::err("Invalid master port"))?;
     let address = format!("{}:{port}", String::from_utf8_lossy(&args[1]));
-    if address == repl.address {
+    if address == repl.address() {
         return Err(CmdError::err("can't replicate myself"));
     }
     let Some(node) = repl
-        .peers
+        .peers()
         .iter()
         .find(|(_, a)| **a == address)
         .map(|(n, _)| n.clone())
     else {
-        let known: Vec<String> = repl.peers.values().cloned().collect();
+        let known: Vec<String> = repl.peers().values().cloned().collect();
         return Err(CmdError::err(format!(
             "{address} is not the address of a node of this group (known: {})",
             known.join(", ")
         )));
     };
-    if matches!(&repl.role, Role::Replica { primary, .. } if *primary == node) {
+    if repl.follows(&node) {
         return Ok(Reply::Status(
             "OK Already connected to specified master".into(),
         ));
@@ -384,7 +383,7 @@ pub fn wait(ctx: &mut Ctx, args: &[Bytes]) -> Result<Response, CmdError> {
     }
     // No write yet: every replica of the current history counts, as offset 0 in Redis.
     let target = ctx.session.write_position.clone().unwrap_or_else(|| {
-        rg_proto::Position::new(ctx.engine.repl.repl_id.clone(), rg_proto::Offset(0))
+        rg_proto::Position::new(ctx.engine.repl.repl_id().clone(), rg_proto::Offset(0))
     });
     let acked = ctx.engine.repl.replicas_at(&target);
     let needed = usize::try_from(needed).unwrap_or(0);

@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn a_replica_in_a_full_sync_answers_loading_except_to_loading_safe_commands() {
         let mut node = TestNode::new();
-        node.engine.repl.syncing = true;
+        node.engine.repl.full_sync_started();
         let loading = |reply: Reply| match reply {
             Reply::Error(e) => e.line().starts_with("LOADING"),
             _ => false,
@@ -97,7 +97,9 @@ mod tests {
         assert!(loading(node.run(&["DBSIZE"])));
         assert!(matches!(node.run(&["INFO", "replication"]), Reply::Text(_)));
         assert!(!loading(node.run(&["CONFIG", "GET", "maxmemory"])));
-        node.engine.repl.syncing = false;
+        node.engine
+            .repl
+            .full_sync_ended(rg_proto::ReplId::none(), rg_proto::Offset(0), node.now);
         assert_eq!(node.run(&["GET", "k"]), Reply::Nil);
     }
 }

@@ -6,11 +6,15 @@
 mod backlog;
 mod fence;
 pub mod freeze;
+mod reports;
 pub mod snapshot;
 #[cfg(test)]
 #[path = "replication/snapshot_tests.rs"]
 mod snapshot_tests;
 pub mod stream;
+#[cfg(test)]
+mod tests;
+mod view;
 
 use std::collections::BTreeMap;
 
@@ -38,51 +42,51 @@ pub enum Role {
 /// A replica as its primary knows it, from its acks.
 #[derive(Debug, Clone)]
 pub struct ReplicaState {
-    pub offset: Offset,
-    pub last_ack: Millis,
-    pub address: String,
+    offset: Offset,
+    last_ack: Millis,
+    address: String,
 }
 
 #[derive(Debug)]
 pub struct ReplState {
-    pub role: Role,
-    pub repl_id: ReplId,
+    role: Role,
+    repl_id: ReplId,
     /// The previous history, and the last offset that belongs to it (PSYNC2).
-    pub repl_id2: ReplId,
-    pub second_offset: Option<Offset>,
+    repl_id2: ReplId,
+    second_offset: Option<Offset>,
     /// The stream position after the last byte produced (primary) or applied (replica).
-    pub offset: Offset,
-    pub backlog: Backlog,
+    offset: Offset,
+    backlog: Backlog,
     /// Stream pieces captured but not yet published (shared with the backlog), starting at
     /// `unpublished_from`.
     unpublished: Vec<Bytes>,
     unpublished_len: usize,
-    pub unpublished_from: Offset,
+    unpublished_from: Offset,
     /// The database the stream's last command ran in, so a SELECT is inserted on change.
     stream_db: Option<usize>,
-    pub replicas: BTreeMap<NodeId, ReplicaState>,
+    replicas: BTreeMap<NodeId, ReplicaState>,
     /// Peers' client addresses (`host:port`) from heartbeats, for REPLICAOF host port.
-    pub peers: BTreeMap<NodeId, String>,
+    peers: BTreeMap<NodeId, String>,
     /// Bumped on every role change so the driver notices.
-    pub generation: u64,
+    generation: u64,
     /// The node is on the bus (standalone nodes cannot change roles).
-    pub enabled: bool,
+    enabled: bool,
     /// This node's own client address, as announced.
-    pub address: String,
+    address: String,
     /// A replica's last message from its primary, and whether a full sync is running.
-    pub last_io: Millis,
-    pub syncing: bool,
+    last_io: Millis,
+    syncing: bool,
     /// Since when a replica's link to its primary has been down (meaningless while up): a
     /// failover passes over replicas whose data stopped following long ago.
-    pub link_down_since: Millis,
+    link_down_since: Millis,
     /// The followed primary's history and offset from its latest heartbeat, so a replica
     /// notices a lost tail of the stream even when no later batch arrives.
-    pub primary_position: Option<(ReplId, Offset)>,
+    primary_position: Option<(ReplId, Offset)>,
     /// The newest topology epoch seen in a control request; older ones are refused.
-    pub epoch: Epoch,
-    pub fence: Fence,
+    epoch: Epoch,
+    fence: Fence,
     /// A replica's promise to a failover leader to apply no older epoch's stream.
-    pub freeze: Freeze,
+    freeze: Freeze,
 }
 
 impl ReplState {
@@ -200,7 +204,7 @@ impl ReplState {
     }
 
     /// Starts a fresh history at `offset` (after a full sync from `repl_id`).
-    pub fn reset_history(&mut self, repl_id: ReplId, offset: Offset) {
+    fn reset_history(&mut self, repl_id: ReplId, offset: Offset) {
         self.repl_id = repl_id;
         self.repl_id2 = ReplId::none();
         self.second_offset = None;
@@ -210,7 +214,7 @@ impl ReplState {
     }
 
     /// Makes the next stream command start with a SELECT (a snapshot's reader begins in db 0).
-    pub fn forget_stream_db(&mut self) {
+    fn forget_stream_db(&mut self) {
         self.stream_db = None;
     }
 
@@ -281,8 +285,8 @@ impl ReplState {
         Position::new(self.repl_id.clone(), self.offset)
     }
 
-    /// Whether this node's current history holds `target`: its own, or the one it
-    /// continues, up to the switch.
+    /// The history this node's own continues, up to the switch (PSYNC2's `replid2` and
+    /// the last offset that belongs to it).
     pub fn continues(&self) -> Option<Position> {
         self.second_offset
             .map(|end| Position::new(self.repl_id2.clone(), end))
@@ -337,101 +341,5 @@ pub fn write_command(out: &mut BytesMut, parts: &[&[u8]]) {
     rg_resp::encode::array_len(out, parts.len());
     for part in parts {
         rg_resp::encode::bulk(out, part);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_replica_counts_how_long_its_link_has_been_down() {
-        let mut repl = ReplState::new(1024 * 1024);
-        assert_eq!(repl.link_down_for(1000), 0, "a primary has no link");
-        repl.follow(NodeId::new("p").unwrap(), 1000);
-        assert_eq!(repl.link_down_for(1500), 500);
-        repl.set_link(true, 1600);
-        assert_eq!(repl.link_down_for(5000), 0);
-        repl.set_link(false, 6000);
-        assert_eq!(repl.link_down_for(6250), 250);
-        // Re-pointed while down: the older start stands.
-        repl.follow(NodeId::new("q").unwrap(), 7000);
-        assert_eq!(repl.link_down_for(7000), 1000);
-    }
-
-    fn acked(repl: &mut ReplState, node: &str, offset: u64) {
-        let state = ReplicaState {
-            offset: Offset(offset),
-            last_ack: 0,
-            address: String::new(),
-        };
-        repl.replicas.insert(NodeId::new(node).unwrap(), state);
-    }
-
-    #[test]
-    fn wait_counts_acks_only_in_the_targets_history() {
-        let mut repl = ReplState::new(1024 * 1024);
-        repl.offset = Offset(100);
-        let before = repl.position();
-        acked(&mut repl, "r1", 100);
-        assert_eq!(repl.replicas_at(&before), 1);
-        // Demoted, then promoted again: the new history continues the old one up to 100.
-        repl.follow(NodeId::new("p").unwrap(), 0);
-        repl.offset = Offset(150);
-        repl.promote();
-        acked(&mut repl, "r1", 400);
-        assert_eq!(repl.replicas_at(&before), 1);
-        let lost = Position::new(before.repl_id.clone(), Offset(160));
-        assert_eq!(
-            repl.replicas_at(&lost),
-            0,
-            "bytes past the switch are not ours"
-        );
-        // A full resync started a history of its own: nothing from before counts.
-        repl.reset_history(ReplId::from_bytes([9; 20]), Offset(5000));
-        assert_eq!(repl.replicas_at(&before), 0);
-    }
-
-    #[test]
-    fn a_primary_told_of_a_newer_primary_refuses_writes_at_once() {
-        let (me, other) = (NodeId::new("n1").unwrap(), NodeId::new("n2").unwrap());
-        let mut repl = ReplState::new(1024 * 1024);
-        repl.epoch = Epoch(2);
-        repl.promote();
-        repl.heard_of_primary(Epoch(2), &other, &me);
-        assert!(repl.write_refusal(0).is_none(), "same epoch: nothing new");
-        repl.heard_of_primary(Epoch(3), &me, &me);
-        assert_eq!(repl.epoch, Epoch(3), "named again in a newer epoch");
-        // A planned failover's pause raised the epoch to 4 here; the record of epoch 4
-        // names n2: still news.
-        repl.epoch = Epoch(4);
-        repl.heard_of_primary(Epoch(4), &other, &me);
-        assert!(repl.write_refusal(0).unwrap().contains("newer epoch"));
-        repl.epoch = Epoch(5);
-        repl.promote();
-        assert!(repl.write_refusal(0).is_none(), "promoted in epoch 5");
-    }
-
-    #[test]
-    fn a_frozen_replica_takes_no_older_stream_until_a_role_change_or_the_lapse() {
-        let mut repl = ReplState::new(1024);
-        repl.epoch = Epoch(3);
-        repl.follow(NodeId::new("n1").unwrap(), 0);
-        assert!(repl.takes_stream_of(Epoch(3), 0));
-        assert!(
-            !repl.takes_stream_of(Epoch(2), 0),
-            "older than a control request"
-        );
-        repl.freeze.promise(Epoch(4), 100);
-        assert!(!repl.takes_stream_of(Epoch(3), 100));
-        assert_eq!(repl.newest_epoch(100), Epoch(4));
-        assert!(repl.takes_stream_of(Epoch(3), 100 + freeze::LAPSE));
-        assert_eq!(repl.newest_epoch(100 + freeze::LAPSE), Epoch(3));
-        repl.freeze.promise(Epoch(4), 200);
-        repl.follow(NodeId::new("n2").unwrap(), 300);
-        assert!(
-            repl.takes_stream_of(Epoch(3), 300),
-            "re-pointed: the promise is kept"
-        );
     }
 }

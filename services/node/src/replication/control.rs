@@ -43,7 +43,7 @@ fn handle(link: &Link, request: ControlRequest) -> ControlReply {
     } else if matches!(&request.command, ControlCommand::ReplicateOf { primary } if *primary == link.config.node)
     {
         Some("a node cannot replicate itself".to_string())
-    } else if request.command == ControlCommand::Promote && repl.syncing {
+    } else if request.command == ControlCommand::Promote && repl.is_syncing() {
         Some("loading a full sync: the dataset is partial".to_string())
     } else if request.command == ControlCommand::Freeze && !repl.is_replica() {
         Some("only a replica is frozen for a failover".to_string())
@@ -66,23 +66,21 @@ fn handle(link: &Link, request: ControlRequest) -> ControlReply {
             request.command,
             ControlCommand::Promote | ControlCommand::ReplicateOf { .. } | ControlCommand::Retire
         ) {
-            repl.epoch = request.epoch;
+            repl.enter_epoch(request.epoch);
         }
         match request.command {
             ControlCommand::Promote => repl.promote(),
             ControlCommand::ReplicateOf { primary } => {
-                let already =
-                    matches!(&repl.role, Role::Replica { primary: p, .. } if *p == primary);
-                if !already {
+                if !repl.follows(&primary) {
                     repl.follow(primary, now);
                 }
             }
             ControlCommand::PauseWrites { for_ms } => {
-                repl.fence.paused_until = now.saturating_add(for_ms);
+                repl.pause_writes(now.saturating_add(for_ms));
             }
-            ControlCommand::ResumeWrites => repl.fence.paused_until = 0,
-            ControlCommand::Freeze => repl.freeze.promise(request.epoch, now),
-            ControlCommand::Thaw => repl.freeze.thaw(request.epoch),
+            ControlCommand::ResumeWrites => repl.resume_writes(),
+            ControlCommand::Freeze => repl.freeze_for(request.epoch, now),
+            ControlCommand::Thaw => repl.thaw(request.epoch),
             ControlCommand::Retire => {}
             ControlCommand::Ping => {}
         }
@@ -92,12 +90,12 @@ fn handle(link: &Link, request: ControlRequest) -> ControlReply {
         node: link.config.node.clone(),
         accepted: refusal.is_none(),
         reason: refusal,
-        role: match repl.role {
+        role: match repl.role() {
             Role::Primary => WireRole::Primary,
             Role::Replica { .. } => WireRole::Replica,
         },
-        epoch: repl.epoch,
-        repl_id: repl.repl_id.clone(),
-        offset: repl.offset,
+        epoch: repl.epoch(),
+        repl_id: repl.repl_id().clone(),
+        offset: repl.offset(),
     }
 }

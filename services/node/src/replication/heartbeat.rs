@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use rg_proto::messages::{Heartbeat, Role as WireRole, SentinelHeartbeat};
+use rg_proto::Position;
 
 use super::Link;
 use crate::engine::replication::Role;
@@ -31,18 +32,12 @@ pub(super) async fn run(link: Arc<Link>) {
     }
 }
 
-/// A replica silent for this long is no longer counted (INFO, ROLE, WAIT).
-const REPLICA_TIMEOUT_MS: u64 = 5_000;
-
 fn current(link: &Link) -> Heartbeat {
     let mut engine = link.shared.engine.lock();
     let now = crate::server::now_ms();
-    engine
-        .repl
-        .replicas
-        .retain(|_, r| now.saturating_sub(r.last_ack) < REPLICA_TIMEOUT_MS);
+    engine.repl.forget_silent_replicas(now);
     let repl = &engine.repl;
-    let (role, primary, link_up) = match &repl.role {
+    let (role, primary, link_up) = match repl.role() {
         Role::Primary => (WireRole::Primary, None, true),
         Role::Replica { primary, link_up } => (WireRole::Replica, Some(primary.clone()), *link_up),
     };
@@ -50,9 +45,9 @@ fn current(link: &Link) -> Heartbeat {
         group: link.config.group.clone(),
         node: link.config.node.clone(),
         role,
-        epoch: repl.epoch,
-        repl_id: repl.repl_id.clone(),
-        offset: repl.offset,
+        epoch: repl.epoch(),
+        repl_id: repl.repl_id().clone(),
+        offset: repl.offset(),
         az: link.config.az.clone(),
         address: link.config.address.clone(),
         healthy: true,
@@ -63,7 +58,7 @@ fn current(link: &Link) -> Heartbeat {
         continues: (role == WireRole::Primary)
             .then(|| repl.continues())
             .flatten(),
-        restarted: repl.fence.restarted,
+        restarted: repl.restarted(),
     }
 }
 
@@ -83,12 +78,12 @@ async fn learn_peers(link: Arc<Link>) {
         if heartbeat.group != link.config.group || heartbeat.node == link.config.node {
             continue;
         }
-        let mut engine = link.shared.engine.lock();
-        let repl = &mut engine.repl;
-        if matches!(&repl.role, Role::Replica { primary, .. } if *primary == heartbeat.node) {
-            repl.primary_position = Some((heartbeat.repl_id.clone(), heartbeat.offset));
-        }
-        repl.peers.insert(heartbeat.node, heartbeat.address);
+        let position = Position::new(heartbeat.repl_id, heartbeat.offset);
+        link.shared
+            .engine
+            .lock()
+            .repl
+            .heard_heartbeat(heartbeat.node, heartbeat.address, position);
     }
 }
 
@@ -116,9 +111,7 @@ pub(super) async fn watch_sentinels(link: Arc<Link>) {
         if let Some(primary) = &heartbeat.primary {
             repl.heard_of_primary(heartbeat.record_epoch, primary, &link.config.node);
         }
-        repl.fence
-            .last_seen
-            .insert(heartbeat.sentinel, crate::server::now_ms());
+        repl.heard_sentinel(heartbeat.sentinel, crate::server::now_ms());
     }
 }
 

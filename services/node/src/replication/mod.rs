@@ -28,6 +28,7 @@ use std::time::Duration;
 use rg_bus::Bus;
 use rg_proto::{GroupId, NodeId, Subjects};
 
+use crate::engine::replication::Fence;
 use crate::server::Shared;
 
 /// How a node joins its group on the bus.
@@ -65,21 +66,19 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) -> tokio::sync::one
     {
         let mut engine = shared.engine.lock();
         engine.record_writes();
-        let repl = &mut engine.repl;
-        repl.enabled = true;
-        repl.address = config.address.clone();
-        repl.backlog = crate::engine::replication::Backlog::new(config.backlog_size);
-        if let Some(primary) = &config.follow {
-            repl.follow(primary.clone(), crate::server::now_ms());
-        }
-        repl.fence = crate::engine::replication::Fence {
-            sentinels: config.sentinels.clone(),
-            timeout: config.fence_timeout_ms,
-            since: crate::server::now_ms(),
+        let now = crate::server::now_ms();
+        let fence = Fence::watching(
+            config.sentinels.clone(),
+            config.fence_timeout_ms,
+            now,
             // Until the records say whether this node leads (`role::adopt`).
-            adopting: config.follow.is_none(),
-            ..Default::default()
-        };
+            config.follow.is_none(),
+        );
+        let repl = &mut engine.repl;
+        repl.enable(config.address.clone(), config.backlog_size, fence);
+        if let Some(primary) = &config.follow {
+            repl.follow(primary.clone(), now);
+        }
     }
     tokio::spawn(async move {
         let name = format!("rg-node {}", config.node);
@@ -87,7 +86,7 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) -> tokio::sync::one
             Ok(bus) => bus,
             Err(error) => {
                 tracing::error!(%error, "cannot join the bus; serving standalone");
-                shared.engine.lock().repl.fence.adopting = false;
+                shared.engine.lock().repl.adopting_ended();
                 let _ = known.send(());
                 return;
             }

@@ -9,7 +9,7 @@ use rg_proto::messages::{Ack, ReplBatch, SyncReply, SyncRequest, MAX_PAYLOAD};
 use rg_proto::Offset;
 
 use super::Link;
-use crate::engine::replication::{snapshot, ReplicaState, Role};
+use crate::engine::replication::snapshot;
 use crate::server::now_ms;
 
 /// Publishes captured stream bytes as they appear. Whatever accumulates while a publish is
@@ -45,11 +45,16 @@ pub(super) async fn publish(link: Arc<Link>) {
 fn next_batches(link: &Link) -> Option<Vec<ReplBatch>> {
     let (repl_id, epoch, from, bytes) = {
         let mut engine = link.shared.engine.lock();
-        if engine.repl.role != Role::Primary {
+        if engine.repl.is_replica() {
             return None;
         }
         let (from, bytes) = engine.repl.take_unpublished()?;
-        (engine.repl.repl_id.clone(), engine.repl.epoch, from, bytes)
+        (
+            engine.repl.repl_id().clone(),
+            engine.repl.epoch(),
+            from,
+            bytes,
+        )
     };
     let batches = (0..bytes.len())
         .step_by(MAX_PAYLOAD)
@@ -143,29 +148,25 @@ fn resume(
     id: u64,
 ) -> SyncReply {
     let mut engine = link.shared.engine.lock();
-    if engine.repl.role != Role::Primary {
+    if engine.repl.is_replica() {
         return refused("not a primary");
     }
-    if engine.repl.fence.restarted {
+    if engine.repl.restarted() {
         return refused("this primary restarted without its data; waiting for the sentinels");
     }
     crate::engine::replication::capture(&mut engine);
     link.shared.repl_notify.notify_one();
     let repl = &engine.repl;
-    let same_history = *repl_id == repl.repl_id
-        || (*repl_id == repl.repl_id2 && repl.second_offset.is_some_and(|end| offset <= end));
-    if same_history {
-        if let Some(bytes) = repl.backlog.since(offset) {
-            let payload = bytes.slice(..bytes.len().min(MAX_PAYLOAD));
-            let (repl_id, epoch) = (repl.repl_id.clone(), repl.epoch);
-            engine.stats.sync_partial_ok += 1;
-            return SyncReply::Partial {
-                repl_id,
-                offset,
-                payload,
-                epoch,
-            };
-        }
+    if let Some(bytes) = repl.backlog_since(repl_id, offset) {
+        let payload = bytes.slice(..bytes.len().min(MAX_PAYLOAD));
+        let (repl_id, epoch) = (repl.repl_id().clone(), repl.epoch());
+        engine.stats.sync_partial_ok += 1;
+        return SyncReply::Partial {
+            repl_id,
+            offset,
+            payload,
+            epoch,
+        };
     }
     if snapshot::active(&engine) {
         match transfer {
@@ -185,12 +186,12 @@ fn resume(
         walked: false,
     });
     SyncReply::Full {
-        repl_id: engine.repl.repl_id.clone(),
-        offset: engine.repl.offset,
+        repl_id: engine.repl.repl_id().clone(),
+        offset: engine.repl.offset(),
         transfer: id,
         chunks: 0,
         continues: engine.repl.continues(),
-        epoch: engine.repl.epoch,
+        epoch: engine.repl.epoch(),
     }
 }
 
@@ -207,7 +208,7 @@ fn chunk(link: &Link, transfer: &mut Option<Transfer>, id: u64, index: u32) -> S
     // thousands of acknowledged writes to two nodes syncing from each other that way).
     {
         let mut engine = link.shared.engine.lock();
-        if engine.repl.role != Role::Primary {
+        if engine.repl.is_replica() {
             snapshot::abort(&mut engine);
             *transfer = None;
             return refused("no longer a primary: the snapshot was abandoned");
@@ -253,21 +254,14 @@ pub(super) async fn collect_acks(link: Arc<Link>) {
         if ack.group != link.config.group {
             continue;
         }
-        let mut engine = link.shared.engine.lock();
-        let repl = &mut engine.repl;
-        if repl.role != Role::Primary || ack.repl_id != repl.repl_id {
-            continue;
-        }
-        let address = repl.peers.get(&ack.replica).cloned().unwrap_or_default();
-        repl.replicas.insert(
+        let kept = link.shared.engine.lock().repl.replica_acked(
             ack.replica,
-            ReplicaState {
-                offset: ack.offset,
-                last_ack: now_ms(),
-                address,
-            },
+            &ack.repl_id,
+            ack.offset,
+            now_ms(),
         );
-        drop(engine);
-        link.shared.ack_notify.notify_waiters();
+        if kept {
+            link.shared.ack_notify.notify_waiters();
+        }
     }
 }

@@ -100,8 +100,8 @@ async fn follow_primary(
 /// The primary this node follows and the role generation, or None when it is a primary.
 fn followed(link: &Link) -> Option<(NodeId, u64)> {
     let engine = link.shared.engine.lock();
-    match &engine.repl.role {
-        Role::Replica { primary, .. } => Some((primary.clone(), engine.repl.generation)),
+    match engine.repl.role() {
+        Role::Replica { primary, .. } => Some((primary.clone(), engine.repl.generation())),
         Role::Primary => None,
     }
 }
@@ -241,7 +241,7 @@ fn unsafe_full_sync(
 
 fn position(link: &Link) -> (ReplId, Offset) {
     let engine = link.shared.engine.lock();
-    (engine.repl.repl_id.clone(), engine.repl.offset)
+    (engine.repl.repl_id().clone(), engine.repl.offset())
 }
 
 async fn sync_request(
@@ -270,9 +270,7 @@ async fn full_sync(
         // position until the sync completes, so it is never promoted for an offset whose
         // data it has lost (its heartbeats say 0) and a failed sync can only be retried
         // whole, never resumed as a partial one.
-        let mut engine = link.shared.engine.lock();
-        engine.repl.syncing = true;
-        engine.repl.reset_history(ReplId::none(), Offset(0));
+        link.shared.engine.lock().repl.full_sync_started();
     }
     *applier = Applier::new();
     let mut index = 0;
@@ -301,9 +299,7 @@ async fn full_sync(
     }
     let mut engine = link.shared.engine.lock();
     *applier = Applier::new();
-    engine.repl.reset_history(repl_id, offset);
-    engine.repl.syncing = false;
-    engine.repl.last_io = now_ms();
+    engine.repl.full_sync_ended(repl_id, offset, now_ms());
     tracing::info!(%offset, chunks = index, "full sync done");
     Ok(())
 }
@@ -329,10 +325,7 @@ fn apply_at(link: &Link, applier: &mut Applier, source: Source, bytes: &Bytes) -
         Verdict::Gap => return Applied::Gap,
         Verdict::Apply { skip } => skip,
     };
-    // The history id is taken even when there is nothing new: a replica already caught up
-    // with a newly promoted primary continues under that primary's id (its acks carry it).
-    engine.repl.repl_id = offered.repl_id.clone();
-    engine.repl.last_io = now;
+    engine.repl.took_history(offered.repl_id, now);
     if skip >= bytes.len() {
         return Applied::Done;
     }

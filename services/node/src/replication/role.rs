@@ -25,7 +25,7 @@ pub(super) async fn adopt(link: &Link) {
         return;
     }
     learn_role(link).await;
-    link.shared.engine.lock().repl.fence.adopting = false;
+    link.shared.engine.lock().repl.adopting_ended();
 }
 
 async fn learn_role(link: &Link) {
@@ -43,11 +43,9 @@ async fn learn_role(link: &Link) {
     } = recorded;
     let mut engine = link.shared.engine.lock();
     let repl = &mut engine.repl;
-    repl.epoch = repl.epoch.max(epoch);
     if primary == link.config.node {
-        repl.fence.led_since = epoch;
+        repl.adopt_lead(epoch, others);
         if others {
-            repl.fence.restarted = true;
             tracing::warn!(
                 epoch = epoch.0,
                 "restarted without data while the group's record names this node primary: \
@@ -56,7 +54,7 @@ async fn learn_role(link: &Link) {
         }
         return;
     }
-    repl.follow(primary.clone(), crate::server::now_ms());
+    repl.adopt_primary(epoch, primary.clone(), crate::server::now_ms());
     tracing::info!(%primary, epoch = epoch.0, "the group has a primary: following it");
 }
 

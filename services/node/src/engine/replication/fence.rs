@@ -18,26 +18,26 @@ use crate::engine::keyspace::Millis;
 #[derive(Debug, Clone, Default)]
 pub struct Fence {
     /// The configured sentinel set; empty means fencing off the bus is off.
-    pub sentinels: Vec<NodeId>,
+    sentinels: Vec<NodeId>,
     /// 0 turns fencing off the bus off (trading safety for availability).
-    pub timeout: Millis,
+    timeout: Millis,
     /// When each sentinel was last heard from.
-    pub last_seen: BTreeMap<NodeId, Millis>,
+    pub(super) last_seen: BTreeMap<NodeId, Millis>,
     /// Counted from here when a sentinel has not been heard from yet.
-    pub since: Millis,
+    since: Millis,
     /// The epoch in which this node became (or was confirmed) the primary. Not the node's
     /// newest epoch: a planned failover's pause raises that on the old primary, which must
     /// still see the new primary's record of the same epoch as news.
-    pub led_since: Epoch,
+    pub(super) led_since: Epoch,
     /// The newest epoch heard of whose primary is another node.
-    pub superseded: Option<(Epoch, NodeId)>,
+    superseded: Option<(Epoch, NodeId)>,
     /// Started empty while the record named this node primary: writes wait for the
     /// sentinels to promote it again or to re-point it.
-    pub restarted: bool,
+    pub(super) restarted: bool,
     /// Joined the bus without `--replicaof` and has not yet read the group's records.
-    pub adopting: bool,
+    pub(super) adopting: bool,
     /// Writes are refused until then: a planned failover is handing over to a replica.
-    pub paused_until: Millis,
+    pub(super) paused_until: Millis,
 }
 
 /// Why a primary refuses writes.
@@ -79,6 +79,24 @@ impl Refusal {
 }
 
 impl Fence {
+    /// The fence of a node on the bus from `since`: it must see a majority of `sentinels`
+    /// every `timeout`, and while `adopting` it waits for the group's records to say
+    /// whether it leads.
+    pub fn watching(
+        sentinels: Vec<NodeId>,
+        timeout: Millis,
+        since: Millis,
+        adopting: bool,
+    ) -> Self {
+        Fence {
+            sentinels,
+            timeout,
+            since,
+            adopting,
+            ..Fence::default()
+        }
+    }
+
     /// True when the sentinels have been out of sight too long at `now`.
     pub fn off_the_bus(&self, now: Millis) -> bool {
         if self.sentinels.is_empty() || self.timeout == 0 {
