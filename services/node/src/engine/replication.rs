@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use bytes::{Bytes, BytesMut};
 use rand::RngCore;
-use rg_proto::{Epoch, NodeId, Offset, Position, ReplId};
+use rg_proto::{Epoch, Lineage, NodeId, Offset, Position, ReplId};
 
 pub use self::backlog::Backlog;
 pub use self::fence::{Fence, Refusal};
@@ -292,17 +292,26 @@ impl ReplState {
             .map(|end| Position::new(self.repl_id2.clone(), end))
     }
 
-    /// Replicas whose last ack holds `target`. Acks are kept only in this node's current
-    /// history, so a target in another history counts only up to where this one continues
-    /// it, and a target from before a full resync or a restart counts nobody.
+    /// Replicas whose last ack holds `target`, by the router's rule ([`Lineage::holds`]).
+    /// Acks are kept only in this node's current history, so a target in another history
+    /// counts only up to where this one continues it, and a target from before a full
+    /// resync or a restart counts nobody.
     pub fn replicas_at(&self, target: &Position) -> usize {
-        let continued = self.continues();
+        let lineage = self.lineage();
         self.replicas
             .values()
-            .filter(|r| {
-                Position::new(self.repl_id.clone(), r.offset).covers(continued.as_ref(), target)
-            })
+            .filter(|r| lineage.holds(&Position::new(self.repl_id.clone(), r.offset), target))
             .count()
+    }
+
+    /// Which history continues which, as far as this node knows: only that its own
+    /// continues its previous one (the router learns more, from every primary's heartbeat).
+    fn lineage(&self) -> Lineage {
+        let mut lineage = Lineage::default();
+        if let Some(previous) = self.continues() {
+            lineage.learn(&self.repl_id, previous);
+        }
+        lineage
     }
 }
 

@@ -122,3 +122,27 @@ fn a_primary_keeps_acks_and_serves_resyncs_only_in_histories_it_holds() {
     repl.forget_silent_replicas(5_000);
     assert_eq!(repl.replicas().len(), 0, "silent for the timeout");
 }
+
+/// The router counts WAIT with `rg_proto::Lineage`; the primary counts with the same rule.
+#[test]
+fn a_promoted_node_counts_an_old_history_target_only_up_to_the_switch() {
+    let mut repl = ReplState::new(1024 * 1024);
+    repl.follow(NodeId::new("p").unwrap(), 0);
+    repl.append(&[b'x'; 900]);
+    let old = repl.repl_id().clone();
+    repl.promote();
+    repl.append(&[b'y'; 4100]);
+    let new = repl.repl_id().clone();
+    for (node, offset) in [("r1", 5000), ("r2", 850)] {
+        repl.replica_acked(NodeId::new(node).unwrap(), &new, Offset(offset), 0);
+    }
+    let at = |offset| Position::new(old.clone(), Offset(offset));
+    assert_eq!(repl.replicas_at(&at(800)), 2);
+    assert_eq!(repl.replicas_at(&at(880)), 1, "r2 has not reached it yet");
+    assert_eq!(repl.replicas_at(&at(900)), 1);
+    assert_eq!(
+        repl.replicas_at(&at(901)),
+        0,
+        "the old primary's bytes past the switch are in no replica of this history"
+    );
+}
