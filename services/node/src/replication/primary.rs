@@ -44,17 +44,12 @@ pub(super) async fn publish(link: Arc<Link>) {
 /// The unpublished stream cut into batches that fit in a message; None when all is out.
 fn next_batches(link: &Link) -> Option<Vec<ReplBatch>> {
     let (repl_id, epoch, from, bytes) = {
-        let mut engine = link.shared.engine.lock();
-        if engine.repl.is_replica() {
+        let repl = &mut link.shared.engine.lock().repl;
+        if repl.is_replica() {
             return None;
         }
-        let (from, bytes) = engine.repl.take_unpublished()?;
-        (
-            engine.repl.repl_id().clone(),
-            engine.repl.epoch(),
-            from,
-            bytes,
-        )
+        let (from, bytes) = repl.take_unpublished()?;
+        (repl.repl_id().clone(), repl.epoch(), from, bytes)
     };
     let batches = (0..bytes.len())
         .step_by(MAX_PAYLOAD)

@@ -265,13 +265,7 @@ async fn full_sync(
     transfer: u64,
     chunks: u32,
 ) -> Result<(), String> {
-    {
-        // From the snapshot's first FLUSHALL the dataset is partial: this node holds no
-        // position until the sync completes, so it is never promoted for an offset whose
-        // data it has lost (its heartbeats say 0) and a failed sync can only be retried
-        // whole, never resumed as a partial one.
-        link.shared.engine.lock().repl.full_sync_started();
-    }
+    link.shared.engine.lock().repl.full_sync_started();
     *applier = Applier::new();
     let mut index = 0;
     loop {

@@ -112,8 +112,10 @@ impl ReplState {
         self.freeze.thaw(epoch);
     }
 
-    /// A full sync's first chunk is coming: from here the dataset is partial, so this node
-    /// holds no position (it reports 0) until the sync completes.
+    /// A full sync begins. From the snapshot's first FLUSHALL the dataset is partial: this
+    /// node holds no position until the sync completes, so it is never promoted for an
+    /// offset whose data it has lost (its heartbeats say 0) and a failed sync can only be
+    /// retried whole, never resumed as a partial one.
     pub fn full_sync_started(&mut self) {
         self.syncing = true;
         self.reset_history(ReplId::none(), Offset(0));
