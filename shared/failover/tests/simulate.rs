@@ -1,10 +1,12 @@
 //! Thousands of seeded schedules of the real failover procedure and view on a simulated
-//! network of model nodes, with faults (bus cuts, pauses, node crashes that lose the data,
-//! sentinel crashes, planned failovers, lost, duplicated and reordered messages), checking
-//! after every event: one vote per sentinel per epoch, one primary installed per epoch, no
-//! write taken by a superseded primary past the fence bound, every acknowledged write held
-//! by every later primary and by any primary that takes a write; and at the end, healed,
-//! that the group converged on one writable primary that every replica follows.
+//! network of model nodes and a model router (WAIT counted by rg-proto's `Positions`), with
+//! faults (bus cuts, pauses, node crashes that lose the data, router pauses, sentinel
+//! crashes, planned failovers, lost, duplicated and reordered messages), checking after
+//! every event: one vote per sentinel per epoch, one primary installed per epoch, one node
+//! taking writes per epoch, no write taken by a superseded primary past the fence bound,
+//! every acknowledged write held by every later primary and by any primary that takes a
+//! write; and at the end, healed, that the group converged on one writable primary that
+//! every replica follows.
 //!
 //! `SIM_SCHEDULES=n` runs more (scripts/simulate.sh); `SIM_SEED=s` replays one.
 

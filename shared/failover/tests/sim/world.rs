@@ -66,6 +66,8 @@ pub struct World {
     known: BTreeMap<Epoch, (NodeId, Millis)>,
     /// Writes WAIT 1 acknowledged, with the primary epoch that acknowledged them.
     acknowledged: Vec<(u64, Epoch)>,
+    /// The node that took writes as primary of each epoch.
+    writers: BTreeMap<Epoch, usize>,
     /// Every promotion: its epoch, the node, and the writes it held then.
     promotions: Vec<(Epoch, usize, BTreeSet<u64>)>,
     /// The command of each sentinel's control request in flight, for its answer.
@@ -143,6 +145,7 @@ impl World {
             known: BTreeMap::from([(Epoch(1), (primary, 0))]),
             acknowledged: Vec::new(),
             promotions: Vec::new(),
+            writers: BTreeMap::new(),
             commands: BTreeMap::new(),
             report: Report::default(),
             node_faults: Vec::new(),
@@ -656,6 +659,7 @@ impl World {
                         let timeout = WAIT_TIMEOUTS[(write / 2) as usize % WAIT_TIMEOUTS.len()];
                         self.router.wait(write, target, epoch, now + timeout);
                     }
+                    self.one_writer_per_epoch(i, write)?;
                     self.holds_what_was_acknowledged(i, write)?;
                     if !self.resuming {
                         self.fenced_in_time(i, write)?;
@@ -699,6 +703,21 @@ impl World {
             _ => {}
         }
         self.node_effects(i, reply_to, effects)
+    }
+
+    /// At most one node takes writes as primary of any one epoch.
+    fn one_writer_per_epoch(&mut self, i: usize, write: u64) -> Result<(), String> {
+        let epoch = self.nodes[i].led_since;
+        let first = *self.writers.entry(epoch).or_insert(i);
+        if first != i {
+            return Err(format!(
+                "n{} took write {write} as primary of epoch {}, in which n{} took writes",
+                i + 1,
+                epoch.0,
+                first + 1
+            ));
+        }
+        Ok(())
     }
 
     /// A primary takes a write only holding every write acknowledged in its epoch or
