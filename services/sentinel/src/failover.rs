@@ -90,6 +90,10 @@ pub(crate) async fn drive(sentinel: &Sentinel, mut failover: Failover) -> Outcom
             carry_out(sentinel, action, &mut pending).await;
         }
         if let Some(outcome) = failover.outcome() {
+            // What the last step asked for (an abort's thaws, the old primary's resume)
+            // is carried out before the procedure ends: the futures are lazy, and dropped
+            // unpolled they would never reach the nodes. Every request has its timeout.
+            while pending.next().await.is_some() {}
             report(sentinel, &failover, outcome);
             return outcome.clone();
         }

@@ -180,6 +180,10 @@ pub struct Failover {
     /// The record this failover replaces and its revision, once elected.
     record: Option<(Topology, Revision)>,
     choice: Option<Choice>,
+    /// Every replica asked to freeze, answered or not: thawed if the failover aborts (a
+    /// freeze whose answer was lost or late still holds the replica back, and it would
+    /// refuse the old primary's stream until the promise lapses).
+    asked_to_freeze: BTreeSet<NodeId>,
     /// The primary's writes are held: resumed if the failover aborts.
     paused: bool,
     random: u64,
@@ -250,6 +254,7 @@ impl Failover {
             },
             record: None,
             choice: None,
+            asked_to_freeze: BTreeSet::new(),
             paused: false,
             random: mix(random),
         }
@@ -680,6 +685,7 @@ impl Failover {
         for node in &waiting {
             actions.push(self.control(node, ControlCommand::Freeze));
         }
+        self.asked_to_freeze = waiting.clone();
         Phase::Freezing {
             asked: waiting.clone(),
             waiting,
@@ -808,17 +814,15 @@ impl Failover {
     /// names.
     fn give_up(&mut self, reason: String, actions: &mut Vec<Action>) -> Phase {
         self.choice = None;
+        self.asked_to_freeze.clear();
         self.paused = false;
         self.abort(reason, actions)
     }
 
     /// Undoes what the failover held (frozen replicas, paused writes), then reports.
     fn abort(&mut self, reason: String, actions: &mut Vec<Action>) -> Phase {
-        if let Some(Choice::Frozen { positions, .. }) = &self.choice {
-            let frozen: Vec<NodeId> = positions.keys().cloned().collect();
-            for node in &frozen {
-                actions.push(self.control(node, ControlCommand::Thaw));
-            }
+        for node in std::mem::take(&mut self.asked_to_freeze) {
+            actions.push(self.control(&node, ControlCommand::Thaw));
         }
         if self.paused {
             // The old primary keeps its role: let it take writes again at once.
