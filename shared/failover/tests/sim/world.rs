@@ -54,6 +54,8 @@ pub struct World {
     sentinels: Vec<Sentinel>,
     nodes: Vec<Node>,
     router: Router,
+    /// Every node: the members whose acks the router counts.
+    members: Vec<NodeId>,
     record: (Topology, u64),
     ids: u64,
     next_write: u64,
@@ -137,6 +139,7 @@ impl World {
             sentinels,
             nodes,
             router: Router::default(),
+            members: (0..NODES).map(node_name).collect(),
             record: (record, 1),
             ids: 0,
             next_write: 0,
@@ -503,8 +506,7 @@ impl World {
             }
             _ => return Ok(()),
         }
-        let members: Vec<NodeId> = (0..NODES).map(node_name).collect();
-        for (write, epoch) in self.router.answered(members.iter(), self.now) {
+        for (write, epoch) in self.router.answered(self.members.iter(), self.now) {
             self.acknowledge(write, epoch, "the router")?;
         }
         Ok(())
