@@ -8,6 +8,9 @@ use rg_testkit::{assert_eventually, TcpProxy};
 use crate::group::{Group, RouterProcess};
 use crate::support::{error_line, info_int, q};
 
+/// How long a test group may take to start, its replicas linked, before a test begins.
+const STARTUP: Duration = Duration::from_secs(20);
+
 const FAILOVER: Duration = Duration::from_secs(20);
 
 /// n1 primary, n2 and n3 its replicas, in sync, watched by sentinels with `down_after_ms`.
@@ -17,7 +20,11 @@ fn three_nodes(down_after_ms: u64) -> Group {
     group.node("n2", Some("n1"), &[]);
     group.node("n3", Some("n1"), &[]);
     let mut con = group.connect("n1");
-    assert_eventually!(info_int(&mut con, "replication", "connected_slaves") == 2);
+    // Three debug nodes starting on a loaded machine: a fresh clone's run once took over 5 s.
+    assert_eventually!(
+        info_int(&mut con, "replication", "connected_slaves") == 2,
+        STARTUP
+    );
     assert_eventually!(group.events.names().iter().any(|n| n == "TopologyCreated"));
     group
 }
@@ -30,7 +37,10 @@ fn primary_behind_a_proxy() -> (Group, TcpProxy) {
     group.node_on(&proxy.url(), "n1", None, &[]);
     group.node("n2", Some("n1"), &[]);
     group.node("n3", Some("n1"), &[]);
-    assert_eventually!(info_int(&mut group.connect("n1"), "replication", "connected_slaves") == 2);
+    assert_eventually!(
+        info_int(&mut group.connect("n1"), "replication", "connected_slaves") == 2,
+        STARTUP
+    );
     assert_eventually!(group.events.names().iter().any(|n| n == "TopologyCreated"));
     (group, proxy)
 }
