@@ -27,6 +27,7 @@ mod replication;
 mod resp3;
 mod rgctl;
 mod router;
+mod router_compat;
 mod safety;
 mod server;
 mod sets;

@@ -14,7 +14,7 @@ use crate::support::{error_line, info_field, info_int, q};
 const FAILOVER: Duration = Duration::from_secs(20);
 
 /// n1 primary, n2 and n3 replicas, the record written, and a router that sees them all.
-fn group_with_router(extra: &[&str]) -> (Group, RouterProcess) {
+pub(crate) fn group_with_router(extra: &[&str]) -> (Group, RouterProcess) {
     let mut group = Group::start();
     group.node("n1", None, &[]);
     group.node("n2", Some("n1"), &[]);

@@ -1,6 +1,6 @@
 //! One pipelined connection to a node, shared by many clients: jobs (a client's run of
 //! commands, already encoded) are written in the order they arrive, and replies, found with
-//! `rg_resp::frame_len` and never parsed, go back to each job in the same order. The
+//! `rg_resp::FrameScanner` and never parsed, go back to each job in the same order. The
 //! connection is re-made after a failure; jobs in flight then get an error (they may or may
 //! not have run), and jobs that arrive while it is down fail at once.
 
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use rg_proto::NodeId;
-use rg_resp::{frame_len, Limits};
+use rg_resp::{FrameScanner, Limits};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
@@ -20,9 +20,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 const RETRY: Duration = Duration::from_millis(100);
 /// Jobs written with one write at most.
 const BATCH_BYTES: usize = 256 * 1024;
-/// A partial reply bigger than this is scanned again only once the buffer has doubled, so
-/// that a huge reply arriving in many reads costs linear time.
-const RESCAN_FLOOR: usize = 64 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BackendError {
@@ -307,27 +304,15 @@ impl Link {
             };
             let needed = job.replies + usize::from(job.probe.is_some());
             while cursor.seen < needed {
-                if buf.len() < cursor.rescan_at {
-                    return Ok(());
-                }
-                match frame_len(&buf[cursor.scanned..], &limits) {
+                match cursor.scanner.scan(&buf[cursor.scanned..], &limits) {
                     Ok(Some(len)) => {
                         if cursor.seen == job.replies {
                             cursor.probe_at = cursor.scanned;
                         }
                         cursor.scanned += len;
                         cursor.seen += 1;
-                        cursor.rescan_at = 0;
                     }
-                    Ok(None) => {
-                        let pending = buf.len() - cursor.scanned;
-                        cursor.rescan_at = if pending > RESCAN_FLOOR {
-                            buf.len() * 2
-                        } else {
-                            0
-                        };
-                        return Ok(());
-                    }
+                    Ok(None) => return Ok(()),
                     Err(error) => return Err(format!("the node sent bad RESP: {error}")),
                 }
             }
@@ -359,7 +344,8 @@ struct Cursor {
     scanned: usize,
     seen: usize,
     probe_at: usize,
-    rescan_at: usize,
+    /// Its place in the reply that is still arriving.
+    scanner: FrameScanner,
 }
 
 /// A connection to a node, authenticated with `password` when one is set.

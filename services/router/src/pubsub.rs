@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use rg_commands::CommandId;
 use rg_proto::NodeId;
-use rg_resp::{encode, frame_len, Limits};
+use rg_resp::{encode, FrameScanner, Limits};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -115,6 +115,7 @@ impl Subscriptions {
         }
         let limits = Limits::default();
         let mut buf = BytesMut::with_capacity(16 * 1024);
+        let mut scanner = FrameScanner::default();
         let class = class_index(Class::Pin(Pin::PubSub));
         let mut check = tokio::time::interval(MOVED_CHECK);
         loop {
@@ -145,7 +146,7 @@ impl Subscriptions {
                         return End::ConnectionLost;
                     }
                     loop {
-                        match frame_len(&buf, &limits) {
+                        match scanner.scan(&buf, &limits) {
                             Ok(Some(len)) => {
                                 let frame = buf.split_to(len).freeze();
                                 if swallow > 0 {

@@ -24,4 +24,4 @@ pub use error::ProtocolError;
 pub use frame::Frame;
 pub use limits::Limits;
 pub use request::RequestDecoder;
-pub use skip::frame_len;
+pub use skip::{frame_len, FrameScanner};
