@@ -207,7 +207,7 @@ mod tests {
     fn a_scanner_fed_a_few_bytes_at_a_time_finds_the_same_end() {
         let mut reply = b"*3\r\n$5\r\nhello\r\n%1\r\n+k\r\n:7\r\n".to_vec();
         reply.extend_from_slice(format!("${}\r\n", 300_000).as_bytes());
-        reply.extend(std::iter::repeat(b'x').take(300_000));
+        reply.extend(std::iter::repeat_n(b'x', 300_000));
         reply.extend_from_slice(b"\r\n+next\r\n");
         let whole = len(&reply).unwrap().unwrap();
         for step in [1, 7, 4096, 200_000] {
