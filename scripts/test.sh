@@ -16,16 +16,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 command -v cargo-nextest >/dev/null || cargo install --locked cargo-nextest
-# nats-py, for the test that follows events with a NATS client written by others. The
-# variable is not RG_-prefixed: the services read RG_ variables as their settings.
+# nats-py and redis-py, for the tests that use clients written by others (redis-py pinned:
+# its defaults are what the test holds the router to). The variable is not RG_-prefixed:
+# the services read RG_ variables as their settings.
 export RGROUP_TEST_PYTHON="$PWD/target/py/bin/python"
-if ! "$RGROUP_TEST_PYTHON" -c 'import nats' 2>/dev/null; then
+REDIS_PY=8.1.0
+if ! "$RGROUP_TEST_PYTHON" -c "import nats, redis; assert redis.__version__ == '$REDIS_PY'" 2>/dev/null; then
     python3 -m venv target/py 2>/dev/null || {
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
         python3 -m venv target/py
     }
-    target/py/bin/pip install --quiet nats-py
+    target/py/bin/pip install --quiet nats-py "redis==$REDIS_PY"
 fi
 
 cargo fmt --all -- --check

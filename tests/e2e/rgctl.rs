@@ -487,22 +487,10 @@ fn replicas_are_removed_and_added_and_a_group_deleted() {
     assert_eq!(gone.status.code(), Some(1));
 }
 
-/// The Python with nats-py that scripts/test.sh prepares.
-fn python_with_nats() -> String {
-    let python = std::env::var("RGROUP_TEST_PYTHON")
-        .unwrap_or_else(|_| format!("{}/../target/py/bin/python", env!("CARGO_MANIFEST_DIR")));
-    let ready = Command::new(&python).args(["-c", "import nats"]).status();
-    assert!(
-        ready.is_ok_and(|s| s.success()),
-        "{python} cannot import nats: run scripts/test.sh, which installs nats-py"
-    );
-    python
-}
-
 #[test]
 fn a_nats_py_subscriber_receives_a_test_failovers_events_in_order() {
     use std::io::{BufRead, BufReader};
-    let python = python_with_nats();
+    let python = crate::support::python_with("nats");
     // Sentinels told no group: they watch whatever the registry holds.
     let mut group = Group::watching("");
     create_numbered(&mut group, 2);

@@ -15,7 +15,11 @@ const FAILOVER: Duration = Duration::from_secs(20);
 
 /// n1 primary, n2 and n3 replicas, the record written, and a router that sees them all.
 pub(crate) fn group_with_router(extra: &[&str]) -> (Group, RouterProcess) {
-    let mut group = Group::start();
+    router_over(Group::start(), extra)
+}
+
+/// [`group_with_router`] on a group of the caller's making.
+pub(crate) fn router_over(mut group: Group, extra: &[&str]) -> (Group, RouterProcess) {
     group.node("n1", None, &[]);
     group.node("n2", Some("n1"), &[]);
     group.node("n3", Some("n1"), &[]);

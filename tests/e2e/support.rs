@@ -87,7 +87,11 @@ pub struct Raw {
 
 impl Raw {
     pub fn connect(node: &Node) -> Raw {
-        let stream = TcpStream::connect(("127.0.0.1", node.port)).expect("the node accepts");
+        Raw::to_port(node.port)
+    }
+
+    pub fn to_port(port: u16) -> Raw {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("the server accepts");
         stream
             .set_read_timeout(Some(READ_TIMEOUT))
             .expect("a read timeout");
@@ -169,4 +173,19 @@ impl Raw {
         }
         false
     }
+}
+
+/// The Python that scripts/test.sh prepares, with clients written by others (nats-py,
+/// redis-py); `module` is the one the test needs.
+pub fn python_with(module: &str) -> String {
+    let python = std::env::var("RGROUP_TEST_PYTHON")
+        .unwrap_or_else(|_| format!("{}/../target/py/bin/python", env!("CARGO_MANIFEST_DIR")));
+    let ready = std::process::Command::new(&python)
+        .args(["-c", &format!("import {module}")])
+        .status();
+    assert!(
+        ready.is_ok_and(|s| s.success()),
+        "{python} cannot import {module}: run scripts/test.sh, which installs it"
+    );
+    python
 }

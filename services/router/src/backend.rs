@@ -3,14 +3,18 @@
 //! `rg_resp::FrameScanner` and never parsed, go back to each job in the same order. The
 //! connection is re-made after a failure; jobs in flight then get an error (they may or may
 //! not have run), and jobs that arrive while it is down fail at once.
+//!
+//! Replies pass through as the node wrote them, so a shared backend keeps one connection
+//! per protocol: RESP2 always (its state is the backend's up or down), RESP3 from the first
+//! RESP3 client on. A client's own connection speaks whatever its client chose.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use rg_proto::NodeId;
-use rg_resp::{FrameScanner, Limits};
+use rg_resp::{FrameScanner, Limits, Protocol};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
@@ -31,6 +35,8 @@ pub enum BackendError {
 
 /// A run of commands for one backend.
 pub struct Job {
+    /// The protocol its replies must come in (a shared backend's connection for it).
+    pub protocol: Protocol,
     pub bytes: Bytes,
     /// Replies owed to the client.
     pub replies: usize,
@@ -62,64 +68,118 @@ impl Stats {
 pub struct Backend {
     pub node: NodeId,
     pub address: String,
-    jobs: mpsc::UnboundedSender<Job>,
-    stats: Arc<Stats>,
+    /// The connection made with the backend: it says whether the backend is up.
+    main: mpsc::UnboundedSender<Job>,
+    /// A shared backend's RESP3 connection, made when the first RESP3 job comes; None for a
+    /// client's own backend, whose one connection takes every job.
+    resp3: Option<OnceLock<mpsc::UnboundedSender<Job>>>,
+    /// What a connection made later needs.
+    link: Link,
 }
 
 impl Backend {
-    /// Starts the connection's task; `changed` is notified whenever it goes up or down. The
-    /// task ends once the last handle is dropped and its replies are delivered.
-    pub fn spawn(
+    /// A backend shared by clients of either protocol; `changed` is notified whenever its
+    /// RESP2 connection goes up or down. The connections' tasks end once the last handle is
+    /// dropped and their replies are delivered.
+    pub fn shared(
+        node: NodeId,
+        address: String,
+        password: Option<String>,
+        reply_timeout: Duration,
+        changed: Arc<Notify>,
+    ) -> Arc<Backend> {
+        Backend::spawn(
+            node,
+            address,
+            password,
+            Some(reply_timeout),
+            changed,
+            Protocol::Resp2,
+            Some(OnceLock::new()),
+        )
+    }
+
+    /// A client's own connection, starting in the client's `protocol` and following its
+    /// HELLOs after that; no reply timeout, since a blocking command may rightly wait for
+    /// ever.
+    pub fn own(
+        node: NodeId,
+        address: String,
+        password: Option<String>,
+        changed: Arc<Notify>,
+        protocol: Protocol,
+    ) -> Arc<Backend> {
+        Backend::spawn(node, address, password, None, changed, protocol, None)
+    }
+
+    fn spawn(
         node: NodeId,
         address: String,
         password: Option<String>,
         reply_timeout: Option<Duration>,
         changed: Arc<Notify>,
+        protocol: Protocol,
+        resp3: Option<OnceLock<mpsc::UnboundedSender<Job>>>,
     ) -> Arc<Backend> {
-        let (jobs, queue) = mpsc::unbounded_channel();
-        let stats = Arc::new(Stats::default());
         let link = Link {
             address: address.clone(),
             password,
+            protocol,
             reply_timeout,
-            stats: stats.clone(),
-            changed,
+            stats: Arc::new(Stats::default()),
+            changed: Some(changed),
         };
-        tokio::spawn(link.run(queue));
+        let main = link.start();
         Arc::new(Backend {
             node,
             address,
-            jobs,
-            stats,
+            main,
+            resp3,
+            link,
         })
     }
 
+    /// The connection for a job in `protocol`.
+    fn connection(&self, protocol: Protocol) -> &mpsc::UnboundedSender<Job> {
+        match (&self.resp3, protocol) {
+            (Some(resp3), Protocol::Resp3) => resp3.get_or_init(|| {
+                Link {
+                    protocol: Protocol::Resp3,
+                    // Only the main connection reports up and down.
+                    changed: None,
+                    ..self.link.clone()
+                }
+                .start()
+            }),
+            _ => &self.main,
+        }
+    }
+
     pub fn is_up(&self) -> bool {
-        self.stats.up.load(Ordering::Relaxed)
+        self.link.stats.up.load(Ordering::Relaxed)
     }
 
     /// Commands sent and not yet answered.
     pub fn outstanding(&self) -> usize {
-        self.stats.outstanding.load(Ordering::Relaxed)
+        self.link.stats.outstanding.load(Ordering::Relaxed)
     }
 
     pub fn commands(&self) -> u64 {
-        self.stats.commands.load(Ordering::Relaxed)
+        self.link.stats.commands.load(Ordering::Relaxed)
     }
 
     pub fn failures(&self) -> u64 {
-        self.stats.failures.load(Ordering::Relaxed)
+        self.link.stats.failures.load(Ordering::Relaxed)
     }
 
     /// Queues a job; its `done` always gets an answer.
     pub fn submit(&self, job: Job) {
+        let stats = &self.link.stats;
         let count = job.replies + usize::from(job.probe.is_some());
-        self.stats.outstanding.fetch_add(count, Ordering::Relaxed);
-        self.stats
-            .commands
-            .fetch_add(count as u64, Ordering::Relaxed);
-        if let Err(mpsc::error::SendError(job)) = self.jobs.send(job) {
-            self.stats.release(count);
+        stats.outstanding.fetch_add(count, Ordering::Relaxed);
+        stats.commands.fetch_add(count as u64, Ordering::Relaxed);
+        if let Err(mpsc::error::SendError(job)) = self.connection(job.protocol).send(job) {
+            stats.release(count);
             let _ = job.done.send(Err(BackendError::Unreachable(
                 "the connection is closed".into(),
             )));
@@ -135,18 +195,28 @@ struct InFlight {
     probe: Option<oneshot::Sender<Bytes>>,
 }
 
+#[derive(Clone)]
 struct Link {
     address: String,
     password: Option<String>,
+    /// What the connection says with HELLO (or AUTH) when it is made.
+    protocol: Protocol,
     /// A node that leaves a command unanswered this long is taken for dead (a hung process
     /// keeps its connections open). None for a client's own connection, where a blocking
     /// command may rightly wait for ever.
     reply_timeout: Option<Duration>,
     stats: Arc<Stats>,
-    changed: Arc<Notify>,
+    /// Told when the connection goes up or down; None for one that does not report.
+    changed: Option<Arc<Notify>>,
 }
 
 impl Link {
+    fn start(&self) -> mpsc::UnboundedSender<Job> {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        tokio::spawn(self.clone().run(queue));
+        jobs
+    }
+
     async fn run(self, mut queue: mpsc::UnboundedReceiver<Job>) {
         loop {
             match self.connect().await {
@@ -179,8 +249,10 @@ impl Link {
     }
 
     fn set_up(&self, up: bool) {
-        self.stats.up.store(up, Ordering::Relaxed);
-        self.changed.notify_waiters();
+        if let Some(changed) = &self.changed {
+            self.stats.up.store(up, Ordering::Relaxed);
+            changed.notify_waiters();
+        }
     }
 
     fn fail(
@@ -197,7 +269,7 @@ impl Link {
     }
 
     async fn connect(&self) -> Result<TcpStream, String> {
-        connect(&self.address, self.password.as_deref()).await
+        connect(&self.address, self.password.as_deref(), self.protocol).await
     }
 
     /// Serves one connection until it fails (false) or the last handle is gone and every
@@ -348,30 +420,67 @@ struct Cursor {
     scanner: FrameScanner,
 }
 
-/// A connection to a node, authenticated with `password` when one is set.
-pub async fn connect(address: &str, password: Option<&str>) -> Result<TcpStream, String> {
+/// A connection to a node speaking `protocol`, authenticated with `password` when one is
+/// set: `HELLO 3 [AUTH default password]` for RESP3, `AUTH password` for RESP2.
+pub async fn connect(
+    address: &str,
+    password: Option<&str>,
+    protocol: Protocol,
+) -> Result<TcpStream, String> {
     let connect = TcpStream::connect(address);
     let mut stream = tokio::time::timeout(CONNECT_TIMEOUT, connect)
         .await
         .map_err(|_| "connect timed out".to_string())?
         .map_err(|e| e.to_string())?;
     let _ = stream.set_nodelay(true);
-    if let Some(password) = password {
-        let mut auth = BytesMut::new();
-        rg_resp::encode::array_len(&mut auth, 2);
-        rg_resp::encode::bulk(&mut auth, b"AUTH");
-        rg_resp::encode::bulk(&mut auth, password.as_bytes());
-        stream.write_all(&auth).await.map_err(|e| e.to_string())?;
-        let mut reply = [0u8; 256];
-        let read = stream.read(&mut reply).await.map_err(|e| e.to_string())?;
-        if !reply[..read].starts_with(b"+OK") {
-            return Err(format!(
-                "AUTH refused: {}",
-                String::from_utf8_lossy(&reply[..read]).trim_end()
-            ));
-        }
+    let mut greeting: Vec<&[u8]> = match protocol {
+        Protocol::Resp2 => vec![b"AUTH"],
+        Protocol::Resp3 => vec![b"HELLO", b"3", b"AUTH", b"default"],
+    };
+    match password {
+        Some(password) => greeting.push(password.as_bytes()),
+        None if protocol == Protocol::Resp3 => greeting.truncate(2),
+        None => return Ok(stream),
+    }
+    let mut request = BytesMut::new();
+    rg_resp::encode::array_len(&mut request, greeting.len());
+    greeting
+        .iter()
+        .for_each(|word| rg_resp::encode::bulk(&mut request, word));
+    let answer = tokio::time::timeout(CONNECT_TIMEOUT, greet(&mut stream, &request))
+        .await
+        .map_err(|_| "no answer to the greeting".to_string())??;
+    if matches!(answer.first(), Some(b'-' | b'!')) {
+        return Err(format!(
+            "{} refused: {}",
+            String::from_utf8_lossy(greeting[0]),
+            String::from_utf8_lossy(&answer).trim_end()
+        ));
     }
     Ok(stream)
+}
+
+/// Sends `request` and reads its one reply, whole.
+async fn greet(stream: &mut TcpStream, request: &[u8]) -> Result<BytesMut, String> {
+    stream.write_all(request).await.map_err(|e| e.to_string())?;
+    let mut answer = BytesMut::with_capacity(512);
+    let mut scanner = FrameScanner::default();
+    loop {
+        if stream
+            .read_buf(&mut answer)
+            .await
+            .map_err(|e| e.to_string())?
+            == 0
+        {
+            return Err("the node closed the connection".into());
+        }
+        match scanner.scan(&answer, &Limits::default()) {
+            Ok(Some(len)) if len == answer.len() => return Ok(answer),
+            Ok(Some(_)) => return Err("the node sent more than one reply".into()),
+            Ok(None) => {}
+            Err(error) => return Err(format!("the node sent bad RESP: {error}")),
+        }
+    }
 }
 
 enum WriterEnd {

@@ -93,6 +93,13 @@ pub fn classify(args: &[Bytes]) -> Class {
         CommandId::Multi | CommandId::Watch => return Class::Pin(Pin::Transaction),
         CommandId::Subscribe | CommandId::Psubscribe => return Class::Pin(Pin::PubSub),
         CommandId::Client => return client(arg(1)),
+        CommandId::Config if arg(1).eq_ignore_ascii_case(b"set") && sets_access(&args[2..]) => {
+            return Class::Refused(
+                "CONFIG SET of requirepass, masterauth, masteruser, port or bind would lock out \
+                 the router and the sentinels or move the node: set it in the node's and the \
+                 router's own settings",
+            )
+        }
         CommandId::Monitor => return Class::Refused("MONITOR is not supported through the router"),
         CommandId::Shutdown | CommandId::Replicaof | CommandId::Slaveof => {
             return Class::Refused(
@@ -110,6 +117,24 @@ pub fn classify(args: &[Bytes]) -> Class {
     } else {
         Class::Primary
     }
+}
+
+/// Settings of a node that the router and the sentinels depend on to reach it.
+const ACCESS_SETTINGS: [&[u8]; 5] = [
+    b"requirepass",
+    b"masterauth",
+    b"masteruser",
+    b"port",
+    b"bind",
+];
+
+/// Whether CONFIG SET's `name value` pairs touch one of them.
+fn sets_access(pairs: &[Bytes]) -> bool {
+    pairs.iter().step_by(2).any(|name| {
+        ACCESS_SETTINGS
+            .iter()
+            .any(|setting| name.eq_ignore_ascii_case(setting))
+    })
 }
 
 fn client(sub: &[u8]) -> Class {
@@ -171,5 +196,19 @@ mod tests {
         assert!(matches!(class("CLIENT KILL ID 3"), Class::Refused(_)));
         assert!(matches!(class("SHUTDOWN"), Class::Refused(_)));
         assert!(matches!(class("REPLICAOF NO ONE"), Class::Refused(_)));
+        assert!(matches!(
+            class("CONFIG SET maxmemory 1mb requirepass secret"),
+            Class::Refused(_)
+        ));
+        assert!(matches!(
+            class("config set REQUIREPASS x"),
+            Class::Refused(_)
+        ));
+        assert_eq!(class("CONFIG SET maxmemory 1mb"), Class::Primary);
+        assert_eq!(
+            class("CONFIG SET maxmemory requirepass"),
+            Class::Primary,
+            "a value, not a name"
+        );
     }
 }

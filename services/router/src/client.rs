@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use rg_commands::CommandId;
-use rg_resp::{encode, Limits, RequestDecoder};
+use rg_resp::{encode, Limits, Protocol, RequestDecoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
@@ -66,7 +66,8 @@ struct Pinned {
     shared: Arc<Backend>,
     multi: bool,
     watch: bool,
-    database: bool,
+    /// The database SELECT chose, when not 0.
+    database: Option<Bytes>,
     /// Once a client blocks, it keeps its connection: its later commands must not overtake
     /// a blocked one.
     blocking: bool,
@@ -74,7 +75,7 @@ struct Pinned {
 
 impl Pinned {
     fn needed(&self) -> bool {
-        self.multi || self.watch || self.database || self.blocking
+        self.multi || self.watch || self.database.is_some() || self.blocking
     }
 }
 
@@ -85,6 +86,8 @@ pub(crate) struct Client {
     out: mpsc::UnboundedSender<Outgoing>,
     pub authed: bool,
     pub name: Option<Bytes>,
+    /// What HELLO chose: the shape of every reply, the router's own and the nodes'.
+    pub protocol: Protocol,
     run: Option<Run>,
     pinned: Option<Pinned>,
     pubsub: Option<PubSub>,
@@ -114,6 +117,7 @@ impl Client {
             out,
             authed,
             name: None,
+            protocol: Protocol::Resp2,
             run: None,
             pinned: None,
             pubsub: None,
@@ -172,14 +176,17 @@ impl Client {
             self.reply_error(class, "NOAUTH Authentication required.");
             return Flow::Continue;
         }
-        if self.pubsub.is_some() {
-            if class == Class::Local(Local::Quit) {
-                self.reply(class, Bytes::from_static(b"+OK\r\n"));
-                return Flow::Close;
-            }
-            if let Some(pubsub) = &self.pubsub {
+        if let Some(pubsub) = &self.pubsub {
+            // Everything else goes to the node: in subscribed mode it answers as Redis does
+            // (RESP2 allows only a few commands there, RESP3 all).
+            if !matches!(class, Class::Local(Local::Quit | Local::Reset)) {
                 pubsub.send(args);
+                return Flow::Continue;
             }
+        }
+        let in_transaction = self.pinned.as_ref().is_some_and(|p| p.multi);
+        if class == Class::Pin(Pin::PubSub) && !in_transaction {
+            self.subscribe(args).await;
             return Flow::Continue;
         }
         if self.pinned.is_some() && !matches!(class, Class::Local(l) if l.stays_local_when_pinned())
@@ -191,7 +198,6 @@ impl Client {
             Class::Refused(why) => {
                 self.reply_error(class, &format!("ERR rgroup router: {why}"));
             }
-            Class::Pin(Pin::PubSub) => self.subscribe(args).await,
             Class::Pin(_) => return self.send_pinned(args, class).await,
             Class::Read => match self.read_backend() {
                 Some(backend) => {
@@ -368,19 +374,19 @@ impl Client {
                 return Flow::Continue;
             };
             self.flush();
-            let backend = Backend::spawn(
+            let backend = Backend::own(
                 primary.node.clone(),
                 primary.address.clone(),
                 self.router.settings.node_password.clone(),
-                None,
                 self.router.changed.clone(),
+                self.protocol,
             );
             self.pinned = Some(Pinned {
                 backend,
                 shared: primary,
                 multi: false,
                 watch: false,
-                database: false,
+                database: None,
                 blocking: false,
             });
         }
@@ -397,7 +403,7 @@ impl Client {
             }
             Some(CommandId::Unwatch) => pinned.watch = false,
             Some(CommandId::Select) => {
-                pinned.database = args.get(1).is_some_and(|db| db.as_ref() != b"0")
+                pinned.database = args.get(1).filter(|db| db.as_ref() != b"0").cloned()
             }
             _ if class == Class::Pin(Pin::Blocking) => pinned.blocking = true,
             _ => {}
@@ -422,9 +428,17 @@ impl Client {
         Flow::Continue
     }
 
+    /// Moves the client to a subscription connection of its own, in the database it chose
+    /// (channels know no databases, but the commands it sends after unsubscribing do).
     async fn subscribe(&mut self, args: Vec<Bytes>) {
         self.flush();
-        let pubsub = PubSub::start(self.router.clone(), self.out.clone());
+        let database = self.pinned.take().and_then(|pinned| pinned.database);
+        let pubsub = PubSub::start(
+            self.router.clone(),
+            self.out.clone(),
+            self.protocol,
+            database,
+        );
         pubsub.send(args);
         self.pubsub = Some(pubsub);
     }
@@ -472,6 +486,7 @@ impl Client {
         });
         let (done, reply) = oneshot::channel();
         run.backend.submit(Job {
+            protocol: self.protocol,
             bytes: run.bytes.freeze(),
             replies: run.count,
             done,
@@ -514,7 +529,38 @@ impl Client {
         self.pinned = None;
         self.pubsub = None;
         self.name = None;
+        self.protocol = Protocol::Resp2;
         self.authed = self.router.settings.requirepass.is_none();
+    }
+
+    /// Switches to `protocol` (HELLO). A connection of the client's own is switched in place,
+    /// keeping its session (database, transaction); the node's HELLO reply is dropped, since
+    /// the router answers HELLO itself.
+    pub fn switch_protocol(&mut self, protocol: Protocol) {
+        if protocol == self.protocol {
+            return;
+        }
+        self.flush();
+        self.protocol = protocol;
+        if let Some(pinned) = &self.pinned {
+            let version: &[u8] = match protocol {
+                Protocol::Resp2 => b"2",
+                Protocol::Resp3 => b"3",
+            };
+            let mut bytes = BytesMut::new();
+            encode::array_len(&mut bytes, 2);
+            encode::bulk(&mut bytes, b"HELLO");
+            encode::bulk(&mut bytes, version);
+            let (done, _reply) = oneshot::channel();
+            let (probe, _answer) = oneshot::channel();
+            pinned.backend.submit(Job {
+                protocol,
+                bytes: bytes.freeze(),
+                replies: 0,
+                done,
+                probe: Some(probe),
+            });
+        }
     }
 
     /// Asks the node that took this client's last write (WAIT) for its position after it,
@@ -536,6 +582,7 @@ impl Client {
         let (done, _reply) = oneshot::channel();
         let (probe, answer) = oneshot::channel();
         backend.submit(Job {
+            protocol: self.protocol,
             bytes: Bytes::from_static(local::PROBE),
             replies: 0,
             done,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use rg_proto::{Offset, Position, ReplId};
-use rg_resp::{encode, Frame, Limits};
+use rg_resp::{encode, Frame, Limits, Protocol};
 
 use crate::classify::{Class, Local};
 use crate::client::{Client, Flow};
@@ -43,21 +43,15 @@ pub(crate) async fn answer(client: &mut Client, command: Local, args: &[Bytes]) 
         }
         Local::SelectZero => Ok(Bytes::from_static(b"+OK\r\n")),
         Local::ClientSetName => arity(3).and_then(|_| {
-            if args[2].iter().any(|b| *b <= b' ' || *b > b'~') {
-                return Err(
-                    "ERR Client names cannot contain spaces, newlines or special characters."
-                        .into(),
-                );
-            }
-            client.name = (!args[2].is_empty()).then(|| args[2].clone());
+            client.name = valid_name(&args[2])?;
             Ok(Bytes::from_static(b"+OK\r\n"))
         }),
         Local::ClientGetName => Ok(match &client.name {
             Some(name) => bulk(name),
-            None => Bytes::from_static(b"$-1\r\n"),
+            None => null(client.protocol),
         }),
         Local::ClientId => Ok(integer(client.id as i64)),
-        Local::Info => Ok(bulk(info(client).as_bytes())),
+        Local::Info => Ok(text(info(client).as_bytes(), client.protocol)),
         Local::Wait => wait(client, args).await,
     };
     match reply {
@@ -88,16 +82,14 @@ fn wrong_pass() -> String {
     "WRONGPASS invalid username-password pair or user is disabled.".into()
 }
 
-/// HELLO [2 [AUTH user pass] [SETNAME name]]: RESP2 only, since replies pass through from
-/// shared connections that speak RESP2.
+/// HELLO [protover [AUTH user pass] [SETNAME name]], answered as Redis answers it. The
+/// protocol changes only once every option is accepted.
 fn hello(client: &mut Client, args: &[Bytes]) -> Result<Bytes, String> {
-    if let Some(version) = args.get(1) {
-        match version.as_ref() {
-            b"2" => {}
-            b"3" => return Err("NOPROTO sorry, this protocol version is not supported".into()),
-            _ => return Err("ERR Protocol version is not an integer or out of range".into()),
-        }
-    }
+    let protocol = match args.get(1) {
+        None => client.protocol,
+        Some(version) => Protocol::from_version(version)?,
+    };
+    let mut name = None;
     let mut rest = args.iter().skip(2);
     while let Some(option) = rest.next() {
         match option.to_ascii_uppercase().as_slice() {
@@ -108,10 +100,10 @@ fn hello(client: &mut Client, args: &[Bytes]) -> Result<Bytes, String> {
                 auth(client, &[user.clone(), password.clone()])?;
             }
             b"SETNAME" => {
-                let Some(name) = rest.next() else {
+                let Some(given) = rest.next() else {
                     return Err("ERR Syntax error in HELLO option 'setname'".into());
                 };
-                client.name = Some(name.clone());
+                name = Some(valid_name(given)?);
             }
             _ => {
                 return Err(format!(
@@ -124,11 +116,15 @@ fn hello(client: &mut Client, args: &[Bytes]) -> Result<Bytes, String> {
     if !client.authed {
         return Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time".into());
     }
+    if let Some(name) = name {
+        client.name = name;
+    }
+    client.switch_protocol(protocol);
     let mut out = BytesMut::new();
-    encode::array_len(&mut out, 14);
+    encode::map_len(&mut out, 7, protocol);
     for (key, value) in [
         ("server", "redis"),
-        ("version", crate::local::REDIS_VERSION),
+        ("version", REDIS_VERSION),
         ("proto", ""),
         ("id", ""),
         ("mode", "standalone"),
@@ -136,7 +132,7 @@ fn hello(client: &mut Client, args: &[Bytes]) -> Result<Bytes, String> {
     ] {
         encode::bulk(&mut out, key.as_bytes());
         match key {
-            "proto" => encode::integer(&mut out, 2),
+            "proto" => encode::integer(&mut out, protocol.version()),
             "id" => encode::integer(&mut out, client.id as i64),
             _ => encode::bulk(&mut out, value.as_bytes()),
         }
@@ -144,6 +140,16 @@ fn hello(client: &mut Client, args: &[Bytes]) -> Result<Bytes, String> {
     encode::bulk(&mut out, b"modules");
     encode::array_len(&mut out, 0);
     Ok(out.freeze())
+}
+
+/// A client name as CLIENT SETNAME and HELLO SETNAME take it: None clears it.
+fn valid_name(name: &Bytes) -> Result<Option<Bytes>, String> {
+    if name.iter().any(|b| *b <= b' ' || *b > b'~') {
+        return Err(
+            "ERR Client names cannot contain spaces, newlines or special characters.".into(),
+        );
+    }
+    Ok((!name.is_empty()).then(|| name.clone()))
 }
 
 /// The Redis version the router presents, the one rg-node follows.
@@ -214,7 +220,9 @@ pub const PROBE: &[u8] = b"*2\r\n$4\r\nINFO\r\n$11\r\nreplication\r\n";
 /// The position in an `INFO replication` reply of a primary (`master_replid`,
 /// `master_repl_offset`); None for a replica's, an error or anything else.
 pub fn probe_position(reply: &[u8]) -> Option<Position> {
-    let (Frame::Bulk(text), _) = Frame::parse(reply, &Limits::default()).ok()?? else {
+    let (Frame::Bulk(text) | Frame::Verbatim { text, .. }, _) =
+        Frame::parse(reply, &Limits::default()).ok()??
+    else {
         return None;
     };
     let text = std::str::from_utf8(&text).ok()?;
@@ -234,6 +242,19 @@ pub fn probe_position(reply: &[u8]) -> Option<Position> {
 fn bulk(data: &[u8]) -> Bytes {
     let mut out = BytesMut::with_capacity(data.len() + 16);
     encode::bulk(&mut out, data);
+    out.freeze()
+}
+
+/// Text for a human (INFO): verbatim on RESP3, a bulk string on RESP2, as Redis sends it.
+fn text(data: &[u8], protocol: Protocol) -> Bytes {
+    let mut out = BytesMut::with_capacity(data.len() + 16);
+    encode::verbatim(&mut out, b"txt", data, protocol);
+    out.freeze()
+}
+
+fn null(protocol: Protocol) -> Bytes {
+    let mut out = BytesMut::with_capacity(8);
+    encode::null(&mut out, protocol);
     out.freeze()
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use rg_commands::CommandId;
 use rg_proto::NodeId;
-use rg_resp::{encode, FrameScanner, Limits};
+use rg_resp::{encode, FrameScanner, Limits, Protocol};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -30,9 +30,20 @@ pub(crate) struct PubSub {
 
 impl PubSub {
     /// Starts the connection's task; it ends when the client's handle is dropped.
-    pub fn start(router: Arc<Router>, out: mpsc::UnboundedSender<Outgoing>) -> PubSub {
+    /// `protocol` is the client's: messages come as pushes on RESP3, as arrays on RESP2.
+    pub fn start(
+        router: Arc<Router>,
+        out: mpsc::UnboundedSender<Outgoing>,
+        protocol: Protocol,
+        database: Option<Bytes>,
+    ) -> PubSub {
         let (commands, queue) = mpsc::unbounded_channel();
-        tokio::spawn(Subscriptions::default().run(router, out, queue));
+        let subscriptions = Subscriptions {
+            protocol,
+            database,
+            ..Subscriptions::default()
+        };
+        tokio::spawn(subscriptions.run(router, out, queue));
         PubSub { commands }
     }
 
@@ -44,6 +55,9 @@ impl PubSub {
 /// What the client is subscribed to.
 #[derive(Default)]
 struct Subscriptions {
+    protocol: Protocol,
+    /// The database to select on every connection, when not 0.
+    database: Option<Bytes>,
     channels: BTreeSet<Bytes>,
     patterns: BTreeSet<Bytes>,
 }
@@ -63,7 +77,8 @@ impl Subscriptions {
         // Commands that came while no connection was up, sent once one is.
         let mut waiting: Vec<Vec<Bytes>> = Vec::new();
         loop {
-            let Some((stream, primary)) = connect(&router, &mut queue, &mut waiting).await else {
+            let connected = connect(&router, self.protocol, &mut queue, &mut waiting).await;
+            let Some((stream, primary)) = connected else {
                 return;
             };
             match self
@@ -93,6 +108,13 @@ impl Subscriptions {
         // Subscribe again to what the client had, keeping the confirmations from it.
         let mut request = BytesMut::new();
         let mut swallow = 0;
+        if let Some(database) = &self.database {
+            encode_command(
+                &mut request,
+                &[Bytes::from_static(b"SELECT"), database.clone()],
+            );
+            swallow += 1;
+        }
         for (command, names) in [
             ("SUBSCRIBE", &self.channels),
             ("PSUBSCRIBE", &self.patterns),
@@ -176,6 +198,9 @@ impl Subscriptions {
         };
         let names = args[1..].iter().cloned();
         match spec.id {
+            CommandId::Select => {
+                self.database = args.get(1).filter(|db| db.as_ref() != b"0").cloned()
+            }
             CommandId::Subscribe => self.channels.extend(names),
             CommandId::Psubscribe => self.patterns.extend(names),
             CommandId::Unsubscribe if args.len() == 1 => self.channels.clear(),
@@ -200,6 +225,7 @@ fn encode_command(out: &mut BytesMut, args: &[Bytes]) {
 /// takes (the client may stay subscribed for hours); None once the client is gone.
 async fn connect(
     router: &Router,
+    protocol: Protocol,
     queue: &mut mpsc::UnboundedReceiver<Vec<Bytes>>,
     waiting: &mut Vec<Vec<Bytes>>,
 ) -> Option<(TcpStream, NodeId)> {
@@ -210,7 +236,7 @@ async fn connect(
         let primary = router.routes().usable_primary().cloned();
         if let Some(primary) = primary {
             let password = router.settings.node_password.as_deref();
-            match crate::backend::connect(&primary.address, password).await {
+            match crate::backend::connect(&primary.address, password, protocol).await {
                 Ok(stream) => {
                     tracing::debug!(primary = %primary.node, "subscription connection made");
                     return Some((stream, primary.node.clone()));

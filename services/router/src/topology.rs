@@ -213,11 +213,11 @@ fn rebuild(router: &Router, known: &mut Knowledge) {
         match known.backends.get(&member.node) {
             Some(backend) if backend.address == member.address => backend.clone(),
             _ => {
-                let backend = Backend::spawn(
+                let backend = Backend::shared(
                     member.node.clone(),
                     member.address.clone(),
                     router.settings.node_password.clone(),
-                    Some(Duration::from_millis(router.settings.backend_timeout_ms)),
+                    Duration::from_millis(router.settings.backend_timeout_ms),
                     router.changed.clone(),
                 );
                 known.backends.insert(member.node.clone(), backend.clone());

@@ -1,5 +1,5 @@
 //! A Redis-Sentinel-like view over RESP, so that redis-cli and sentinel-aware clients work:
-//! PING, INFO, and SENTINEL MASTERS / MASTER / REPLICAS (SLAVES) / SENTINELS /
+//! PING, HELLO (RESP2 or RESP3, as Redis Sentinel 7 answers it), INFO, and SENTINEL MASTERS / MASTER / REPLICAS (SLAVES) / SENTINELS /
 //! GET-MASTER-ADDR-BY-NAME / CKQUORUM / FAILOVER / MYID, with Redis Sentinel's field names
 //! and error texts. The master's name is the group id.
 
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use rg_proto::messages::{NodeStatus, Role, SentinelStatus};
 use rg_proto::GroupId;
-use rg_resp::{encode, Limits, RequestDecoder};
+use rg_resp::{encode, Limits, Protocol, RequestDecoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -45,6 +45,8 @@ async fn connection(watched: Arc<Watched>, mut stream: TcpStream) {
     let mut decoder = RequestDecoder::new(limits);
     let mut input = BytesMut::with_capacity(4096);
     let mut output = BytesMut::new();
+    let mut protocol = Protocol::Resp2;
+    let mut id = None;
     loop {
         match stream.read_buf(&mut input).await {
             Ok(0) | Err(_) => return,
@@ -53,7 +55,13 @@ async fn connection(watched: Arc<Watched>, mut stream: TcpStream) {
         loop {
             match decoder.decode(&mut input) {
                 Ok(Some(args)) if args.is_empty() => {}
-                Ok(Some(args)) => answer(&watched, &args, &mut output).await,
+                Ok(Some(args)) => {
+                    let connection = Connection {
+                        id: *id.get_or_insert_with(next_client_id),
+                        protocol: &mut protocol,
+                    };
+                    answer(&watched, &args, connection, &mut output).await
+                }
                 Ok(None) => break,
                 Err(error) => {
                     let text = format!("ERR Protocol error: {error}");
@@ -70,19 +78,32 @@ async fn connection(watched: Arc<Watched>, mut stream: TcpStream) {
     }
 }
 
-async fn answer(watched: &Watched, args: &[Bytes], out: &mut BytesMut) {
+/// What a client connection has chosen, and its id.
+struct Connection<'a> {
+    id: u64,
+    protocol: &'a mut Protocol,
+}
+
+fn next_client_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+async fn answer(watched: &Watched, args: &[Bytes], connection: Connection<'_>, out: &mut BytesMut) {
     // A snapshot: the lock is never held across an await.
     let watched: BTreeMap<GroupId, Arc<Sentinel>> = watched.read().clone();
     let watched = &watched;
     let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+    let protocol = *connection.protocol;
     match name.as_str() {
         "ping" => encode::simple(out, b"PONG"),
+        "hello" => hello(args, connection, out),
         "info" => {
             let statuses: Vec<SentinelStatus> =
                 watched.values().map(|s| status::current(s)).collect();
-            info(&statuses, out);
+            info(&statuses, protocol, out);
         }
-        "sentinel" => sentinel_command(watched, &args[1..], out).await,
+        "sentinel" => sentinel_command(watched, &args[1..], protocol, out).await,
         _ => {
             let text = format!(
                 "ERR unknown command '{}', with args beginning with: ",
@@ -93,9 +114,62 @@ async fn answer(watched: &Watched, args: &[Bytes], out: &mut BytesMut) {
     }
 }
 
+/// HELLO [protover [AUTH user pass] [SETNAME name]]: Redis Sentinel 7's reply, which has no
+/// `role`. The sentinel has no password: as on Redis without one, the default user gets in
+/// with any password and no other user exists.
+fn hello(args: &[Bytes], connection: Connection<'_>, out: &mut BytesMut) {
+    let protocol = match args.get(1).map(|v| Protocol::from_version(v)) {
+        None => *connection.protocol,
+        Some(Ok(protocol)) => protocol,
+        Some(Err(text)) => {
+            encode::error(out, text.as_bytes());
+            return;
+        }
+    };
+    let mut options = args.iter().skip(2);
+    while let Some(option) = options.next() {
+        let refusal = match option.to_ascii_uppercase().as_slice() {
+            b"AUTH" if options.len() >= 2 => {
+                let user = options.next().filter(|u| u.as_ref() == b"default");
+                options.next();
+                user.is_none().then(|| {
+                    "WRONGPASS invalid username-password pair or user is disabled.".to_string()
+                })
+            }
+            b"SETNAME" if options.next().is_some() => None,
+            _ => Some(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(option)
+            )),
+        };
+        if let Some(text) = refusal {
+            encode::error(out, text.as_bytes());
+            return;
+        }
+    }
+    *connection.protocol = protocol;
+    encode::map_len(out, 6, protocol);
+    encode::bulk(out, b"server");
+    encode::bulk(out, b"redis");
+    encode::bulk(out, b"version");
+    encode::bulk(out, REDIS_VERSION.as_bytes());
+    encode::bulk(out, b"proto");
+    encode::integer(out, protocol.version());
+    encode::bulk(out, b"id");
+    encode::integer(out, connection.id as i64);
+    encode::bulk(out, b"mode");
+    encode::bulk(out, b"sentinel");
+    encode::bulk(out, b"modules");
+    encode::array_len(out, 0);
+}
+
+/// The Redis Sentinel version this one answers as.
+const REDIS_VERSION: &str = "7.0.15";
+
 async fn sentinel_command(
     watched: &BTreeMap<GroupId, Arc<Sentinel>>,
     args: &[Bytes],
+    protocol: Protocol,
     out: &mut BytesMut,
 ) {
     let Some(sub) = args.first() else {
@@ -106,7 +180,7 @@ async fn sentinel_command(
     if sub == "masters" {
         encode::array_len(out, watched.len());
         for sentinel in watched.values() {
-            master_fields(&status::current(sentinel), out);
+            master_fields(&status::current(sentinel), protocol, out);
         }
         return;
     }
@@ -131,12 +205,12 @@ async fn sentinel_command(
     };
     let status = status::current(sentinel);
     match sub.as_str() {
-        "master" => master_fields(&status, out),
+        "master" => master_fields(&status, protocol, out),
         "replicas" | "slaves" => {
             let replicas: Vec<&NodeStatus> = replicas(&status).collect();
             encode::array_len(out, replicas.len());
             for replica in replicas {
-                replica_fields(&status, replica, out);
+                replica_fields(&status, replica, protocol, out);
             }
         }
         "sentinels" => {
@@ -155,6 +229,7 @@ async fn sentinel_command(
                 };
                 fields(
                     out,
+                    protocol,
                     &[
                         ("name", other.as_str()),
                         ("runid", other.as_str()),
@@ -170,7 +245,7 @@ async fn sentinel_command(
                 encode::bulk(out, host.as_bytes());
                 encode::bulk(out, port.as_bytes());
             }
-            _ => encode::null_array(out, rg_resp::Protocol::Resp2),
+            _ => encode::null_array(out, protocol),
         },
         "ckquorum" => ckquorum(&status, out),
         "failover" => {
@@ -232,7 +307,7 @@ fn replicas(status: &SentinelStatus) -> impl Iterator<Item = &NodeStatus> {
         .filter(move |n| Some(&n.node) != status.primary.as_ref())
 }
 
-fn master_fields(status: &SentinelStatus, out: &mut BytesMut) {
+fn master_fields(status: &SentinelStatus, protocol: Protocol, out: &mut BytesMut) {
     let node = primary(status);
     let address = node.map_or("", |n| n.address.as_str());
     let (host, port) = split(address);
@@ -255,6 +330,7 @@ fn master_fields(status: &SentinelStatus, out: &mut BytesMut) {
     let offset = node.map_or(0, |n| n.offset.0).to_string();
     fields(
         out,
+        protocol,
         &[
             ("name", status.group.as_str()),
             ("ip", host),
@@ -271,7 +347,12 @@ fn master_fields(status: &SentinelStatus, out: &mut BytesMut) {
     );
 }
 
-fn replica_fields(status: &SentinelStatus, node: &NodeStatus, out: &mut BytesMut) {
+fn replica_fields(
+    status: &SentinelStatus,
+    node: &NodeStatus,
+    protocol: Protocol,
+    out: &mut BytesMut,
+) {
     let (host, port) = split(&node.address);
     let mut flags = String::from(if node.role == Role::Primary {
         "master"
@@ -288,6 +369,7 @@ fn replica_fields(status: &SentinelStatus, node: &NodeStatus, out: &mut BytesMut
     let offset = node.offset.0.to_string();
     fields(
         out,
+        protocol,
         &[
             ("name", node.address.as_str()),
             ("ip", host),
@@ -304,7 +386,7 @@ fn replica_fields(status: &SentinelStatus, node: &NodeStatus, out: &mut BytesMut
     );
 }
 
-fn info(statuses: &[SentinelStatus], out: &mut BytesMut) {
+fn info(statuses: &[SentinelStatus], protocol: Protocol, out: &mut BytesMut) {
     let mut text = String::from("# Sentinel\r\n");
     text.push_str(&format!("sentinel_masters:{}\r\n", statuses.len()));
     if let Some(first) = statuses.first() {
@@ -324,12 +406,12 @@ fn info(statuses: &[SentinelStatus], out: &mut BytesMut) {
             status.reachable_sentinels.len(),
         ));
     }
-    encode::bulk(out, text.as_bytes());
+    encode::verbatim(out, b"txt", text.as_bytes(), protocol);
 }
 
-/// A flat field/value array, as Redis Sentinel answers.
-fn fields(out: &mut BytesMut, pairs: &[(&str, &str)]) {
-    encode::array_len(out, pairs.len() * 2);
+/// Field/value pairs, as Redis Sentinel answers: a map on RESP3, a flat array on RESP2.
+fn fields(out: &mut BytesMut, protocol: Protocol, pairs: &[(&str, &str)]) {
+    encode::map_len(out, pairs.len(), protocol);
     for (name, value) in pairs {
         encode::bulk(out, name.as_bytes());
         encode::bulk(out, value.as_bytes());

@@ -14,6 +14,29 @@ pub enum Protocol {
     Resp3,
 }
 
+impl Protocol {
+    /// HELLO's protocol version argument, with Redis's error text for anything else.
+    pub fn from_version(version: &[u8]) -> Result<Protocol, &'static str> {
+        let number = std::str::from_utf8(version)
+            .ok()
+            .and_then(|v| v.parse::<i64>().ok());
+        match number {
+            Some(2) => Ok(Protocol::Resp2),
+            Some(3) => Ok(Protocol::Resp3),
+            Some(_) => Err("NOPROTO unsupported protocol version"),
+            None => Err("ERR Protocol version is not an integer or out of range"),
+        }
+    }
+
+    /// The number HELLO's reply gives as `proto`.
+    pub fn version(self) -> i64 {
+        match self {
+            Protocol::Resp2 => 2,
+            Protocol::Resp3 => 3,
+        }
+    }
+}
+
 pub fn simple(out: &mut BytesMut, text: &[u8]) {
     out.put_u8(b'+');
     out.put_slice(text);
