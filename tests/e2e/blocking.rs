@@ -137,3 +137,27 @@ fn blpop_rejects_bad_timeouts() {
         "ERR wrong number of arguments for 'blpop' command"
     );
 }
+
+/// SWAPDB brings a list into the database a client is blocked in: it is served, as in Redis.
+#[test]
+fn swapdb_serves_a_client_blocked_on_a_key_the_other_database_holds() {
+    let node = Node::start(&[]);
+    let mut con = connect(&node);
+    // Not for ever: without the wake-up the test fails with a nil, not a hang.
+    let waiter = spawn_blocked(&node, &["BRPOP", "jobs", "10"]);
+    wait_for_blocked_clients(&mut con, 1);
+    let _: () = q(&mut con, &["SELECT", "1"]);
+    assert_eq!(q::<i64>(&mut con, &["RPUSH", "jobs", "a", "b"]), 2);
+    let _: () = q(&mut con, &["SWAPDB", "0", "1"]);
+    assert_eq!(
+        waiter.join().unwrap(),
+        Value::Array(vec![bulk("jobs"), bulk("b")])
+    );
+    // Database 1 now holds what 0 had (nothing); 0 holds the rest of the list.
+    assert_eq!(q::<i64>(&mut con, &["EXISTS", "jobs"]), 0);
+    let _: () = q(&mut con, &["SELECT", "0"]);
+    assert_eq!(
+        q::<Vec<String>>(&mut con, &["LRANGE", "jobs", "0", "-1"]),
+        ["a"]
+    );
+}

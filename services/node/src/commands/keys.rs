@@ -245,6 +245,9 @@ pub fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         dbs[first].keys = std::mem::replace(&mut dbs[second].keys, first_keys);
         ctx.engine.touch_all_watched(first);
         ctx.engine.touch_all_watched(second);
+        // As in Redis, clients blocked in either database look again.
+        ctx.engine.blocking.signal_all(first);
+        ctx.engine.blocking.signal_all(second);
         ctx.engine.stats.dirty += 1;
     }
     ctx.propagate_verbatim(args);

@@ -112,6 +112,15 @@ impl Blocking {
         }
     }
 
+    /// Marks every key waited on in `db` as ready: the database's contents were replaced
+    /// (SWAPDB), so any of them may now hold what its waiters want.
+    pub fn signal_all(&mut self, db: usize) {
+        let keys: Vec<SmallBytes> = self.queues[db].keys().cloned().collect();
+        for key in keys {
+            self.signal(db, key.as_slice());
+        }
+    }
+
     pub fn take_ready(&mut self) -> Vec<(usize, SmallBytes)> {
         std::mem::take(&mut self.ready)
     }
