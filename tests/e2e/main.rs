@@ -29,6 +29,7 @@ mod rgctl;
 mod router;
 mod router_compat;
 mod safety;
+mod scripting;
 mod server;
 mod sets;
 mod startup;

@@ -12,13 +12,13 @@ use crate::support::{connect, err, info_field, info_int, q};
 /// How long replicas get to catch up before a test fails.
 const CONVERGE: Duration = Duration::from_secs(30);
 
-struct Group {
+pub(crate) struct Group {
     nats: NatsServer,
     name: String,
 }
 
 impl Group {
-    fn new(name: &str) -> Group {
+    pub(crate) fn new(name: &str) -> Group {
         Group {
             nats: NatsServer::start(),
             name: name.to_string(),
@@ -26,7 +26,7 @@ impl Group {
     }
 
     /// Starts node `id`, as a replica of `follow` when given.
-    fn node(&self, id: &str, follow: Option<&str>, extra: &[&str]) -> Node {
+    pub(crate) fn node(&self, id: &str, follow: Option<&str>, extra: &[&str]) -> Node {
         let url = self.nats.url();
         let mut args = vec!["--nats-url", &url, "--group", &self.name, "--node-id", id];
         if let Some(primary) = follow {

@@ -21,6 +21,7 @@ zrangebylex zrevrangebylex zrevrange zrank zrevrank zpopmin zpopmax zrangestore 
 zinterstore zremrangebyscore zremrangebyrank zremrangebylex zscan
 multi exec discard watch unwatch
 subscribe psubscribe unsubscribe punsubscribe publish pubsub
+eval evalsha eval_ro evalsha_ro script
 ping echo quit reset hello auth client command config info time shutdown debug lastsave save bgsave
 replicaof slaveof role wait readonly readwrite monitor object memory
 """.split()
@@ -76,7 +77,7 @@ def command_info(port, names):
 
 
 def variant(name):
-    return name[0].upper() + name[1:]
+    return "".join(part[0].upper() + part[1:] for part in name.split("_"))
 
 
 def entry(info):

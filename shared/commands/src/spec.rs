@@ -123,7 +123,8 @@ impl fmt::Debug for Flags {
 
 /// One variant per command in the table, so callers match on an enum rather than on
 /// names. The variant is the lowercase name with its first letter capitalised
-/// (`zrangebyscore` is `Zrangebyscore`).
+/// (`zrangebyscore` is `Zrangebyscore`), and each letter after an underscore too
+/// (`eval_ro` is `EvalRo`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[rustfmt::skip]
 pub enum CommandId {
@@ -152,6 +153,8 @@ pub enum CommandId {
     Multi, Exec, Discard, Watch, Unwatch,
     // Pub/sub
     Subscribe, Psubscribe, Unsubscribe, Punsubscribe, Publish, Pubsub,
+    // Scripting
+    Eval, Evalsha, EvalRo, EvalshaRo, Script,
     // Connection and server
     Ping, Echo, Quit, Reset, Hello, Auth, Client, Command, Config, Info, Time, Shutdown,
     Debug, Lastsave, Save, Bgsave, Replicaof, Slaveof, Role, Wait, Readonly, Readwrite,

@@ -17,6 +17,7 @@ mod pubsub;
 #[cfg(test)]
 mod replay_tests;
 mod scan_args;
+mod scripting;
 mod server;
 mod sets;
 mod strings;
@@ -26,10 +27,11 @@ mod zsets;
 use bytes::Bytes;
 use rg_commands::{CommandId, CommandSpec, Flags};
 
+pub use self::connection::REDIS_VERSION;
 pub use self::ctx::{Ctx, Response, Session};
 pub use self::lists::serve_blocked;
 pub use self::pubsub::unsubscribe_all;
-pub use self::transaction::unwatch_all;
+pub use self::transaction::{unwatch_all, wrap_records};
 use crate::engine::error::{unknown_command, CmdError};
 use crate::engine::evict;
 use crate::engine::reply::Reply;
@@ -101,20 +103,32 @@ fn check(ctx: &mut Ctx, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError
             "LOADING Redis is loading the dataset in memory".into(),
         ));
     }
-    if spec.is_write() && !ctx.from_primary {
-        if ctx.engine.repl.is_replica() {
-            return Err(CmdError::ReadOnly);
-        }
-        if let Some(refusal) = ctx.engine.repl.write_refusal(ctx.now) {
-            return Err(CmdError::Line(refusal.into()));
-        }
-        if !enough_good_replicas(ctx) {
-            return Err(CmdError::Line(
-                "NOREPLICAS Not enough good replicas to write.".into(),
-            ));
+    if spec.is_write() {
+        if let Some(refusal) = write_refusal(ctx) {
+            return Err(refusal);
         }
     }
     Ok(spec)
+}
+
+/// Why a write may not run here now (a replica, a fenced primary, too few good replicas),
+/// or None; the primary's own stream is always applied.
+pub fn write_refusal(ctx: &Ctx) -> Option<CmdError> {
+    if ctx.from_primary {
+        return None;
+    }
+    if ctx.engine.repl.is_replica() {
+        return Some(CmdError::ReadOnly);
+    }
+    if let Some(refusal) = ctx.engine.repl.write_refusal(ctx.now) {
+        return Some(CmdError::Line(refusal.into()));
+    }
+    if !enough_good_replicas(ctx) {
+        return Some(CmdError::Line(
+            "NOREPLICAS Not enough good replicas to write.".into(),
+        ));
+    }
+    None
 }
 
 /// `min-replicas-to-write` replicas acknowledged within `min-replicas-max-lag` seconds (or
@@ -298,6 +312,12 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Punsubscribe => pubsub::punsubscribe(ctx, args),
         Publish => pubsub::publish(ctx, args),
         Pubsub => pubsub::pubsub(ctx, args),
+        // scripting
+        Eval => scripting::eval(ctx, args, false),
+        EvalRo => scripting::eval(ctx, args, true),
+        Evalsha => scripting::evalsha(ctx, args, false),
+        EvalshaRo => scripting::evalsha(ctx, args, true),
+        Script => scripting::script(ctx, args),
         // connection
         Ping => connection::ping(ctx, args),
         Echo => connection::echo(ctx, args),

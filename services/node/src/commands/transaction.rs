@@ -71,8 +71,9 @@ fn run_queued(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     }
 }
 
-/// Wraps the records of a transaction in MULTI/EXEC so that replicas apply them atomically.
-fn wrap_records(ctx: &mut Ctx, before: usize) {
+/// Wraps the records of a transaction (or a script) in MULTI/EXEC so that replicas apply
+/// them atomically.
+pub fn wrap_records(ctx: &mut Ctx, before: usize) {
     let db = ctx.db();
     let Some(records) = ctx.engine.records.as_mut() else {
         return;

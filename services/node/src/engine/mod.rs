@@ -84,6 +84,8 @@ pub struct Engine {
     /// When the engine started, for uptime and the LRU clock.
     pub started_at: Millis,
     pub repl: replication::ReplState,
+    /// The Lua scripts cached, and the state they run in.
+    pub scripts: crate::scripting::Scripts,
 }
 
 impl Engine {
@@ -100,6 +102,7 @@ impl Engine {
             rng: SmallRng::from_entropy(),
             started_at: now,
             repl: replication::ReplState::new(64 * 1024 * 1024),
+            scripts: Default::default(),
         }
     }
 

@@ -40,6 +40,7 @@ pub fn next_chunk_of(engine: &mut Engine, first: bool, size: usize) -> (Bytes, b
     let mut out = BytesMut::new();
     if first {
         write_command(&mut out, &[b"FLUSHALL"]);
+        write_scripts(engine, &mut out, size / 2);
     }
     let mut all_done = true;
     for (index, db) in engine.dbs.iter_mut().enumerate() {
@@ -61,6 +62,27 @@ pub fn next_chunk_of(engine: &mut Engine, first: bool, size: usize) -> (Bytes, b
         }
     }
     (out.freeze(), all_done)
+}
+
+/// The script cache, so that EVALSHA finds on the replica what it found here (Redis's
+/// replicas lack scripts after a full sync; rgroup's readers run EVALSHA_RO). At most
+/// `room` bytes of it: the first chunk must still fit in a bus message.
+fn write_scripts(engine: &Engine, out: &mut BytesMut, room: usize) {
+    write_command(out, &[b"SCRIPT", b"FLUSH"]);
+    let mut left_out = 0;
+    for body in engine.scripts.bodies() {
+        if out.len() + body.len() > room {
+            left_out += 1;
+            continue;
+        }
+        write_command(out, &[b"SCRIPT", b"LOAD", body]);
+    }
+    if left_out > 0 {
+        tracing::warn!(
+            left_out,
+            "scripts too large for the snapshot's first chunk were not sent"
+        );
+    }
 }
 
 /// Abandons a running snapshot (its replica went away, or SWAPDB moved databases under it).

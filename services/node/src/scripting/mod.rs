@@ -1,0 +1,245 @@
+//! Lua scripting, as Redis 7.0 has it: one Lua 5.1 state per node, scripts cached by the
+//! SHA1 of their body, run atomically with `redis.call`/`redis.pcall` into the engine.
+//! Writes replicate as their effects (the commands the script ran, wrapped in MULTI/EXEC),
+//! never as the script, so a replica never runs Lua for its primary.
+//!
+//! - `vm`: the Lua state, its libraries and its sandbox (sandbox.lua, api.lua).
+//! - `api`: the `redis` table's functions that need no engine.
+//! - `call`: `redis.call`, a command from a script with Redis's checks.
+//! - `convert`: replies into Lua values and results back into replies.
+//! - `shebang`: the `#!lua flags=...` line.
+//! - `libs`: cjson, cmsgpack, bit, struct.
+
+mod api;
+mod call;
+mod convert;
+mod libs;
+mod shebang;
+mod vm;
+
+use std::cell::RefCell;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hashbrown::HashMap;
+use mlua::{Function, MultiValue, Table, Value};
+
+pub use self::api::sha1_hex;
+pub use self::call::Permissions;
+pub use self::shebang::ScriptFlags;
+use self::vm::Vm;
+use crate::commands::{self, Ctx};
+use crate::engine::error::CmdError;
+use crate::engine::reply::Reply;
+
+/// The scripts a node knows, and the Lua state they run in (made on first use).
+pub struct Scripts {
+    vm: Option<Vm>,
+    cache: HashMap<String, Script>,
+    random: Arc<AtomicU64>,
+}
+
+impl Default for Scripts {
+    fn default() -> Self {
+        Scripts {
+            vm: None,
+            cache: HashMap::new(),
+            random: Arc::new(AtomicU64::new(vm::rand48_seed(0))),
+        }
+    }
+}
+
+pub struct Script {
+    pub body: Bytes,
+    pub flags: ScriptFlags,
+    function: Function,
+}
+
+impl std::fmt::Debug for Scripts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scripts")
+            .field("cached", &self.cache.len())
+            .finish()
+    }
+}
+
+impl Scripts {
+    fn vm(&mut self) -> Result<&Vm, CmdError> {
+        if self.vm.is_none() {
+            let vm = Vm::new(self.random.clone())
+                .map_err(|e| CmdError::err(format!("cannot start the Lua interpreter: {e}")))?;
+            self.vm = Some(vm);
+        }
+        self.vm
+            .as_ref()
+            .ok_or_else(|| CmdError::err("the Lua interpreter is not available"))
+    }
+
+    /// Compiles and caches `body`: its SHA1, and whether it was new.
+    pub fn load(&mut self, body: &Bytes) -> Result<(String, bool), CmdError> {
+        let sha = sha1_hex(body);
+        if self.cache.contains_key(&sha) {
+            return Ok((sha, false));
+        }
+        let (flags, source) = shebang::parse(body)?;
+        let function = self.vm()?.compile(&source).map_err(compile_error)?;
+        let script = Script {
+            body: body.clone(),
+            flags,
+            function,
+        };
+        self.cache.insert(sha.clone(), script);
+        Ok((sha, true))
+    }
+
+    pub fn get(&self, sha: &str) -> Option<&Script> {
+        self.cache.get(&sha.to_ascii_lowercase())
+    }
+
+    pub fn contains(&self, sha: &[u8]) -> bool {
+        std::str::from_utf8(sha).is_ok_and(|sha| self.get(sha).is_some())
+    }
+
+    /// Forgets every script and starts a fresh Lua state, as SCRIPT FLUSH does.
+    pub fn flush(&mut self) {
+        self.cache.clear();
+        self.vm = None;
+    }
+
+    /// Every cached script's body.
+    pub fn bodies(&self) -> impl Iterator<Item = &Bytes> {
+        self.cache.values().map(|script| &script.body)
+    }
+
+    pub fn len(&self) -> usize {
+        self.cache.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cache.is_empty()
+    }
+}
+
+fn compile_error(error: mlua::Error) -> CmdError {
+    let text = match error {
+        mlua::Error::SyntaxError { message, .. } => message,
+        other => other.to_string(),
+    };
+    CmdError::err(format!("Error compiling script (new function): {text}"))
+}
+
+/// Runs a cached script with its KEYS and ARGV: the reply its caller gets.
+pub fn run(
+    ctx: &mut Ctx,
+    sha: &str,
+    keys: &[Bytes],
+    argv: &[Bytes],
+    read_only_caller: bool,
+) -> Result<Reply, CmdError> {
+    let (function, flags) = match ctx.engine.scripts.get(sha) {
+        Some(script) => (script.function.clone(), script.flags),
+        None => {
+            return Err(CmdError::Line(
+                "NOSCRIPT No matching script. Please use EVAL.".into(),
+            ))
+        }
+    };
+    let permissions = Permissions {
+        read_only: read_only_caller || flags.no_writes,
+    };
+    // A script that says it may write does not start where writes are refused; a legacy
+    // one finds out at its first write.
+    if flags.shebang && !permissions.read_only {
+        if let Some(refusal) = commands::write_refusal(ctx) {
+            return Err(refusal);
+        }
+    }
+    let vm = ctx.engine.scripts.vm()?.clone();
+    let outcome = execute(ctx, &vm, &function, keys, argv, permissions)
+        .map_err(|e| CmdError::err(format!("error running script: {e}")))?;
+    match outcome {
+        Ok(value) => Ok(convert::to_reply(&value, ctx.session.protocol)),
+        Err(error) => Err(script_error(&error, &format!("script: {sha}"))),
+    }
+}
+
+/// The run itself, around the engine: the caller's database kept, the script's writes
+/// wrapped so that replicas apply them at once, blocked clients served after it.
+fn execute(
+    ctx: &mut Ctx,
+    vm: &Vm,
+    function: &Function,
+    keys: &[Bytes],
+    argv: &[Bytes],
+    permissions: Permissions,
+) -> mlua::Result<Result<Value, Table>> {
+    vm.reset_run_state()?;
+    vm.globals.raw_set("KEYS", string_table(vm, keys)?)?;
+    vm.globals.raw_set("ARGV", string_table(vm, argv)?)?;
+    let db = ctx.session.db;
+    let in_exec = ctx.in_exec;
+    let records_before = ctx.engine.records.as_ref().map_or(0, Vec::len);
+    ctx.in_exec = true;
+    let outcome = {
+        let ctx = RefCell::new(&mut *ctx);
+        let command = |lua: &mlua::Lua, args: MultiValue| {
+            let resp3 = vm.rg.raw_get::<i64>("resp").unwrap_or(2) == 3;
+            let mut ctx = ctx.borrow_mut();
+            call::command(lua, &mut ctx, permissions, resp3, args)
+        };
+        vm.lua.scope(|scope| {
+            // Functions of Rust's own, so that an error's position is the script's line even
+            // when it ends with `return redis.call(...)`.
+            let raising = scope.create_function_mut(|lua, args: MultiValue| {
+                let (reply, failed) = command(lua, args)?;
+                match (failed, &reply) {
+                    (true, Value::Table(error)) => {
+                        let text: String = error.raw_get("err")?;
+                        Err(mlua::Error::runtime(format!("\u{1}{text}")))
+                    }
+                    _ => Ok(reply),
+                }
+            })?;
+            let returning =
+                scope.create_function_mut(|lua, args: MultiValue| Ok(command(lua, args)?.0))?;
+            vm.redis.raw_set("call", raising)?;
+            vm.redis.raw_set("pcall", returning)?;
+            vm.run(function)
+        })
+    };
+    let _ = vm.redis.raw_set("call", Value::Nil);
+    let _ = vm.redis.raw_set("pcall", Value::Nil);
+    ctx.in_exec = in_exec;
+    ctx.session.db = db;
+    commands::wrap_records(ctx, records_before);
+    if !in_exec && ctx.engine.blocking.has_ready() {
+        commands::serve_blocked(ctx.engine, ctx.now);
+    }
+    outcome
+}
+
+fn string_table(vm: &Vm, items: &[Bytes]) -> mlua::Result<Table> {
+    let table = vm.lua.create_table_with_capacity(items.len(), 0)?;
+    for item in items {
+        table.raw_push(vm.lua.create_string(item)?)?;
+    }
+    Ok(table)
+}
+
+/// A script's error as its caller sees it: the message, then which script and where.
+fn script_error(error: &Table, which: &str) -> CmdError {
+    let text = |name: &str| match error.raw_get::<Value>(name) {
+        Ok(Value::String(s)) => Some(String::from_utf8_lossy(&s.as_bytes()).into_owned()),
+        Ok(Value::Integer(n)) => Some(n.to_string()),
+        Ok(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let message = text("err").unwrap_or_else(|| "ERR unknown error".into());
+    let message = message.trim_end_matches(['\r', '\n']);
+    let place = match (text("source"), text("line")) {
+        (Some(source), Some(line)) => format!(", on {source}:{line}."),
+        _ => ".".into(),
+    };
+    CmdError::Line(format!("{message} {which}{place}").into())
+}

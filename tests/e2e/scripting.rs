@@ -1,0 +1,205 @@
+//! Lua scripting (EVAL, EVALSHA, EVAL_RO, SCRIPT): every case run against rg-node and a
+//! real redis-server 7.0.15 side by side, replies compared; then what only rgroup can
+//! show: scripts' writes replicated as their effects, and EVALSHA on a replica.
+//! https://redis.io/docs/interact/programmability/eval-intro/
+
+use std::process::{Child, Command, Stdio};
+
+use redis::Value;
+use rg_testkit::{assert_eventually, free_port, Node};
+
+use crate::replication::Group;
+use crate::support::{connect, q};
+
+/// A redis-server of the test's own, gone with it.
+struct RealRedis {
+    port: u16,
+    child: Child,
+}
+
+impl RealRedis {
+    fn start() -> RealRedis {
+        let port = free_port();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server runs (scripts/test.sh installs it)");
+        let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
+        assert_eventually!(client.get_connection().is_ok());
+        RealRedis { port, child }
+    }
+
+    fn connect(&self) -> redis::Connection {
+        redis::Client::open(format!("redis://127.0.0.1:{}", self.port))
+            .unwrap()
+            .get_connection()
+            .unwrap()
+    }
+}
+
+impl Drop for RealRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A reply or the error line, whatever it is.
+fn reply(con: &mut redis::Connection, args: &[&str]) -> String {
+    match crate::support::command(args).query::<Value>(con) {
+        Ok(value) => format!("{value:?}"),
+        Err(error) => crate::support::error_line(&error),
+    }
+}
+
+/// Each line a command, words split on `|` (scripts hold spaces).
+const CASES: &str = "\
+SET|s|str
+EVAL|return redis.call('incr','s')|0
+EVAL|return redis.call('get')|0
+EVAL|return redis.call('nosuch')|0
+EVAL|return redis.call('multi')|0
+EVAL|return redis.call('script','load','return 1')|0
+EVAL|return redis.call('blpop','nolist',0)|0
+EVAL|return redis.pcall('incr','s')|0
+EVAL|local ok, e = pcall(redis.call, 'incr', 's') return e|0
+EVAL|local ok, e = pcall(error, 'x') return e|0
+EVAL|return {1,2,3,'x',nil,5}|0
+EVAL|return {1, {2, {3}}, 'a', {ok='st'}, {err='e'}}|0
+EVAL|return 3.99|0
+EVAL|return -2^63|0
+EVAL|return {err='My Error'}|0
+EVAL|return {ok='fine'}|0
+EVAL|return {double=1.5}|0
+EVAL|return true|0
+EVAL|return false|0
+EVAL|return redis.call('get','nokey')|0
+EVAL|x = 5|0
+EVAL|return x|0
+EVAL|string.x = 1|0
+EVAL|redis.call = nil|0
+EVAL|return type(print) .. type(loadstring)|0
+EVAL|error('boom')|0
+EVAL|error({err='TAB x'})|0
+EVAL|return redis.error_reply('x')|0
+EVAL|return redis.error_reply('My Error')|0
+EVAL|return redis.status_reply('FINE')|0
+EVAL|syntax error here|0
+EVAL|return 1|-1
+EVAL|return 1|5|a
+EVALSHA|ffffffffffffffffffffffffffffffffffffffff|0
+EVAL|return redis.call('SET',KEYS[1],ARGV[1])|1|key|val
+GET|key
+EVAL|return {KEYS[1], ARGV[1], ARGV[2], #KEYS, #ARGV}|1|k|a|b
+EVAL_RO|return redis.call('set','k','v')|0
+EVAL_RO|return redis.call('get','key')|0
+EVAL|#!lua flags=no-writes\nreturn redis.call('set','k','v')|0
+EVAL|#!lua flags=bogus\nreturn 1|0
+EVAL|#!python\nreturn 1|0
+EVAL|redis.call('select', 3) redis.call('set','indb3','x') return redis.call('get','indb3')|0
+GET|indb3
+EVAL|return redis.call('hset','h','a',1)|0
+EVAL|return redis.call('hgetall','h')|0
+EVAL|redis.setresp(3) return redis.call('hgetall','h').map.a|0
+EVAL|redis.setresp(3) return type(redis.call('get','nokey'))|0
+EVAL|return redis.setresp(4)|0
+EVAL|return redis.call('zadd','z',1.5,'m')|0
+EVAL|return redis.call('zscore','z','m')|0
+EVAL|return redis.call('type','h').ok|0
+EVAL|return redis.call('set','a',1.5)|0
+EVAL|return redis.call('get',{})|0
+EVAL|return redis.call()|0
+EVAL|return cjson.encode({1,2,{a=3}})|0
+EVAL|return cjson.decode('[1,2,{\"a\":3}]')[3].a|0
+EVAL|return cjson.encode(cjson.decode('{\"a\":null}'))|0
+EVAL|return bit.band(7,3) .. bit.tohex(255) .. bit.bnot(0)|0
+EVAL|return cmsgpack.unpack(cmsgpack.pack({1,2,3}))|0
+EVAL|return redis.sha1hex('abc')|0
+EVAL|return struct.pack('>I2', 258)|0
+EVAL|return struct.unpack('>I2', struct.pack('>I2', 258))|0
+EVAL|return redis.REDIS_VERSION|0
+SCRIPT|LOAD|return 'loaded'
+SCRIPT|EXISTS|b534286061d4b9e4026607613b95c06c06015ae8|ffffffffffffffffffffffffffffffffffffffff
+EVALSHA|b534286061d4b9e4026607613b95c06c06015ae8|0
+EVALSHA|B534286061D4B9E4026607613B95C06C06015AE8|0
+SCRIPT|FLUSH
+SCRIPT|EXISTS|b534286061d4b9e4026607613b95c06c06015ae8
+SCRIPT|KILL
+SCRIPT|NOPE";
+
+#[test]
+fn scripts_answer_as_redis_7_does() {
+    let redis = RealRedis::start();
+    let node = Node::start(&[]);
+    let mut theirs = redis.connect();
+    let mut ours = connect(&node);
+    let mut differences = Vec::new();
+    for line in CASES.lines() {
+        let line = line.replace("\\n", "\n");
+        let args: Vec<&str> = line.split('|').collect();
+        let (expected, got) = (reply(&mut theirs, &args), reply(&mut ours, &args));
+        if expected != got {
+            differences.push(format!("{line}\n  redis:   {expected}\n  rg-node: {got}"));
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{} of {} cases differ:\n{}",
+        differences.len(),
+        CASES.lines().count(),
+        differences.join("\n")
+    );
+}
+
+/// A script's writes reach the replica as what they did (a random choice included), and a
+/// script loaded on the primary can be run by SHA on a replica, read-only.
+#[test]
+fn scripts_replicate_their_effects_and_replicas_know_loaded_scripts() {
+    let group = Group::new("scripts");
+    let primary = group.node("p", None, &[]);
+    let replica = group.node("r", Some("p"), &[]);
+    let mut con = connect(&primary);
+    let mut reader = connect(&replica);
+    let _: () = q(&mut con, &["SADD", "pool", "a", "b", "c", "d"]);
+    let popped: String = q(
+        &mut con,
+        &[
+            "EVAL",
+            "local m = redis.call('spop', KEYS[1]) redis.call('set', KEYS[2], m) return m",
+            "2",
+            "pool",
+            "last",
+        ],
+    );
+    let sha: String = q(
+        &mut con,
+        &["SCRIPT", "LOAD", "return redis.call('get', KEYS[1])"],
+    );
+    assert_eventually!(
+        q::<Option<String>>(&mut reader, &["GET", "last"]).as_deref() == Some(popped.as_str())
+    );
+    assert_eq!(q::<i64>(&mut reader, &["SISMEMBER", "pool", &popped]), 0);
+    assert_eq!(q::<i64>(&mut reader, &["SCARD", "pool"]), 3);
+    assert_eventually!(q::<Vec<i64>>(&mut reader, &["SCRIPT", "EXISTS", &sha]) == [1]);
+    assert_eq!(
+        q::<String>(&mut reader, &["EVALSHA_RO", &sha, "1", "last"]),
+        popped,
+        "the replica knows the script"
+    );
+    let refused = reply(
+        &mut reader,
+        &["EVAL", "return redis.call('set', 'x', 1)", "0"],
+    );
+    assert!(
+        refused.starts_with("READONLY You can't write against a read only replica."),
+        "{refused}"
+    );
+}
