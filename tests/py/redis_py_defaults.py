@@ -64,6 +64,16 @@ def main() -> None:
         assert message and message["data"] == channel.encode(), message
     pubsub.close()
 
+    # redis-py's Lock and registered scripts: EVALSHA, SCRIPT LOAD after NOSCRIPT.
+    lock = app.lock("resource", timeout=5)
+    assert lock.acquire(blocking=False)
+    assert not app.lock("resource").acquire(blocking=False), "the lock is held"
+    lock.release()
+    assert app.lock("resource").acquire(blocking=False), "released, it can be taken again"
+    incr_by = app.register_script("return redis.call('incrby', KEYS[1], ARGV[1])")
+    assert incr_by(keys=["scripted"], args=[5]) == 5
+    assert incr_by(keys=["scripted"], args=[2]) == 7
+
     big = b"x" * (4 * 1024 * 1024)
     app.set("big", big)
     assert app.get("big") == big
