@@ -60,7 +60,8 @@ fn reply(con: &mut redis::Connection, args: &[&str]) -> String {
     }
 }
 
-/// Each line a command, words split on `|` (scripts hold spaces).
+/// Each line a command, words split on `|` (scripts hold spaces). FUNCTION LIST lists a
+/// library's functions in Redis's hash order: the library it lists has one.
 const CASES: &str = "\
 SET|s|str
 EVAL|return redis.call('incr','s')|0
@@ -101,9 +102,9 @@ GET|key
 EVAL|return {KEYS[1], ARGV[1], ARGV[2], #KEYS, #ARGV}|1|k|a|b
 EVAL_RO|return redis.call('set','k','v')|0
 EVAL_RO|return redis.call('get','key')|0
-EVAL|#!lua flags=no-writes\nreturn redis.call('set','k','v')|0
-EVAL|#!lua flags=bogus\nreturn 1|0
-EVAL|#!python\nreturn 1|0
+EVAL|#!lua flags=no-writes\\nreturn redis.call('set','k','v')|0
+EVAL|#!lua flags=bogus\\nreturn 1|0
+EVAL|#!python\\nreturn 1|0
 EVAL|redis.call('select', 3) redis.call('set','indb3','x') return redis.call('get','indb3')|0
 GET|indb3
 EVAL|return redis.call('hset','h','a',1)|0
@@ -133,7 +134,51 @@ EVALSHA|B534286061D4B9E4026607613B95C06C06015AE8|0
 SCRIPT|FLUSH
 SCRIPT|EXISTS|b534286061d4b9e4026607613b95c06c06015ae8
 SCRIPT|KILL
-SCRIPT|NOPE";
+SCRIPT|NOPE
+FUNCTION|FLUSH
+FUNCTION|LOAD|#!lua name=mylib\\nredis.register_function('myfunc', function(keys, args) return args[1] end)\\nredis.register_function{function_name='ro', callback=function(keys, args) return redis.call('get', keys[1]) end, flags={'no-writes'}, description='reads'}
+FUNCTION|LOAD|#!lua name=mylib\\nredis.register_function('x', function() return 1 end)
+FCALL|myfunc|0|hello
+FCALL|ro|1|key
+FCALL_RO|ro|1|key
+FCALL_RO|myfunc|0|a
+FCALL|nosuch|0
+FCALL|myfunc|-1
+FUNCTION|LIST|LIBRARYNAME|nosuch
+FUNCTION|STATS
+FUNCTION|LOAD|return 1
+FUNCTION|LOAD|#!lua name=bad\\nreturn 1
+FUNCTION|LOAD|#!lua name=bad2\\nredis.call('ping')
+FUNCTION|LOAD|#!lua\\nx
+FUNCTION|LOAD|#!python name=c1\\nx
+FUNCTION|LOAD|#!lua name=c1\\nx x x
+FUNCTION|LOAD|#!lua name=a b=c\\nredis.register_function('x', function() return 1 end)
+FUNCTION|LOAD|#!lua name=bad-name\\nredis.register_function('x', function() return 1 end)
+FUNCTION|LOAD|#!lua name=ok1\\nredis.register_function('bad-f', function() return 1 end)
+FUNCTION|LOAD|#!lua name=ok2\\nredis.register_function{function_name='q', callback=function() return 1 end, flags={'bogus'}}
+FUNCTION|LOAD|#!lua name=ok3\\nredis.register_function('myfunc', function() return 1 end)
+FUNCTION|LOAD|#!lua name=ok4\\nredis.register_function('f1', function() return 1 end)\\nredis.register_function('f1', function() return 1 end)
+FUNCTION|LOAD|#!lua name=ok6\\nredis.register_function('k', 'notafunction')
+FUNCTION|LOAD|#!lua name=c3\\nredis.register_function{function_name='f3', callback=function() return 1 end, flags='no-writes'}
+FUNCTION|LOAD|#!lua name=c4\\nredis.register_function{function_name='f4'}
+FUNCTION|LOAD|#!lua name=c5\\nredis.register_function{function_name='f5', callback=function() return 1 end, other=1}
+FUNCTION|LOAD|#!lua name=e\\nredis.register_function('f', function() error('boom') end)
+FCALL|f|0
+FUNCTION|LOAD|REPLACE|#!lua name=e\\nredis.register_function('g', function(keys, args) return redis.call('set', keys[1], args[1]) end)
+FCALL|f|0
+FCALL|g|1|fk|fv
+FCALL_RO|g|1|fk|fv
+GET|fk
+FUNCTION|DELETE|e
+FUNCTION|DELETE|e
+FCALL|g|1|fk|fv
+FUNCTION|FLUSH
+FUNCTION|LOAD|#!lua name=listed\\nredis.register_function{function_name='one', callback=function() return 1 end, flags={'no-writes', 'allow-oom'}, description='the one'}
+FUNCTION|LIST
+FUNCTION|LIST|WITHCODE|LIBRARYNAME|li*
+FUNCTION|RESTORE|garbage
+FUNCTION|KILL
+FUNCTION|NOPE";
 
 #[test]
 fn scripts_answer_as_redis_7_does() {
@@ -157,6 +202,50 @@ fn scripts_answer_as_redis_7_does() {
         CASES.lines().count(),
         differences.join("\n")
     );
+}
+
+/// A dump of redis-server's functions restores into rg-node, and the other way round.
+#[test]
+fn function_dumps_move_between_redis_and_rg_node() {
+    let redis = RealRedis::start();
+    let node = Node::start(&[]);
+    let mut theirs = redis.connect();
+    let mut ours = connect(&node);
+    let library = "#!lua name=moved\nredis.register_function('hello', function(keys, args) return 'hello ' .. args[1] end)";
+    let _: String = q(&mut theirs, &["FUNCTION", "LOAD", library]);
+    let dump: Vec<u8> = redis::cmd("FUNCTION")
+        .arg("DUMP")
+        .query(&mut theirs)
+        .unwrap();
+    let _: () = redis::cmd("FUNCTION")
+        .arg("RESTORE")
+        .arg(&dump)
+        .query(&mut ours)
+        .unwrap();
+    assert_eq!(
+        q::<String>(&mut ours, &["FCALL", "hello", "0", "rg"]),
+        "hello rg"
+    );
+    let ours_dump: Vec<u8> = redis::cmd("FUNCTION").arg("DUMP").query(&mut ours).unwrap();
+    let _: () = q(&mut theirs, &["FUNCTION", "FLUSH"]);
+    let _: () = redis::cmd("FUNCTION")
+        .arg("RESTORE")
+        .arg(&ours_dump)
+        .query(&mut theirs)
+        .unwrap();
+    assert_eq!(
+        q::<String>(&mut theirs, &["FCALL", "hello", "0", "redis"]),
+        "hello redis"
+    );
+    let refused = reply(
+        &mut ours,
+        &[
+            "FUNCTION",
+            "RESTORE",
+            std::str::from_utf8(&dump[..dump.len() - 1]).unwrap_or("x"),
+        ],
+    );
+    assert_eq!(refused, "ERR DUMP payload version or checksum are wrong");
 }
 
 /// A script's writes reach the replica as what they did (a random choice included), and a

@@ -21,7 +21,7 @@ zrangebylex zrevrangebylex zrevrange zrank zrevrank zpopmin zpopmax zrangestore 
 zinterstore zremrangebyscore zremrangebyrank zremrangebylex zscan
 multi exec discard watch unwatch
 subscribe psubscribe unsubscribe punsubscribe publish pubsub
-eval evalsha eval_ro evalsha_ro script
+eval evalsha eval_ro evalsha_ro script fcall fcall_ro function
 ping echo quit reset hello auth client command config info time shutdown debug lastsave save bgsave
 replicaof slaveof role wait readonly readwrite monitor object memory
 """.split()

@@ -154,7 +154,7 @@ pub enum CommandId {
     // Pub/sub
     Subscribe, Psubscribe, Unsubscribe, Punsubscribe, Publish, Pubsub,
     // Scripting
-    Eval, Evalsha, EvalRo, EvalshaRo, Script,
+    Eval, Evalsha, EvalRo, EvalshaRo, Script, Fcall, FcallRo, Function,
     // Connection and server
     Ping, Echo, Quit, Reset, Hello, Auth, Client, Command, Config, Info, Time, Shutdown,
     Debug, Lastsave, Save, Bgsave, Replicaof, Slaveof, Role, Wait, Readonly, Readwrite,

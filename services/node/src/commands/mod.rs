@@ -9,6 +9,7 @@ pub mod ctx;
 
 mod connection;
 mod expiry;
+mod functions;
 mod hashes;
 mod info;
 mod keys;
@@ -318,6 +319,9 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Evalsha => scripting::evalsha(ctx, args, false),
         EvalshaRo => scripting::evalsha(ctx, args, true),
         Script => scripting::script(ctx, args),
+        Fcall => functions::fcall(ctx, args, false),
+        FcallRo => functions::fcall(ctx, args, true),
+        Function => functions::function(ctx, args),
         // connection
         Ping => connection::ping(ctx, args),
         Echo => connection::echo(ctx, args),

@@ -23,7 +23,7 @@ pub fn evalsha(ctx: &mut Ctx, args: &[Bytes], read_only: bool) -> Result<Reply, 
     scripting::run(ctx, &sha, keys, argv, read_only)
 }
 
-fn keys_and_args(args: &[Bytes]) -> Result<(&[Bytes], &[Bytes]), CmdError> {
+pub fn keys_and_args(args: &[Bytes]) -> Result<(&[Bytes], &[Bytes]), CmdError> {
     let count = parse_int(&args[2]).ok_or(CmdError::NotInteger)?;
     if count < 0 {
         return Err(CmdError::err("Number of keys can't be negative"));

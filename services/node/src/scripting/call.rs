@@ -67,7 +67,7 @@ fn run(ctx: &mut Ctx, permissions: Permissions, args: &[Bytes]) -> Result<Reply,
     // Commands with subcommands carry their flags there; these are noscript on all of them.
     let noscript_family = matches!(
         spec.id,
-        CommandId::Script | CommandId::Config | CommandId::Client
+        CommandId::Script | CommandId::Function | CommandId::Config | CommandId::Client
     );
     if spec.flags.contains(Flags::NOSCRIPT) || noscript_family {
         return Err(CmdError::err(

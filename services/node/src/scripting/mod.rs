@@ -8,12 +8,16 @@
 //! - `call`: `redis.call`, a command from a script with Redis's checks.
 //! - `convert`: replies into Lua values and results back into replies.
 //! - `shebang`: the `#!lua flags=...` line.
+//! - `functions`: libraries of functions (FUNCTION LOAD), called with FCALL; `payload`
+//!   their FUNCTION DUMP format.
 //! - `libs`: cjson, cmsgpack, bit, struct.
 
 mod api;
 mod call;
 mod convert;
+pub mod functions;
 mod libs;
+pub mod payload;
 mod shebang;
 mod vm;
 
@@ -38,6 +42,7 @@ pub struct Scripts {
     vm: Option<Vm>,
     cache: HashMap<String, Script>,
     random: Arc<AtomicU64>,
+    pub libraries: functions::Libraries,
 }
 
 impl Default for Scripts {
@@ -46,6 +51,7 @@ impl Default for Scripts {
             vm: None,
             cache: HashMap::new(),
             random: Arc::new(AtomicU64::new(vm::rand48_seed(0))),
+            libraries: functions::Libraries::default(),
         }
     }
 }
@@ -65,7 +71,7 @@ impl std::fmt::Debug for Scripts {
 }
 
 impl Scripts {
-    fn vm(&mut self) -> Result<&Vm, CmdError> {
+    pub fn vm(&mut self) -> Result<&Vm, CmdError> {
         if self.vm.is_none() {
             let vm = Vm::new(self.random.clone())
                 .map_err(|e| CmdError::err(format!("cannot start the Lua interpreter: {e}")))?;
@@ -101,10 +107,9 @@ impl Scripts {
         std::str::from_utf8(sha).is_ok_and(|sha| self.get(sha).is_some())
     }
 
-    /// Forgets every script and starts a fresh Lua state, as SCRIPT FLUSH does.
+    /// Forgets every script (SCRIPT FLUSH); the functions stay.
     pub fn flush(&mut self) {
         self.cache.clear();
-        self.vm = None;
     }
 
     /// Every cached script's body.
@@ -137,46 +142,77 @@ pub fn run(
     argv: &[Bytes],
     read_only_caller: bool,
 ) -> Result<Reply, CmdError> {
-    let (function, flags) = match ctx.engine.scripts.get(sha) {
-        Some(script) => (script.function.clone(), script.flags),
-        None => {
-            return Err(CmdError::Line(
-                "NOSCRIPT No matching script. Please use EVAL.".into(),
-            ))
-        }
+    let Some(script) = ctx.engine.scripts.get(sha) else {
+        return Err(CmdError::Line(
+            "NOSCRIPT No matching script. Please use EVAL.".into(),
+        ));
     };
+    let (function, flags) = (script.function.clone(), script.flags);
+    let body = |vm: &Vm| {
+        vm.globals.raw_set("KEYS", string_table(vm, keys)?)?;
+        vm.globals.raw_set("ARGV", string_table(vm, argv)?)?;
+        vm.run(&function)
+    };
+    execute(
+        ctx,
+        flags,
+        read_only_caller,
+        &format!("script: {sha}"),
+        body,
+    )
+}
+
+/// Calls a registered function (FCALL, FCALL_RO) with its keys and arguments.
+pub fn call_function(
+    ctx: &mut Ctx,
+    name: &str,
+    keys: &[Bytes],
+    argv: &[Bytes],
+    read_only_caller: bool,
+) -> Result<Reply, CmdError> {
+    let Some(function) = ctx.engine.scripts.libraries.function(name) else {
+        return Err(CmdError::err("Function not found"));
+    };
+    let (callback, flags) = (function.callback.clone(), function.flags);
+    if read_only_caller && !flags.no_writes {
+        return Err(CmdError::err(
+            "Can not execute a script with write flag using *_ro command.",
+        ));
+    }
+    let body =
+        |vm: &Vm| vm.run_function(&callback, string_table(vm, keys)?, string_table(vm, argv)?);
+    execute(
+        ctx,
+        flags,
+        read_only_caller,
+        &format!("script: {name}"),
+        body,
+    )
+}
+
+/// Runs a script or a function: its checks, then `body` around the engine (the caller's
+/// database kept, the writes wrapped so that replicas apply them at once, blocked clients
+/// served after it), then its result as the caller's reply.
+fn execute(
+    ctx: &mut Ctx,
+    flags: ScriptFlags,
+    read_only_caller: bool,
+    which: &str,
+    body: impl FnOnce(&Vm) -> mlua::Result<Result<Value, Table>>,
+) -> Result<Reply, CmdError> {
     let permissions = Permissions {
         read_only: read_only_caller || flags.no_writes,
     };
-    // A script that says it may write does not start where writes are refused; a legacy
-    // one finds out at its first write.
+    // What says it may write does not start where writes are refused; a legacy script
+    // finds out at its first write.
     if flags.shebang && !permissions.read_only {
         if let Some(refusal) = commands::write_refusal(ctx) {
             return Err(refusal);
         }
     }
     let vm = ctx.engine.scripts.vm()?.clone();
-    let outcome = execute(ctx, &vm, &function, keys, argv, permissions)
+    vm.reset_run_state()
         .map_err(|e| CmdError::err(format!("error running script: {e}")))?;
-    match outcome {
-        Ok(value) => Ok(convert::to_reply(&value, ctx.session.protocol)),
-        Err(error) => Err(script_error(&error, &format!("script: {sha}"))),
-    }
-}
-
-/// The run itself, around the engine: the caller's database kept, the script's writes
-/// wrapped so that replicas apply them at once, blocked clients served after it.
-fn execute(
-    ctx: &mut Ctx,
-    vm: &Vm,
-    function: &Function,
-    keys: &[Bytes],
-    argv: &[Bytes],
-    permissions: Permissions,
-) -> mlua::Result<Result<Value, Table>> {
-    vm.reset_run_state()?;
-    vm.globals.raw_set("KEYS", string_table(vm, keys)?)?;
-    vm.globals.raw_set("ARGV", string_table(vm, argv)?)?;
     let db = ctx.session.db;
     let in_exec = ctx.in_exec;
     let records_before = ctx.engine.records.as_ref().map_or(0, Vec::len);
@@ -205,7 +241,7 @@ fn execute(
                 scope.create_function_mut(|lua, args: MultiValue| Ok(command(lua, args)?.0))?;
             vm.redis.raw_set("call", raising)?;
             vm.redis.raw_set("pcall", returning)?;
-            vm.run(function)
+            body(&vm)
         })
     };
     let _ = vm.redis.raw_set("call", Value::Nil);
@@ -216,7 +252,10 @@ fn execute(
     if !in_exec && ctx.engine.blocking.has_ready() {
         commands::serve_blocked(ctx.engine, ctx.now);
     }
-    outcome
+    match outcome.map_err(|e| CmdError::err(format!("error running script: {e}")))? {
+        Ok(value) => Ok(convert::to_reply(&value, ctx.session.protocol)),
+        Err(error) => Err(script_error(&error, which)),
+    }
 }
 
 fn string_table(vm: &Vm, items: &[Bytes]) -> mlua::Result<Table> {

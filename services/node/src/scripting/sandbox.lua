@@ -4,6 +4,7 @@
 -- loadfile, module, require, os, io and debug are gone.
 local rg = ...
 assert(rg)
+local real_redis = redis
 local debug, setfenv, setmetatable, error, tostring, type, rawget = debug, setfenv, setmetatable, error, tostring, type, rawget
 
 local function readonly(real)
@@ -127,3 +128,44 @@ function rg.run(script)
 end
 
 rg.globals = globals
+
+-- Functions (FUNCTION LOAD) see the same globals, except that while their library loads,
+-- `redis` can only register functions and log.
+local function_globals = setmetatable({}, { __index = globals })
+local function_environment = readonly(function_globals)
+
+function rg.adopt_library(chunk)
+    setfenv(chunk, function_environment)
+    return chunk
+end
+
+function rg.loading(register)
+    if register == nil then
+        rawset(function_globals, "redis", nil)
+        return
+    end
+    local allowed = {
+        register_function = register,
+        log = real_redis.log,
+        REDIS_VERSION = real_redis.REDIS_VERSION,
+        REDIS_VERSION_NUM = real_redis.REDIS_VERSION_NUM,
+    }
+    for _, level in ipairs({ "LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING" }) do
+        allowed[level] = real_redis[level]
+    end
+    rawset(function_globals, "redis", setmetatable({}, {
+        __index = function(_, name)
+            local value = allowed[name]
+            if value == nil then
+                error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+            end
+            return value
+        end,
+        __newindex = function() error("Attempt to modify a readonly table", 2) end,
+        __metatable = false,
+    }))
+end
+
+function rg.run_function(callback, keys, args)
+    return xpcall(function() return callback(keys, args) end, handler)
+end

@@ -62,6 +62,37 @@ impl Vm {
         adopt.call(function)
     }
 
+    /// Compiles a library's code (FUNCTION LOAD) into a chunk for the functions' environment.
+    pub fn compile_library(&self, code: &[u8]) -> mlua::Result<Function> {
+        let chunk = self
+            .lua
+            .load(code)
+            .set_name("@user_function")
+            .set_mode(ChunkMode::Text)
+            .into_function()?;
+        let adopt: Function = self.rg.raw_get("adopt_library")?;
+        adopt.call(chunk)
+    }
+
+    /// Switches the functions' `redis` to the load-time table around `register` while a
+    /// library loads, and back with None.
+    pub fn loading(&self, register: Option<Function>) -> mlua::Result<()> {
+        let loading: Function = self.rg.raw_get("loading")?;
+        loading.call(register)
+    }
+
+    /// Runs a registered function with its keys and arguments, as `run` runs a script.
+    pub fn run_function(
+        &self,
+        callback: &Function,
+        keys: Table,
+        args: Table,
+    ) -> mlua::Result<Result<Value, Table>> {
+        let run: Function = self.rg.raw_get("run_function")?;
+        let outcome: (bool, Value) = run.call((callback.clone(), keys, args))?;
+        self.outcome(outcome)
+    }
+
     /// Starts a run: replies to its commands in RESP2 until it calls redis.setresp(3).
     pub fn reset_run_state(&self) -> mlua::Result<()> {
         self.rg.raw_set("resp", 2)
@@ -70,7 +101,11 @@ impl Vm {
     /// Runs `function`: Ok(first value) or Err(the error table the handler made).
     pub fn run(&self, function: &Function) -> mlua::Result<Result<Value, Table>> {
         let run: Function = self.rg.raw_get("run")?;
-        let (ok, value): (bool, Value) = run.call(function.clone())?;
+        let outcome: (bool, Value) = run.call(function.clone())?;
+        self.outcome(outcome)
+    }
+
+    fn outcome(&self, (ok, value): (bool, Value)) -> mlua::Result<Result<Value, Table>> {
         match (ok, value) {
             (true, value) => Ok(Ok(value)),
             (false, Value::Table(error)) => Ok(Err(error)),

@@ -64,9 +64,10 @@ pub fn next_chunk_of(engine: &mut Engine, first: bool, size: usize) -> (Bytes, b
     (out.freeze(), all_done)
 }
 
-/// The script cache, so that EVALSHA finds on the replica what it found here (Redis's
-/// replicas lack scripts after a full sync; rgroup's readers run EVALSHA_RO). At most
-/// `room` bytes of it: the first chunk must still fit in a bus message.
+/// The functions (as Redis's RDB carries them) and the script cache, so that EVALSHA finds
+/// on the replica what it found here (Redis's replicas lack scripts after a full sync;
+/// rgroup's readers run EVALSHA_RO). At most `room` bytes of them: the first chunk must
+/// still fit in a bus message.
 fn write_scripts(engine: &Engine, out: &mut BytesMut, room: usize) {
     write_command(out, &[b"SCRIPT", b"FLUSH"]);
     let mut left_out = 0;
@@ -77,10 +78,18 @@ fn write_scripts(engine: &Engine, out: &mut BytesMut, room: usize) {
         }
         write_command(out, &[b"SCRIPT", b"LOAD", body]);
     }
+    write_command(out, &[b"FUNCTION", b"FLUSH"]);
+    for library in engine.scripts.libraries.libraries.values() {
+        if out.len() + library.code.len() > room {
+            left_out += 1;
+            continue;
+        }
+        write_command(out, &[b"FUNCTION", b"LOAD", b"REPLACE", &library.code]);
+    }
     if left_out > 0 {
         tracing::warn!(
             left_out,
-            "scripts too large for the snapshot's first chunk were not sent"
+            "scripts or libraries too large for the snapshot's first chunk were not sent"
         );
     }
 }
