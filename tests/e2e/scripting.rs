@@ -292,3 +292,52 @@ fn scripts_replicate_their_effects_and_replicas_know_loaded_scripts() {
         "{refused}"
     );
 }
+
+/// A script that runs past busy-reply-threshold: others get BUSY rather than wait, SCRIPT
+/// KILL stops it (with Redis's error for its caller), and a script that wrote cannot be
+/// killed. The same texts as redis-server's.
+#[test]
+fn a_busy_script_answers_busy_and_can_be_killed_until_it_writes() {
+    let node = Node::start(&[]);
+    let mut con = connect(&node);
+    let _: () = q(&mut con, &["CONFIG", "SET", "lua-time-limit", "100"]);
+    assert_eq!(
+        q::<Vec<String>>(&mut con, &["CONFIG", "GET", "busy-reply-threshold"]),
+        ["busy-reply-threshold", "100"]
+    );
+    assert_eq!(
+        reply(&mut con, &["SCRIPT", "KILL"]),
+        "NOTBUSY No scripts in execution right now."
+    );
+    let mut runner = connect(&node);
+    let looping =
+        std::thread::spawn(move || reply(&mut runner, &["EVAL", "while true do end", "0"]));
+    assert_eventually!(reply(&mut con, &["PING"]).starts_with(
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    ));
+    assert_eq!(
+        reply(&mut con, &["SCRIPT", "KILL"]),
+        format!("{:?}", Value::Okay)
+    );
+    let killed = looping.join().unwrap();
+    assert!(
+        killed.starts_with("ERR Script killed by user with SCRIPT KILL... script: "),
+        "{killed}"
+    );
+    assert!(killed.ends_with(", on @user_script:1."), "{killed}");
+    assert_eq!(q::<String>(&mut con, &["PING"]), "PONG");
+
+    let mut writer = connect(&node);
+    std::thread::spawn(move || {
+        reply(
+            &mut writer,
+            &["EVAL", "redis.call('set', 'w', 1) while true do end", "0"],
+        )
+    });
+    assert_eventually!(reply(&mut con, &["PING"]).starts_with("BUSY"));
+    let refused = reply(&mut con, &["SCRIPT", "KILL"]);
+    assert!(
+        refused.starts_with("UNKILLABLE Sorry the script already executed write commands"),
+        "{refused}"
+    );
+}

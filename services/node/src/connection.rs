@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use rg_resp::{ProtocolError, RequestDecoder};
+use rg_resp::{Limits, ProtocolError, RequestDecoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, Notify};
@@ -19,6 +19,7 @@ use crate::engine::pubsub::PushMessage;
 use crate::engine::reply::Reply;
 use crate::server::{now_ms, Shared};
 
+mod busy;
 mod waiting;
 
 /// Messages a subscriber may have waiting before it counts as too slow and is disconnected.
@@ -77,7 +78,7 @@ struct Connection {
     sync_timeout: Duration,
 }
 
-pub async fn serve(shared: Arc<Shared>, socket: TcpStream) {
+pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream) {
     let peer = socket
         .peer_addr()
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
@@ -85,24 +86,40 @@ pub async fn serve(shared: Arc<Shared>, socket: TcpStream) {
         .local_addr()
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
     let (tx, push) = mpsc::channel(PUSH_BACKLOG);
-    let (session, kill) = {
-        let mut engine = shared.engine.lock();
-        let id = engine.clients.register(peer, local, now_ms());
-        let kill = engine
-            .clients
-            .get(id)
-            .map(|c| c.kill.clone())
-            .unwrap_or_default();
-        let authenticated = engine.settings.requirepass.is_none();
-        (Session::new(id, authenticated, tx), kill)
+    let mut input = BytesMut::with_capacity(READ_CHUNK);
+    let mut decoder = None;
+    let (session, kill) = loop {
+        if let Some(mut engine) = shared.engine.try_lock_for(busy::CHECK) {
+            let id = engine.clients.register(peer, local, now_ms());
+            let kill = engine
+                .clients
+                .get(id)
+                .map(|c| c.kill.clone())
+                .unwrap_or_default();
+            let authenticated = engine.settings.requirepass.is_none();
+            let limits = Limits {
+                max_bulk_len: engine.settings.proto_max_bulk_len as usize,
+                ..Limits::default()
+            };
+            decoder.get_or_insert_with(|| RequestDecoder::new(limits));
+            break (Session::new(id, authenticated, tx), kill);
+        }
+        if shared.script.is_busy(now_ms()) {
+            let waiting = decoder.get_or_insert_with(|| RequestDecoder::new(Limits::default()));
+            if busy::answer_unregistered(&shared, &mut socket, &mut input, waiting)
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
     };
-    let limits = shared.limits();
     let mut connection = Connection {
         shared,
         socket,
-        input: BytesMut::with_capacity(READ_CHUNK),
+        input,
         output: BytesMut::with_capacity(READ_CHUNK),
-        decoder: RequestDecoder::new(limits),
+        decoder: decoder.unwrap_or_default(),
         session,
         push,
         kill,
@@ -216,7 +233,16 @@ impl Connection {
     /// Executes pending requests under one lock until they run out or one blocks.
     fn execute_pending(&mut self) -> Step {
         let shared = self.shared.clone();
-        let mut engine = shared.engine.lock();
+        // Held by a script past busy-reply-threshold: answered without the lock.
+        let mut engine = loop {
+            if let Some(engine) = shared.engine.try_lock_for(busy::CHECK) {
+                break engine;
+            }
+            if shared.script.is_busy(now_ms()) {
+                self.answer_busy();
+                return Step::Answered;
+            }
+        };
         let before = engine.repl.offset();
         let step = self.execute_locked(&mut engine);
         // The batch's writes enter the stream together: one capture per batch, not per
@@ -229,6 +255,13 @@ impl Connection {
             self.session.write_position = Some(engine.repl.position());
         }
         step
+    }
+
+    /// Every pending command answered while a script is busy.
+    fn answer_busy(&mut self) {
+        while let Some(args) = self.pending.pop_front() {
+            busy::reply(&self.shared, &args, &mut self.output);
+        }
     }
 
     fn execute_locked(&mut self, engine: &mut crate::engine::Engine) -> Step {

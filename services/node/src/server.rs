@@ -4,7 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 use rg_resp::Limits;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -28,6 +28,8 @@ pub struct Shared {
     pub repl_notify: Notify,
     /// Woken when a replica acknowledges an offset (WAIT).
     pub ack_notify: Notify,
+    /// The script run in progress, seen without the engine's lock (BUSY, SCRIPT KILL).
+    pub script: Arc<crate::scripting::busy::Running>,
 }
 
 impl Shared {
@@ -44,6 +46,29 @@ impl Shared {
 }
 
 impl Shared {
+    /// The engine, for background work: while a script runs, waited for without holding
+    /// up the runtime's thread (a script past busy-reply-threshold leaves the node answering
+    /// BUSY); otherwise taken at once, as the lock is held only briefly.
+    pub async fn lock_engine(&self) -> MutexGuard<'_, Engine> {
+        loop {
+            if let Some(engine) = self.engine.try_lock() {
+                return engine;
+            }
+            if !self.script.is_running() {
+                return self.engine.lock();
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Returns once no script holds the engine, for background work whose own code takes
+    /// the lock: it waits without holding up the runtime's thread.
+    pub async fn engine_free(&self) {
+        while self.script.is_running() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     pub fn limits(&self) -> Limits {
         let max_bulk_len = self.engine.lock().settings.proto_max_bulk_len as usize;
         Limits {
@@ -72,8 +97,11 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) {
     let (stop, stopping) = watch::channel(false);
+    let engine = Engine::new(settings, now_ms());
+    let script = engine.scripts.running.clone();
     let shared = Arc::new(Shared {
-        engine: Mutex::new(Engine::new(settings, now_ms())),
+        engine: Mutex::new(engine),
+        script,
         stopping,
         stop,
         repl_notify: Notify::new(),
@@ -106,6 +134,7 @@ pub async fn run(
         }
     }
     tracing::info!("shutting down");
+    shared.script.exit_instead();
     let _ = shared.stop.send(true);
     background.abort();
     // Give connections a moment to finish what they are writing, then drop them.
@@ -115,14 +144,20 @@ pub async fn run(
 
 /// Starts a connection, or refuses it when `maxclients` are already connected.
 async fn admit(shared: &Arc<Shared>, mut socket: TcpStream, connections: &mut JoinSet<()>) {
-    let full = {
-        let mut engine = shared.engine.lock();
-        engine.stats.connections_received += 1;
-        let full = engine.clients.len() >= engine.settings.maxclients;
-        if full {
-            engine.stats.rejected_connections += 1;
+    // A script that holds the engine past busy-reply-threshold does not stop the node
+    // from accepting: the connection answers BUSY until the engine is free.
+    let full = loop {
+        if let Some(mut engine) = shared.engine.try_lock_for(Duration::from_millis(20)) {
+            engine.stats.connections_received += 1;
+            let full = engine.clients.len() >= engine.settings.maxclients;
+            if full {
+                engine.stats.rejected_connections += 1;
+            }
+            break full;
         }
-        full
+        if shared.script.is_busy(now_ms()) {
+            break false;
+        }
     };
     if full {
         let _ = socket
@@ -138,10 +173,10 @@ async fn admit(shared: &Arc<Shared>, mut socket: TcpStream, connections: &mut Jo
 /// Redis's default effort).
 async fn background_work(shared: Arc<Shared>) {
     loop {
-        let hz = shared.engine.lock().settings.hz.max(1);
+        let hz = shared.lock_engine().await.settings.hz.max(1);
         let period = Duration::from_millis(1000 / u64::from(hz));
         tokio::time::sleep(period).await;
-        let mut engine = shared.engine.lock();
+        let mut engine = shared.lock_engine().await;
         expire::active_cycle(&mut engine, now_ms(), period / 4);
         if engine.blocking.has_ready() {
             crate::commands::serve_blocked(&mut engine, now_ms());

@@ -64,7 +64,7 @@ impl Connection {
             let notified = shared.ack_notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let acked = shared.engine.lock().repl.replicas_at(&target);
+            let acked = shared.lock_engine().await.repl.replicas_at(&target);
             if acked >= needed {
                 break acked;
             }
@@ -93,7 +93,7 @@ impl Connection {
                 let notified = shared.ack_notify.notified();
                 tokio::pin!(notified);
                 notified.as_mut().enable();
-                if shared.engine.lock().repl.replicas_at(&target) >= needed {
+                if shared.lock_engine().await.repl.replicas_at(&target) >= needed {
                     return;
                 }
                 notified.await;

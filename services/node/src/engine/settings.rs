@@ -148,6 +148,9 @@ pub struct Settings {
     pub sync_replicas: u32,
     /// How long a write waits for `sync_replicas` acks before it is answered with an error.
     pub sync_timeout_ms: u64,
+    /// A script running longer than this (ms) makes others get BUSY and may be killed
+    /// (Redis's `busy-reply-threshold`, once `lua-time-limit`); 0: never.
+    pub busy_reply_threshold: u64,
     /// Failover preference: lower is promoted first, 0 never (Redis's `replica-priority`).
     pub replica_priority: u32,
     /// Fixed at start (reported by CONFIG GET only).
@@ -176,6 +179,7 @@ impl Default for Settings {
             min_replicas_max_lag_ms: 0,
             sync_replicas: 0,
             sync_timeout_ms: 1000,
+            busy_reply_threshold: 5000,
             replica_priority: 100,
             threads: 1,
             log_format: "human".into(),
@@ -204,6 +208,8 @@ pub const NAMES: &[&str] = &[
     "min-replicas-max-lag-ms",
     "sync-replicas",
     "sync-timeout-ms",
+    "busy-reply-threshold",
+    "lua-time-limit",
     "replica-priority",
     "threads",
     "log-format",
@@ -233,6 +239,7 @@ impl Settings {
             "min-replicas-max-lag-ms" => self.min_replicas_max_lag_ms.to_string(),
             "sync-replicas" => self.sync_replicas.to_string(),
             "sync-timeout-ms" => self.sync_timeout_ms.to_string(),
+            "busy-reply-threshold" | "lua-time-limit" => self.busy_reply_threshold.to_string(),
             "replica-priority" | "slave-priority" => self.replica_priority.to_string(),
             "threads" => self.threads.to_string(),
             "log-format" => self.log_format.clone(),
@@ -274,6 +281,9 @@ impl Settings {
             "sync-replicas" => self.sync_replicas = bounded(value, 0, 1000)?,
             "sync-timeout-ms" => {
                 self.sync_timeout_ms = u64::from(bounded(value, 1, 3_600_000)?);
+            }
+            "busy-reply-threshold" | "lua-time-limit" => {
+                self.busy_reply_threshold = u64::from(bounded(value, 0, i32::MAX as u32)?);
             }
             "replica-priority" | "slave-priority" => {
                 self.replica_priority = bounded(value, 0, i32::MAX as u32)?;

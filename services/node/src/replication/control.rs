@@ -20,6 +20,7 @@ pub(super) async fn serve(link: Arc<Link>) {
     };
     while let Some((request, reply_to)) = requests.next().await {
         let retire = request.command == ControlCommand::Retire;
+        link.shared.engine_free().await;
         let reply = handle(&link, request);
         if let Some(reply_to) = reply_to {
             if let Err(error) = link.bus.reply(&reply_to, &reply).await {

@@ -10,7 +10,7 @@ pub(super) async fn publish(
     name: EventName,
     details: serde_json::Map<String, serde_json::Value>,
 ) {
-    let epoch = link.shared.engine.lock().repl.epoch();
+    let epoch = link.shared.lock_engine().await.repl.epoch();
     let event = Event {
         event: name,
         group: link.config.group.clone(),

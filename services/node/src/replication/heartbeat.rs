@@ -24,6 +24,7 @@ pub(super) async fn run(link: Arc<Link>) {
             was_fenced = fenced;
             report_fence(&link, fenced).await;
         }
+        link.shared.engine_free().await;
         let heartbeat = current(&link);
         let subject = link.subjects.heartbeat(&link.config.node);
         if let Err(error) = link.bus.publish(subject, &heartbeat).await {
@@ -106,7 +107,7 @@ pub(super) async fn watch_sentinels(link: Arc<Link>) {
         {
             continue;
         }
-        let mut engine = link.shared.engine.lock();
+        let mut engine = link.shared.lock_engine().await;
         let repl = &mut engine.repl;
         if let Some(primary) = &heartbeat.primary {
             repl.heard_of_primary(heartbeat.record_epoch, primary, &link.config.node);

@@ -86,7 +86,7 @@ pub fn spawn(shared: Arc<Shared>, config: ReplicationConfig) -> tokio::sync::one
             Ok(bus) => bus,
             Err(error) => {
                 tracing::error!(%error, "cannot join the bus; serving standalone");
-                shared.engine.lock().repl.adopting_ended();
+                shared.lock_engine().await.repl.adopting_ended();
                 let _ = known.send(());
                 return;
             }

@@ -62,7 +62,7 @@ async fn apply_group(link: Arc<Link>, parameters: Kv, name: String) {
         };
         while let Some((group, _)) = versions.next().await {
             let Some(group) = group else { continue };
-            let mut engine = link.shared.engine.lock();
+            let mut engine = link.shared.lock_engine().await;
             for (parameter, value) in &group.parameters {
                 match engine.settings.set(parameter, value) {
                     Ok(()) => tracing::info!(%parameter, %value, "parameter applied"),

@@ -17,6 +17,7 @@ use crate::server::now_ms;
 pub(super) async fn publish(link: Arc<Link>) {
     loop {
         link.shared.repl_notify.notified().await;
+        link.shared.engine_free().await;
         while let Some(batches) = next_batches(&link) {
             // While the bus is down, batches are dropped rather than queued in the client
             // without bound; replicas find the gap from the offsets and resync.
@@ -249,7 +250,7 @@ pub(super) async fn collect_acks(link: Arc<Link>) {
         if ack.group != link.config.group {
             continue;
         }
-        let kept = link.shared.engine.lock().repl.replica_acked(
+        let kept = link.shared.lock_engine().await.repl.replica_acked(
             ack.replica,
             &ack.repl_id,
             ack.offset,

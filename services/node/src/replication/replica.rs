@@ -61,7 +61,7 @@ async fn follow_primary(
     let mut refused = false;
     // A snapshot this node was serving as a primary is void now that it follows another.
     {
-        let mut engine = link.shared.engine.lock();
+        let mut engine = link.shared.lock_engine().await;
         if crate::engine::replication::snapshot::active(&engine) {
             crate::engine::replication::snapshot::abort(&mut engine);
         }
@@ -265,7 +265,7 @@ async fn full_sync(
     transfer: u64,
     chunks: u32,
 ) -> Result<(), String> {
-    link.shared.engine.lock().repl.full_sync_started();
+    link.shared.lock_engine().await.repl.full_sync_started();
     *applier = Applier::new();
     let mut index = 0;
     loop {
@@ -280,7 +280,7 @@ async fn full_sync(
             SyncReply::Refused { reason } => return Err(reason),
             _ => return Err("unexpected reply to a chunk request".into()),
         };
-        let mut engine = link.shared.engine.lock();
+        let mut engine = link.shared.lock_engine().await;
         let undecodable = applier.apply(&mut engine, &data).undecodable;
         drop(engine);
         if undecodable {
@@ -291,7 +291,7 @@ async fn full_sync(
             break;
         }
     }
-    let mut engine = link.shared.engine.lock();
+    let mut engine = link.shared.lock_engine().await;
     *applier = Applier::new();
     engine.repl.full_sync_ended(repl_id, offset, now_ms());
     tracing::info!(%offset, chunks = index, "full sync done");
@@ -386,7 +386,7 @@ async fn stream_from(
                 if followed(link).map(|(_, g)| g) != Some(generation) {
                     return Stop::RoleChanged;
                 }
-                if stall.behind_and_stuck(&link.shared.engine.lock().repl) {
+                if stall.behind_and_stuck(&link.shared.lock_engine().await.repl) {
                     return Stop::Resync;
                 }
                 send_ack(link).await;

@@ -25,7 +25,7 @@ pub(super) async fn adopt(link: &Link) {
         return;
     }
     learn_role(link).await;
-    link.shared.engine.lock().repl.adopting_ended();
+    link.shared.lock_engine().await.repl.adopting_ended();
 }
 
 async fn learn_role(link: &Link) {
@@ -41,7 +41,7 @@ async fn learn_role(link: &Link) {
         epoch,
         others,
     } = recorded;
-    let mut engine = link.shared.engine.lock();
+    let mut engine = link.shared.lock_engine().await;
     let repl = &mut engine.repl;
     if primary == link.config.node {
         repl.adopt_lead(epoch, others);

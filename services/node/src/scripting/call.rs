@@ -90,12 +90,16 @@ fn run(ctx: &mut Ctx, permissions: Permissions, args: &[Bytes]) -> Result<Reply,
     {
         evict::make_room(ctx.engine, ctx.now)?;
     }
-    Ok(match commands::run(ctx, spec, args) {
+    let reply = match commands::run(ctx, spec, args) {
         Response::Reply(reply) | Response::Close(reply) => reply,
         // As inside EXEC: nothing blocks, and WAIT answers at once.
         Response::Block { .. } | Response::Shutdown => Reply::NilArray,
         Response::WaitAcks { target, .. } => {
             Reply::Int(ctx.engine.repl.replicas_at(&target) as i64)
         }
-    })
+    };
+    if spec.is_write() && !matches!(reply, Reply::Error(_)) {
+        ctx.engine.scripts.running.note_write();
+    }
+    Ok(reply)
 }

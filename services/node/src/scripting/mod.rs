@@ -11,8 +11,10 @@
 //! - `functions`: libraries of functions (FUNCTION LOAD), called with FCALL; `payload`
 //!   their FUNCTION DUMP format.
 //! - `libs`: cjson, cmsgpack, bit, struct.
+//! - `busy`: a run that goes on too long: BUSY for others, SCRIPT KILL.
 
 mod api;
+pub mod busy;
 mod call;
 mod convert;
 pub mod functions;
@@ -43,6 +45,8 @@ pub struct Scripts {
     cache: HashMap<String, Script>,
     random: Arc<AtomicU64>,
     pub libraries: functions::Libraries,
+    /// The run in progress, as connections outside the engine's lock see it.
+    pub running: Arc<busy::Running>,
 }
 
 impl Default for Scripts {
@@ -52,6 +56,7 @@ impl Default for Scripts {
             cache: HashMap::new(),
             random: Arc::new(AtomicU64::new(vm::rand48_seed(0))),
             libraries: functions::Libraries::default(),
+            running: Arc::default(),
         }
     }
 }
@@ -73,7 +78,7 @@ impl std::fmt::Debug for Scripts {
 impl Scripts {
     pub fn vm(&mut self) -> Result<&Vm, CmdError> {
         if self.vm.is_none() {
-            let vm = Vm::new(self.random.clone())
+            let vm = Vm::new(self.random.clone(), self.running.clone())
                 .map_err(|e| CmdError::err(format!("cannot start the Lua interpreter: {e}")))?;
             self.vm = Some(vm);
         }
@@ -158,6 +163,7 @@ pub fn run(
         flags,
         read_only_caller,
         &format!("script: {sha}"),
+        false,
         body,
     )
 }
@@ -186,6 +192,7 @@ pub fn call_function(
         flags,
         read_only_caller,
         &format!("script: {name}"),
+        true,
         body,
     )
 }
@@ -198,6 +205,7 @@ fn execute(
     flags: ScriptFlags,
     read_only_caller: bool,
     which: &str,
+    function: bool,
     body: impl FnOnce(&Vm) -> mlua::Result<Result<Value, Table>>,
 ) -> Result<Reply, CmdError> {
     let permissions = Permissions {
@@ -217,6 +225,8 @@ fn execute(
     let in_exec = ctx.in_exec;
     let records_before = ctx.engine.records.as_ref().map_or(0, Vec::len);
     ctx.in_exec = true;
+    let running = ctx.engine.scripts.running.clone();
+    running.start(ctx.now, ctx.engine.settings.busy_reply_threshold, function);
     let outcome = {
         let ctx = RefCell::new(&mut *ctx);
         let command = |lua: &mlua::Lua, args: MultiValue| {
@@ -224,26 +234,29 @@ fn execute(
             let mut ctx = ctx.borrow_mut();
             call::command(lua, &mut ctx, permissions, resp3, args)
         };
-        vm.lua.scope(|scope| {
-            // Functions of Rust's own, so that an error's position is the script's line even
-            // when it ends with `return redis.call(...)`.
-            let raising = scope.create_function_mut(|lua, args: MultiValue| {
-                let (reply, failed) = command(lua, args)?;
-                match (failed, &reply) {
-                    (true, Value::Table(error)) => {
-                        let text: String = error.raw_get("err")?;
-                        Err(mlua::Error::runtime(format!("\u{1}{text}")))
+        off_the_runtime(|| {
+            vm.lua.scope(|scope| {
+                // Functions of Rust's own, so that an error's position is the script's line even
+                // when it ends with `return redis.call(...)`.
+                let raising = scope.create_function_mut(|lua, args: MultiValue| {
+                    let (reply, failed) = command(lua, args)?;
+                    match (failed, &reply) {
+                        (true, Value::Table(error)) => {
+                            let text: String = error.raw_get("err")?;
+                            Err(mlua::Error::runtime(format!("\u{1}{text}")))
+                        }
+                        _ => Ok(reply),
                     }
-                    _ => Ok(reply),
-                }
-            })?;
-            let returning =
-                scope.create_function_mut(|lua, args: MultiValue| Ok(command(lua, args)?.0))?;
-            vm.redis.raw_set("call", raising)?;
-            vm.redis.raw_set("pcall", returning)?;
-            body(&vm)
+                })?;
+                let returning =
+                    scope.create_function_mut(|lua, args: MultiValue| Ok(command(lua, args)?.0))?;
+                vm.redis.raw_set("call", raising)?;
+                vm.redis.raw_set("pcall", returning)?;
+                body(&vm)
+            })
         })
     };
+    running.finish();
     let _ = vm.redis.raw_set("call", Value::Nil);
     let _ = vm.redis.raw_set("pcall", Value::Nil);
     ctx.in_exec = in_exec;
@@ -255,6 +268,19 @@ fn execute(
     match outcome.map_err(|e| CmdError::err(format!("error running script: {e}")))? {
         Ok(value) => Ok(convert::to_reply(&value, ctx.session.protocol)),
         Err(error) => Err(script_error(&error, which)),
+    }
+}
+
+/// Runs `run` with this thread's other tasks handed to another worker first, so that while a
+/// script runs long the node goes on accepting clients and answering them BUSY (Redis does
+/// it from inside the script; tokio does it with block_in_place, on its threaded runtime).
+fn off_the_runtime<R>(run: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(run)
+        }
+        _ => run(),
     }
 }
 

@@ -5,7 +5,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use mlua::{ChunkMode, Function, Lua, LuaOptions, StdLib, Table, Value};
+use mlua::{ChunkMode, Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Value, VmState};
+
+use super::busy::Running;
 
 use super::{api, libs};
 
@@ -25,7 +27,7 @@ pub struct Vm {
 impl Vm {
     /// `random` is the state of `math.random`: the node's, not the Lua state's, so that a
     /// SCRIPT FLUSH does not start the sequence again (it does not in Redis).
-    pub fn new(random: Arc<AtomicU64>) -> mlua::Result<Vm> {
+    pub fn new(random: Arc<AtomicU64>, running: Arc<Running>) -> mlua::Result<Vm> {
         // The debug library is loaded for the error handler's line numbers; sandbox.lua takes
         // it out of the scripts' reach. Nothing unsafe remains visible to a script.
         let lua = unsafe {
@@ -42,6 +44,24 @@ impl Vm {
         globals.raw_set("redis", redis.clone())?;
         run_internal(&lua, include_str!("sandbox.lua"), &rg)?;
         let globals: Table = rg.raw_get("globals")?;
+        // Often enough that SCRIPT KILL stops a loop at once, rarely enough to cost nothing.
+        lua.set_hook(
+            HookTriggers::new().every_nth_instruction(10_000),
+            move |_, _| {
+                if running.must_exit() {
+                    // Stopping the run would publish the half of it that ran; a process that
+                    // ends here publishes none of it, so replicas never see half a script.
+                    tracing::warn!("the node is stopping with a script running: exiting now");
+                    std::process::exit(1);
+                }
+                if running.must_stop() {
+                    return Err(mlua::Error::runtime(
+                        "Script killed by user with SCRIPT KILL...",
+                    ));
+                }
+                Ok(VmState::Continue)
+            },
+        );
         Ok(Vm {
             lua,
             rg,
