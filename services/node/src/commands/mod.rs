@@ -7,6 +7,7 @@
 pub mod args;
 pub mod ctx;
 
+mod bits;
 mod connection;
 mod expiry;
 mod hashes;
@@ -19,6 +20,7 @@ mod replay_tests;
 mod scan_args;
 mod server;
 mod sets;
+mod string_bytes;
 mod strings;
 mod transaction;
 mod zsets;
@@ -179,6 +181,14 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Strlen => strings::strlen(ctx, args),
         Getrange => strings::getrange(ctx, args),
         Setrange => strings::setrange(ctx, args),
+        // bitmaps
+        Setbit => bits::setbit(ctx, args),
+        Getbit => bits::getbit(ctx, args),
+        Bitcount => bits::bitcount(ctx, args),
+        Bitpos => bits::bitpos(ctx, args),
+        Bitop => bits::bitop(ctx, args),
+        Bitfield => bits::bitfield(ctx, args),
+        BitfieldRo => bits::bitfield_ro(ctx, args),
         // keys
         Del | Unlink => keys::del(ctx, args),
         Exists => keys::exists(ctx, args),
@@ -285,6 +295,8 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Zremrangebyrank => zsets::zremrangebyrank(ctx, args),
         Zremrangebylex => zsets::zremrangebylex(ctx, args),
         Zscan => zsets::zscan(ctx, args),
+        // HyperLogLog
+        Pfadd | Pfcount | Pfmerge | Pfdebug | Pfselftest => Err(CmdError::err("not yet")),
         // transactions
         Multi => transaction::multi(ctx, args),
         Exec => return transaction::exec(ctx, args),
