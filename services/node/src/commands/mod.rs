@@ -11,6 +11,7 @@ mod bits;
 mod connection;
 mod expiry;
 mod hashes;
+mod hyperloglog;
 mod info;
 mod keys;
 mod lists;
@@ -296,7 +297,11 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Zremrangebylex => zsets::zremrangebylex(ctx, args),
         Zscan => zsets::zscan(ctx, args),
         // HyperLogLog
-        Pfadd | Pfcount | Pfmerge | Pfdebug | Pfselftest => Err(CmdError::err("not yet")),
+        Pfadd => hyperloglog::pfadd(ctx, args),
+        Pfcount => hyperloglog::pfcount(ctx, args),
+        Pfmerge => hyperloglog::pfmerge(ctx, args),
+        Pfdebug => hyperloglog::pfdebug(ctx, args),
+        Pfselftest => hyperloglog::pfselftest(ctx, args),
         // transactions
         Multi => transaction::multi(ctx, args),
         Exec => return transaction::exec(ctx, args),
