@@ -44,7 +44,7 @@ impl FieldType {
     }
 
     /// The low `bits` of `raw` as this type's value (sign-extended when signed).
-    fn from_raw(self, raw: u64) -> i64 {
+    fn value_of(self, raw: u64) -> i64 {
         let unused = 64 - self.bits;
         if self.signed {
             ((raw << unused) as i64) >> unused
@@ -82,7 +82,7 @@ pub fn get(bytes: &[u8], offset: u64, ty: FieldType) -> i64 {
     let raw = (offset..offset + u64::from(ty.bits)).fold(0u64, |acc, o| {
         (acc << 1) | u64::from(super::ops::get_bit(bytes, o))
     });
-    ty.from_raw(raw)
+    ty.value_of(raw)
 }
 
 /// Writes the low `ty.bits` bits of `value` at bit `offset`, which must be inside `bytes`.
@@ -95,29 +95,53 @@ pub fn put(bytes: &mut [u8], offset: u64, ty: FieldType, value: i64) {
 
 /// `old + by` as a value of `ty` under `overflow`; None when FAIL refuses it.
 pub fn increment(old: i64, by: i64, ty: FieldType, overflow: Overflow) -> Option<i64> {
-    let exact = i128::from(old) + i128::from(by);
-    fit(exact, ty, overflow)
+    fit(old, by, ty, overflow)
 }
 
 /// `value` stored into a field of `ty` under `overflow`; None when FAIL refuses it. An
 /// unsigned field reads a negative SET value as its 64-bit two's complement, as Redis does.
 pub fn assign(value: i64, ty: FieldType, overflow: Overflow) -> Option<i64> {
-    let exact = if ty.signed {
-        i128::from(value)
-    } else {
-        i128::from(value as u64)
-    };
-    fit(exact, ty, overflow)
+    fit(value, 0, ty, overflow)
 }
 
-fn fit(exact: i128, ty: FieldType, overflow: Overflow) -> Option<i64> {
-    let (min, max) = (i128::from(ty.min()), i128::from(ty.max()));
-    if (min..=max).contains(&exact) {
-        return Some(exact as i64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Out {
+    Above,
+    Below,
+}
+
+/// Redis's overflow test, with its arithmetic: `value - max` is computed in 64 bits, so a
+/// signed SET of a value far below the type's range counts as above it (SAT then gives
+/// the maximum, as redis-server does).
+fn out_of_range(value: i64, incr: i64, ty: FieldType) -> Option<Out> {
+    let (min, max) = (ty.min(), ty.max());
+    if !ty.signed {
+        let value = value as u64;
+        let above_by = (max as u64).wrapping_sub(value) as i64;
+        let below_by = value.wrapping_neg() as i64;
+        if value > max as u64 || (incr > 0 && incr > above_by) {
+            return Some(Out::Above);
+        }
+        return (incr < 0 && incr < below_by).then_some(Out::Below);
     }
+    let narrow = ty.bits != 64;
+    let above_by = (max as u64).wrapping_sub(value as u64) as i64;
+    let below_by = min.wrapping_sub(value);
+    if value > max || (narrow && incr > above_by) || (value >= 0 && incr > 0 && incr > above_by) {
+        return Some(Out::Above);
+    }
+    let below = value < min || (narrow && incr < below_by) || (value < 0 && incr < below_by);
+    below.then_some(Out::Below)
+}
+
+fn fit(value: i64, incr: i64, ty: FieldType, overflow: Overflow) -> Option<i64> {
+    let Some(out) = out_of_range(value, incr, ty) else {
+        return Some(value.wrapping_add(incr));
+    };
     match overflow {
-        Overflow::Wrap => Some(ty.from_raw(exact as u64)),
-        Overflow::Sat => Some(exact.clamp(min, max) as i64),
+        Overflow::Wrap => Some(ty.value_of((value as u64).wrapping_add(incr as u64))),
+        Overflow::Sat if out == Out::Above => Some(ty.max()),
+        Overflow::Sat => Some(ty.min()),
         Overflow::Fail => None,
     }
 }
@@ -178,5 +202,14 @@ mod tests {
         );
         let u63 = ty("u63");
         assert_eq!(increment(i64::MAX, 1, u63, Overflow::Wrap), Some(0));
+        // Redis's 64-bit arithmetic: far below i32's range reads as above it.
+        assert_eq!(
+            assign(i64::MIN, ty("i32"), Overflow::Sat),
+            Some(i32::MAX as i64)
+        );
+        assert_eq!(
+            assign(-3_000_000_000, ty("i32"), Overflow::Sat),
+            Some(i32::MIN as i64)
+        );
     }
 }
