@@ -4,10 +4,12 @@
 //! One module per area; `support` holds the helpers they share.
 
 mod group;
+mod reference;
 mod support;
 
 mod auth;
 mod bad_input;
+mod bitmaps;
 mod blocking;
 mod chaos;
 mod clients;
@@ -16,6 +18,7 @@ mod expiry;
 mod failover;
 mod failover_choice;
 mod hashes;
+mod hyperloglog;
 mod keys;
 mod lists;
 mod local_group;

@@ -170,6 +170,22 @@ mod tests {
         assert_eq!(class("SCAN 0"), Class::Read);
         assert_eq!(class("SET k v"), Class::Write);
         assert_eq!(class("INCR k"), Class::Write);
+        assert_eq!(class("SETBIT k 7 1"), Class::Write);
+        assert_eq!(
+            class("BITFIELD k GET u8 0"),
+            Class::Write,
+            "BITFIELD is a write"
+        );
+        assert_eq!(class("BITFIELD_RO k GET u8 0"), Class::Read);
+        assert_eq!(class("BITCOUNT k"), Class::Read);
+        assert_eq!(class("PFADD h a"), Class::Write);
+        assert_eq!(
+            class("PFCOUNT h"),
+            Class::Read,
+            "a replica answers from its copy"
+        );
+        assert_eq!(class("PFCOUNT h g"), Class::Read);
+        assert_eq!(class("PFMERGE h g"), Class::Write);
         assert_eq!(class("PUBLISH c m"), Class::Primary);
         assert_eq!(class("CONFIG GET maxmemory"), Class::Primary);
         assert_eq!(

@@ -8,6 +8,7 @@ import sys
 COMMANDS = """
 get set setnx setex psetex getset getdel getex mget mset msetnx incr decr incrby decrby incrbyfloat
 append strlen getrange setrange
+setbit getbit bitcount bitpos bitop bitfield bitfield_ro
 del unlink exists type rename renamenx expire pexpire expireat pexpireat ttl pttl expiretime
 pexpiretime persist keys scan randomkey dbsize flushdb flushall copy touch select swapdb
 hset hsetnx hget hmget hmset hdel hgetall hkeys hvals hlen hexists hincrby hincrbyfloat hstrlen
@@ -19,6 +20,7 @@ sunionstore sdiffstore sintercard sscan
 zadd zrem zscore zmscore zincrby zcard zcount zlexcount zrange zrangebyscore zrevrangebyscore
 zrangebylex zrevrangebylex zrevrange zrank zrevrank zpopmin zpopmax zrangestore zunionstore
 zinterstore zremrangebyscore zremrangebyrank zremrangebylex zscan
+pfadd pfcount pfmerge pfdebug pfselftest
 multi exec discard watch unwatch
 subscribe psubscribe unsubscribe punsubscribe publish pubsub
 eval evalsha eval_ro evalsha_ro script fcall fcall_ro function
@@ -77,7 +79,8 @@ def command_info(port, names):
 
 
 def variant(name):
-    return "".join(part[0].upper() + part[1:] for part in name.split("_"))
+    """`zrangebyscore` is `Zrangebyscore`, `bitfield_ro` is `BitfieldRo`."""
+    return "".join(word[0].upper() + word[1:] for word in name.split("_"))
 
 
 def entry(info):

@@ -122,15 +122,16 @@ impl fmt::Debug for Flags {
 }
 
 /// One variant per command in the table, so callers match on an enum rather than on
-/// names. The variant is the lowercase name with its first letter capitalised
-/// (`zrangebyscore` is `Zrangebyscore`), and each letter after an underscore too
-/// (`eval_ro` is `EvalRo`).
+/// names. The variant is the lowercase name with the first letter of each `_`-separated
+/// word capitalised (`zrangebyscore` is `Zrangebyscore`, `bitfield_ro` is `BitfieldRo`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[rustfmt::skip]
 pub enum CommandId {
     // Strings
     Get, Set, Setnx, Setex, Psetex, Getset, Getdel, Getex, Mget, Mset, Msetnx, Incr, Decr,
     Incrby, Decrby, Incrbyfloat, Append, Strlen, Getrange, Setrange,
+    // Bitmaps
+    Setbit, Getbit, Bitcount, Bitpos, Bitop, Bitfield, BitfieldRo,
     // Keys and the keyspace
     Del, Unlink, Exists, Type, Rename, Renamenx, Expire, Pexpire, Expireat, Pexpireat, Ttl,
     Pttl, Expiretime, Pexpiretime, Persist, Keys, Scan, Randomkey, Dbsize, Flushdb,
@@ -149,6 +150,8 @@ pub enum CommandId {
     Zrevrangebyscore, Zrangebylex, Zrevrangebylex, Zrevrange, Zrank, Zrevrank, Zpopmin,
     Zpopmax, Zrangestore, Zunionstore, Zinterstore, Zremrangebyscore, Zremrangebyrank,
     Zremrangebylex, Zscan,
+    // HyperLogLog
+    Pfadd, Pfcount, Pfmerge, Pfdebug, Pfselftest,
     // Transactions
     Multi, Exec, Discard, Watch, Unwatch,
     // Pub/sub

@@ -70,6 +70,8 @@ fn command_ids_of_a_few_entries() {
         ("rpoplpush", CommandId::Rpoplpush),
         ("flushall", CommandId::Flushall),
         ("pubsub", CommandId::Pubsub),
+        ("bitfield_ro", CommandId::BitfieldRo),
+        ("pfcount", CommandId::Pfcount),
     ];
     for (name, id) in expected {
         assert_eq!(spec(name).id, id);
@@ -157,4 +159,16 @@ fn flag_names_follow_redis_and_hide_rgroup_flags() {
 fn flags_debug_shows_every_flag() {
     let debug = format!("{:?}", Flags::WRITE | Flags::TRANSACTION);
     assert_eq!(debug, r#"{"write", "TRANSACTION"}"#);
+}
+
+#[test]
+fn bitmap_and_hyperloglog_commands_read_or_write_as_in_redis() {
+    assert!(spec("bitfield").is_write());
+    assert!(spec("bitfield_ro").is_readonly() && !spec("bitfield_ro").is_write());
+    // PFCOUNT may refresh the cached cardinality, yet Redis flags it read-only.
+    assert!(spec("pfcount").is_readonly() && !spec("pfcount").is_write());
+    assert!(spec("pfdebug").is_write() && spec("pfdebug").is_admin());
+    assert_eq!(keys("bitop", 6), [2, 3, 4, 5]);
+    assert_eq!(keys("pfcount", 4), [1, 2, 3]);
+    assert_eq!(keys("pfdebug", 3), [2]);
 }

@@ -7,10 +7,12 @@
 pub mod args;
 pub mod ctx;
 
+mod bits;
 mod connection;
 mod expiry;
 mod functions;
 mod hashes;
+mod hyperloglog;
 mod info;
 mod keys;
 mod lists;
@@ -21,6 +23,7 @@ mod scan_args;
 mod scripting;
 mod server;
 mod sets;
+mod string_bytes;
 mod strings;
 mod transaction;
 mod zsets;
@@ -194,6 +197,14 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Strlen => strings::strlen(ctx, args),
         Getrange => strings::getrange(ctx, args),
         Setrange => strings::setrange(ctx, args),
+        // bitmaps
+        Setbit => bits::setbit(ctx, args),
+        Getbit => bits::getbit(ctx, args),
+        Bitcount => bits::bitcount(ctx, args),
+        Bitpos => bits::bitpos(ctx, args),
+        Bitop => bits::bitop(ctx, args),
+        Bitfield => bits::bitfield(ctx, args),
+        BitfieldRo => bits::bitfield_ro(ctx, args),
         // keys
         Del | Unlink => keys::del(ctx, args),
         Exists => keys::exists(ctx, args),
@@ -300,6 +311,12 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Zremrangebyrank => zsets::zremrangebyrank(ctx, args),
         Zremrangebylex => zsets::zremrangebylex(ctx, args),
         Zscan => zsets::zscan(ctx, args),
+        // HyperLogLog
+        Pfadd => hyperloglog::pfadd(ctx, args),
+        Pfcount => hyperloglog::pfcount(ctx, args),
+        Pfmerge => hyperloglog::pfmerge(ctx, args),
+        Pfdebug => hyperloglog::pfdebug(ctx, args),
+        Pfselftest => hyperloglog::pfselftest(ctx, args),
         // transactions
         Multi => transaction::multi(ctx, args),
         Exec => return transaction::exec(ctx, args),

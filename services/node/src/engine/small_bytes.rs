@@ -40,6 +40,14 @@ impl SmallBytes {
         }
     }
 
+    /// The bytes as a vector; a boxed value gives up its allocation without a copy.
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            SmallBytes::Inline { len, data } => data[..usize::from(len)].to_vec(),
+            SmallBytes::Heap(bytes) => bytes.into_vec(),
+        }
+    }
+
     /// Heap bytes owned beyond the 24 bytes of the value itself.
     pub fn heap_size(&self) -> usize {
         match self {
@@ -127,5 +135,7 @@ mod tests {
         assert_eq!(&*short, b"key:0000001");
         assert_eq!(&*long, &[7u8; 100][..]);
         assert_eq!(SmallBytes::from(vec![1, 2, 3]), SmallBytes::new(&[1, 2, 3]));
+        assert_eq!(short.into_vec(), b"key:0000001");
+        assert_eq!(long.into_vec(), vec![7u8; 100]);
     }
 }
