@@ -7,18 +7,21 @@
 pub mod args;
 pub mod ctx;
 
+mod blocked;
 mod connection;
 mod expiry;
 mod hashes;
 mod info;
 mod keys;
 mod lists;
+mod mpop_args;
 mod pubsub;
 #[cfg(test)]
 mod replay_tests;
 mod scan_args;
 mod server;
 mod sets;
+mod sort;
 mod strings;
 mod transaction;
 mod zsets;
@@ -26,8 +29,8 @@ mod zsets;
 use bytes::Bytes;
 use rg_commands::{CommandId, CommandSpec, Flags};
 
+pub use self::blocked::serve_blocked;
 pub use self::ctx::{Ctx, Response, Session};
-pub use self::lists::serve_blocked;
 pub use self::pubsub::unsubscribe_all;
 pub use self::transaction::unwatch_all;
 use crate::engine::error::{unknown_command, CmdError};
@@ -179,6 +182,9 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Strlen => strings::strlen(ctx, args),
         Getrange => strings::getrange(ctx, args),
         Setrange => strings::setrange(ctx, args),
+        // SUBSTR is GETRANGE's old name; Redis runs the same code for both.
+        Substr => strings::getrange(ctx, args),
+        Lcs => strings::lcs(ctx, args),
         // keys
         Del | Unlink => keys::del(ctx, args),
         Exists => keys::exists(ctx, args),
@@ -205,6 +211,9 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Select => keys::select(ctx, args),
         Swapdb => keys::swapdb(ctx, args),
         Object => keys::object(ctx, args),
+        Move => keys::move_(ctx, args),
+        Sort => sort::sort(ctx, args),
+        SortRo => sort::sort_ro(ctx, args),
         // hashes
         Hset | Hmset => hashes::hset(ctx, args),
         Hsetnx => hashes::hsetnx(ctx, args),
@@ -241,6 +250,9 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Blpop => return into_response(lists::blpop(ctx, args)),
         Brpop => return into_response(lists::brpop(ctx, args)),
         Blmove => return into_response(lists::blmove(ctx, args)),
+        Brpoplpush => return into_response(lists::brpoplpush(ctx, args)),
+        Lmpop => lists::lmpop(ctx, args),
+        Blmpop => return into_response(lists::blmpop(ctx, args)),
         // sets
         Sadd => sets::sadd(ctx, args),
         Srem => sets::srem(ctx, args),
@@ -285,6 +297,16 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Zremrangebyrank => zsets::zremrangebyrank(ctx, args),
         Zremrangebylex => zsets::zremrangebylex(ctx, args),
         Zscan => zsets::zscan(ctx, args),
+        Bzpopmin => return into_response(zsets::bzpopmin(ctx, args)),
+        Bzpopmax => return into_response(zsets::bzpopmax(ctx, args)),
+        Zmpop => zsets::zmpop(ctx, args),
+        Bzmpop => return into_response(zsets::bzmpop(ctx, args)),
+        Zunion => zsets::zunion(ctx, args),
+        Zinter => zsets::zinter(ctx, args),
+        Zdiff => zsets::zdiff(ctx, args),
+        Zdiffstore => zsets::zdiffstore(ctx, args),
+        Zintercard => zsets::zintercard(ctx, args),
+        Zrandmember => zsets::zrandmember(ctx, args),
         // transactions
         Multi => transaction::multi(ctx, args),
         Exec => return transaction::exec(ctx, args),

@@ -1,0 +1,1 @@
+//! SORT against an engine with no network.
