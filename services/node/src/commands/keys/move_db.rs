@@ -37,11 +37,13 @@ pub fn move_(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     Ok(Reply::Int(1))
 }
 
-/// Redis reads the index as an int (`value is not an integer or out of range`), then
-/// checks it names a database.
+/// Redis reads the index as a C int, with its errors for a non-number and for a number
+/// outside an int's range, then checks it names a database.
 fn target_db(arg: &[u8]) -> Result<usize, CmdError> {
     let index = args::int(arg)?;
-    i32::try_from(index).map_err(|_| CmdError::NotInteger)?;
+    i32::try_from(index).map_err(|_| {
+        CmdError::err("value is out of range, value must between -2147483648 and 2147483647")
+    })?;
     usize::try_from(index)
         .ok()
         .filter(|&i| i < DATABASES)

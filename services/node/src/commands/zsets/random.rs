@@ -13,8 +13,8 @@ use crate::engine::reply::Reply;
 use crate::engine::value::Value;
 
 /// One random member (nil when the key is missing), or members chosen as [`Count`] says:
-/// a positive count gives distinct members (the whole set, in order, when it asks for as
-/// many or more), a negative one that many independent picks. WITHSCORES pairs them with
+/// a positive count gives distinct members (the whole set, highest score first, when it
+/// asks for as many or more), a negative one that many independent picks. WITHSCORES pairs them with
 /// their scores: flat in RESP2, as two-element arrays in RESP3.
 pub fn zrandmember(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let key = &args[1];
@@ -61,7 +61,12 @@ fn many_members(
     let Some(zset) = value.as_zset() else {
         return Ok(Reply::Array(Vec::new()));
     };
-    let picked = pick::many(rng, zset.iter(), zset.len(), count);
+    // Asked for as many members as there are or more, Redis 7.0 answers the whole set
+    // from the highest score down.
+    let picked: Vec<_> = match count {
+        Count::Distinct(n) if n >= zset.len() => zset.iter().rev().collect(),
+        _ => pick::many(rng, zset.iter(), zset.len(), count),
+    };
     let items = picked.into_iter().map(|(m, s)| (m.as_slice(), s));
     Ok(scored_reply(items, withscores, resp3))
 }
