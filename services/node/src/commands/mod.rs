@@ -8,6 +8,8 @@ pub mod args;
 pub mod ctx;
 
 mod blocked;
+#[cfg(test)]
+mod blocked_tests;
 mod connection;
 mod expiry;
 mod hashes;
