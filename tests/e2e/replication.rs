@@ -10,15 +10,15 @@ use rg_testkit::{assert_eventually, NatsServer, Node};
 use crate::support::{connect, err, info_field, info_int, q};
 
 /// How long replicas get to catch up before a test fails.
-const CONVERGE: Duration = Duration::from_secs(30);
+pub(crate) const CONVERGE: Duration = Duration::from_secs(30);
 
-struct Group {
+pub(crate) struct Group {
     nats: NatsServer,
     name: String,
 }
 
 impl Group {
-    fn new(name: &str) -> Group {
+    pub(crate) fn new(name: &str) -> Group {
         Group {
             nats: NatsServer::start(),
             name: name.to_string(),
@@ -26,7 +26,7 @@ impl Group {
     }
 
     /// Starts node `id`, as a replica of `follow` when given.
-    fn node(&self, id: &str, follow: Option<&str>, extra: &[&str]) -> Node {
+    pub(crate) fn node(&self, id: &str, follow: Option<&str>, extra: &[&str]) -> Node {
         let url = self.nats.url();
         let mut args = vec!["--nats-url", &url, "--group", &self.name, "--node-id", id];
         if let Some(primary) = follow {
@@ -41,7 +41,7 @@ fn digest(node: &Node) -> String {
     q(&mut connect(node), &["DEBUG", "DIGEST"])
 }
 
-fn converged(primary: &Node, replicas: &[&Node]) -> bool {
+pub(crate) fn converged(primary: &Node, replicas: &[&Node]) -> bool {
     let expected = digest(primary);
     replicas.iter().all(|r| digest(r) == expected)
 }
