@@ -10,7 +10,7 @@ use rg_testkit::{assert_eventually, NatsServer, Node};
 use crate::support::{connect, err, info_field, info_int, q};
 
 /// How long replicas get to catch up before a test fails.
-const CONVERGE: Duration = Duration::from_secs(30);
+pub(crate) const CONVERGE: Duration = Duration::from_secs(30);
 
 pub(crate) struct Group {
     nats: NatsServer,
@@ -41,7 +41,7 @@ fn digest(node: &Node) -> String {
     q(&mut connect(node), &["DEBUG", "DIGEST"])
 }
 
-fn converged(primary: &Node, replicas: &[&Node]) -> bool {
+pub(crate) fn converged(primary: &Node, replicas: &[&Node]) -> bool {
     let expected = digest(primary);
     replicas.iter().all(|r| digest(r) == expected)
 }

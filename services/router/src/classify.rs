@@ -186,6 +186,14 @@ mod tests {
         );
         assert_eq!(class("PFCOUNT h g"), Class::Read);
         assert_eq!(class("PFMERGE h g"), Class::Write);
+        assert_eq!(class("LMPOP 1 l LEFT"), Class::Write);
+        assert_eq!(class("ZMPOP 1 z MIN"), Class::Write);
+        assert_eq!(class("SORT l STORE d"), Class::Write);
+        assert_eq!(class("MOVE k 1"), Class::Write);
+        assert_eq!(class("SORT_RO l"), Class::Read);
+        assert_eq!(class("ZUNION 2 a b"), Class::Read);
+        assert_eq!(class("ZRANDMEMBER z"), Class::Read);
+        assert_eq!(class("LCS a b"), Class::Read);
         assert_eq!(class("PUBLISH c m"), Class::Primary);
         assert_eq!(class("CONFIG GET maxmemory"), Class::Primary);
         assert_eq!(
@@ -200,6 +208,15 @@ mod tests {
         assert_eq!(class("MULTI"), Class::Pin(Pin::Transaction));
         assert_eq!(class("WATCH k"), Class::Pin(Pin::Transaction));
         assert_eq!(class("BLPOP l 0"), Class::Pin(Pin::Blocking));
+        for blocking in [
+            "BZPOPMIN z 0",
+            "BZPOPMAX z 0",
+            "BRPOPLPUSH a b 0",
+            "BLMPOP 0 1 l LEFT",
+            "BZMPOP 0 1 z MIN",
+        ] {
+            assert_eq!(class(blocking), Class::Pin(Pin::Blocking), "{blocking}");
+        }
         assert_eq!(class("SUBSCRIBE c"), Class::Pin(Pin::PubSub));
         assert_eq!(class("SELECT 2"), Class::Pin(Pin::Database));
         assert_eq!(class("SELECT 0"), Class::Local(Local::SelectZero));

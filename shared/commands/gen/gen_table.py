@@ -7,19 +7,21 @@ import sys
 
 COMMANDS = """
 get set setnx setex psetex getset getdel getex mget mset msetnx incr decr incrby decrby incrbyfloat
-append strlen getrange setrange
+append strlen getrange setrange substr lcs
 setbit getbit bitcount bitpos bitop bitfield bitfield_ro
 del unlink exists type rename renamenx expire pexpire expireat pexpireat ttl pttl expiretime
-pexpiretime persist keys scan randomkey dbsize flushdb flushall copy touch select swapdb
+pexpiretime persist keys scan randomkey dbsize flushdb flushall copy touch select swapdb move sort
+sort_ro
 hset hsetnx hget hmget hmset hdel hgetall hkeys hvals hlen hexists hincrby hincrbyfloat hstrlen
 hrandfield hscan
 lpush rpush lpushx rpushx lpop rpop lrange llen lindex lset lrem ltrim linsert lpos lmove rpoplpush
-blpop brpop blmove
+blpop brpop blmove brpoplpush lmpop blmpop
 sadd srem smembers sismember smismember scard spop srandmember smove sinter sunion sdiff sinterstore
 sunionstore sdiffstore sintercard sscan
 zadd zrem zscore zmscore zincrby zcard zcount zlexcount zrange zrangebyscore zrevrangebyscore
 zrangebylex zrevrangebylex zrevrange zrank zrevrank zpopmin zpopmax zrangestore zunionstore
-zinterstore zremrangebyscore zremrangebyrank zremrangebylex zscan
+zinterstore zremrangebyscore zremrangebyrank zremrangebylex zscan bzpopmin bzpopmax zmpop bzmpop
+zunion zinter zdiff zdiffstore zintercard zrandmember
 pfadd pfcount pfmerge pfdebug pfselftest
 multi exec discard watch unwatch
 subscribe psubscribe unsubscribe punsubscribe publish pubsub

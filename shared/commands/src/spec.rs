@@ -129,19 +129,19 @@ impl fmt::Debug for Flags {
 pub enum CommandId {
     // Strings
     Get, Set, Setnx, Setex, Psetex, Getset, Getdel, Getex, Mget, Mset, Msetnx, Incr, Decr,
-    Incrby, Decrby, Incrbyfloat, Append, Strlen, Getrange, Setrange,
+    Incrby, Decrby, Incrbyfloat, Append, Strlen, Getrange, Setrange, Substr, Lcs,
     // Bitmaps
     Setbit, Getbit, Bitcount, Bitpos, Bitop, Bitfield, BitfieldRo,
     // Keys and the keyspace
     Del, Unlink, Exists, Type, Rename, Renamenx, Expire, Pexpire, Expireat, Pexpireat, Ttl,
     Pttl, Expiretime, Pexpiretime, Persist, Keys, Scan, Randomkey, Dbsize, Flushdb,
-    Flushall, Copy, Touch, Select, Swapdb,
+    Flushall, Copy, Touch, Select, Swapdb, Move, Sort, SortRo,
     // Hashes
     Hset, Hsetnx, Hget, Hmget, Hmset, Hdel, Hgetall, Hkeys, Hvals, Hlen, Hexists, Hincrby,
     Hincrbyfloat, Hstrlen, Hrandfield, Hscan,
     // Lists
     Lpush, Rpush, Lpushx, Rpushx, Lpop, Rpop, Lrange, Llen, Lindex, Lset, Lrem, Ltrim,
-    Linsert, Lpos, Lmove, Rpoplpush, Blpop, Brpop, Blmove,
+    Linsert, Lpos, Lmove, Rpoplpush, Blpop, Brpop, Blmove, Brpoplpush, Lmpop, Blmpop,
     // Sets
     Sadd, Srem, Smembers, Sismember, Smismember, Scard, Spop, Srandmember, Smove, Sinter,
     Sunion, Sdiff, Sinterstore, Sunionstore, Sdiffstore, Sintercard, Sscan,
@@ -149,7 +149,8 @@ pub enum CommandId {
     Zadd, Zrem, Zscore, Zmscore, Zincrby, Zcard, Zcount, Zlexcount, Zrange, Zrangebyscore,
     Zrevrangebyscore, Zrangebylex, Zrevrangebylex, Zrevrange, Zrank, Zrevrank, Zpopmin,
     Zpopmax, Zrangestore, Zunionstore, Zinterstore, Zremrangebyscore, Zremrangebyrank,
-    Zremrangebylex, Zscan,
+    Zremrangebylex, Zscan, Bzpopmin, Bzpopmax, Zmpop, Bzmpop, Zunion, Zinter, Zdiff,
+    Zdiffstore, Zintercard, Zrandmember,
     // HyperLogLog
     Pfadd, Pfcount, Pfmerge, Pfdebug, Pfselftest,
     // Transactions

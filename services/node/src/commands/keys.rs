@@ -1,4 +1,7 @@
-//! Generic key commands: https://redis.io/commands/?group=generic
+//! Generic key commands: https://redis.io/commands/?group=generic (MOVE in
+//! [`move_db`]; SORT has a module of its own, `commands::sort`).
+
+mod move_db;
 
 use bytes::Bytes;
 
@@ -10,6 +13,8 @@ use crate::engine::glob;
 use crate::engine::keyspace::PERSISTENT;
 use crate::engine::reply::Reply;
 use crate::engine::{evict, DATABASES};
+
+pub use self::move_db::move_;
 
 pub fn del(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let mut deleted = Vec::new();

@@ -1,6 +1,6 @@
 //! List commands (<https://redis.io/commands/?group=list>): pushes and pops at both ends,
-//! reads by index and range; the editing commands, LPOS, the moves and the blocking pops
-//! live in the submodules.
+//! reads by index and range; the editing commands, LPOS, the moves, the blocking pops and
+//! LMPOP/BLMPOP live in the submodules.
 //!
 //! A list is a `VecDeque` whose front is the LEFT (head) end. A list left empty by a command
 //! is deleted, so a stored list is never empty.
@@ -9,6 +9,7 @@ mod blocking;
 mod edit;
 mod lpos;
 mod moves;
+mod mpop;
 
 #[cfg(test)]
 mod blocking_tests;
@@ -24,10 +25,12 @@ use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
 use crate::engine::value::{List, Value};
 
-pub use self::blocking::{blmove, blpop, brpop, serve_blocked};
+pub(super) use self::blocking::serve;
+pub use self::blocking::{blmove, blpop, brpop, brpoplpush};
 pub use self::edit::{linsert, lrem, lset, ltrim};
 pub use self::lpos::lpos;
 pub use self::moves::{lmove, rpoplpush};
+pub use self::mpop::{blmpop, lmpop};
 
 pub fn lpush(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     push(ctx, args, true, true)

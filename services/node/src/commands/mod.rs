@@ -8,6 +8,9 @@ pub mod args;
 pub mod ctx;
 
 mod bits;
+mod blocked;
+#[cfg(test)]
+mod blocked_tests;
 mod connection;
 mod expiry;
 mod functions;
@@ -16,6 +19,7 @@ mod hyperloglog;
 mod info;
 mod keys;
 mod lists;
+mod mpop_args;
 mod pubsub;
 #[cfg(test)]
 mod replay_tests;
@@ -23,6 +27,7 @@ mod scan_args;
 mod scripting;
 mod server;
 mod sets;
+mod sort;
 mod string_bytes;
 mod strings;
 mod transaction;
@@ -31,9 +36,9 @@ mod zsets;
 use bytes::Bytes;
 use rg_commands::{CommandId, CommandSpec, Flags};
 
+pub use self::blocked::serve_blocked;
 pub use self::connection::REDIS_VERSION;
 pub use self::ctx::{Ctx, Response, Session};
-pub use self::lists::serve_blocked;
 pub use self::pubsub::unsubscribe_all;
 pub use self::transaction::{unwatch_all, wrap_records};
 use crate::engine::error::{unknown_command, CmdError};
@@ -205,6 +210,9 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Bitop => bits::bitop(ctx, args),
         Bitfield => bits::bitfield(ctx, args),
         BitfieldRo => bits::bitfield_ro(ctx, args),
+        // SUBSTR is GETRANGE's old name; Redis runs the same code for both.
+        Substr => strings::getrange(ctx, args),
+        Lcs => strings::lcs(ctx, args),
         // keys
         Del | Unlink => keys::del(ctx, args),
         Exists => keys::exists(ctx, args),
@@ -231,6 +239,9 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Select => keys::select(ctx, args),
         Swapdb => keys::swapdb(ctx, args),
         Object => keys::object(ctx, args),
+        Move => keys::move_(ctx, args),
+        Sort => sort::sort(ctx, args),
+        SortRo => sort::sort_ro(ctx, args),
         // hashes
         Hset | Hmset => hashes::hset(ctx, args),
         Hsetnx => hashes::hsetnx(ctx, args),
@@ -267,6 +278,9 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Blpop => return into_response(lists::blpop(ctx, args)),
         Brpop => return into_response(lists::brpop(ctx, args)),
         Blmove => return into_response(lists::blmove(ctx, args)),
+        Brpoplpush => return into_response(lists::brpoplpush(ctx, args)),
+        Lmpop => lists::lmpop(ctx, args),
+        Blmpop => return into_response(lists::blmpop(ctx, args)),
         // sets
         Sadd => sets::sadd(ctx, args),
         Srem => sets::srem(ctx, args),
@@ -317,6 +331,16 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Pfmerge => hyperloglog::pfmerge(ctx, args),
         Pfdebug => hyperloglog::pfdebug(ctx, args),
         Pfselftest => hyperloglog::pfselftest(ctx, args),
+        Bzpopmin => return into_response(zsets::bzpopmin(ctx, args)),
+        Bzpopmax => return into_response(zsets::bzpopmax(ctx, args)),
+        Zmpop => zsets::zmpop(ctx, args),
+        Bzmpop => return into_response(zsets::bzmpop(ctx, args)),
+        Zunion => zsets::zunion(ctx, args),
+        Zinter => zsets::zinter(ctx, args),
+        Zdiff => zsets::zdiff(ctx, args),
+        Zdiffstore => zsets::zdiffstore(ctx, args),
+        Zintercard => zsets::zintercard(ctx, args),
+        Zrandmember => zsets::zrandmember(ctx, args),
         // transactions
         Multi => transaction::multi(ctx, args),
         Exec => return transaction::exec(ctx, args),

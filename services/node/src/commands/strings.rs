@@ -1,4 +1,6 @@
-//! String commands: https://redis.io/commands/?group=string
+//! String commands: https://redis.io/commands/?group=string (LCS in [`lcs`]).
+
+mod lcs;
 
 use bytes::Bytes;
 
@@ -9,6 +11,8 @@ use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
 use crate::engine::value::Value;
+
+pub use self::lcs::lcs;
 
 /// The largest string a command may build, like Redis's default proto-max-bulk-len.
 const MAX_STRING: usize = 512 * 1024 * 1024;

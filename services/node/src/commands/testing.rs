@@ -1,8 +1,11 @@
 //! Runs commands against an engine with no network, for the command families' unit tests.
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::{process, Ctx, Response, Session};
+use crate::engine::blocking::WaiterId;
+use crate::engine::keyspace::Millis;
+use crate::engine::pubsub::PushMessage;
 use crate::engine::reply::Reply;
 use crate::engine::settings::Settings;
 use crate::engine::Engine;
@@ -78,6 +81,91 @@ pub fn bulk(text: &str) -> Reply {
 
 pub fn bulks(items: &[&str]) -> Reply {
     Reply::Array(items.iter().map(|s| bulk(s)).collect())
+}
+
+/// Another connection to the TestNode's engine.
+pub struct Client {
+    pub session: Session,
+    _push: mpsc::Receiver<PushMessage>,
+}
+
+impl Client {
+    pub fn connect(node: &mut TestNode) -> Self {
+        let (tx, rx) = mpsc::channel(8);
+        let addr = "127.0.0.1:3".parse().unwrap();
+        let id = node.engine.clients.register(addr, addr, node.now);
+        Client {
+            session: Session::new(id, true, tx),
+            _push: rx,
+        }
+    }
+
+    pub fn send(&mut self, node: &mut TestNode, args: &[&str], in_exec: bool) -> Response {
+        let args: Vec<Bytes> = args
+            .iter()
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect();
+        let mut ctx = Ctx {
+            engine: &mut node.engine,
+            session: &mut self.session,
+            now: node.now,
+            in_exec,
+            from_primary: false,
+        };
+        process(&mut ctx, &args)
+    }
+
+    pub fn run(&mut self, node: &mut TestNode, args: &[&str]) -> Reply {
+        match self.send(node, args, false) {
+            Response::Reply(reply) => reply,
+            other => panic!("{args:?} did not answer at once: {other:?}"),
+        }
+    }
+
+    pub fn block(&mut self, node: &mut TestNode, args: &[&str]) -> Blocked {
+        Blocked::from(self.send(node, args, false))
+    }
+
+    pub fn is_blocked(&self, node: &TestNode) -> bool {
+        node.engine.clients.get(self.session.id).unwrap().blocked
+    }
+}
+
+pub struct Blocked {
+    pub waiter: WaiterId,
+    pub rx: oneshot::Receiver<Reply>,
+    pub deadline: Option<Millis>,
+}
+
+impl From<Response> for Blocked {
+    fn from(response: Response) -> Self {
+        match response {
+            Response::Block {
+                waiter,
+                rx,
+                deadline,
+            } => Blocked {
+                waiter,
+                rx,
+                deadline,
+            },
+            other => panic!("did not block: {other:?}"),
+        }
+    }
+}
+
+impl Blocked {
+    pub fn served(&mut self) -> Option<Reply> {
+        self.rx.try_recv().ok()
+    }
+}
+
+/// A node and two connections to it.
+pub fn setup() -> (TestNode, Client, Client) {
+    let mut node = TestNode::new();
+    let first = Client::connect(&mut node);
+    let second = Client::connect(&mut node);
+    (node, first, second)
 }
 
 #[cfg(test)]

@@ -3,7 +3,10 @@
 //!
 //! Layout: [`add`] (ZADD, ZINCRBY), [`bounds`] (parsing score, lex and rank ranges),
 //! [`range`] (the ZRANGE family, ZCOUNT, ZLEXCOUNT), [`remove`] (ZREM, pops, ZREMRANGEBY*),
-//! [`store`] (ZRANGESTORE, ZUNIONSTORE, ZINTERSTORE); point reads and ZSCAN are here.
+//! [`blocking`] (BZPOPMIN, BZPOPMAX, ZMPOP, BZMPOP), [`combine`] (what the set algebra
+//! shares), [`algebra`] (ZUNION, ZINTER, ZDIFF, ZINTERCARD), [`store`] (ZRANGESTORE and
+//! the STORE forms of the algebra), [`random`] (ZRANDMEMBER); point reads and ZSCAN are
+//! here.
 //!
 //! Writes record their effect with absolute scores: `ZADD key score member` for what was
 //! added or changed (INCR, GT and LT included), `ZREM key member...` for what was removed,
@@ -11,7 +14,11 @@
 //! `%.17g` text, which reads back as the same double.
 
 mod add;
+mod algebra;
+mod blocking;
 mod bounds;
+mod combine;
+mod random;
 mod range;
 mod remove;
 mod store;
@@ -21,12 +28,16 @@ use rg_resp::encode::format_double;
 use rg_resp::Protocol;
 
 pub use self::add::{zadd, zincrby};
+pub use self::algebra::{zdiff, zinter, zintercard, zunion};
+pub(super) use self::blocking::serve;
+pub use self::blocking::{bzmpop, bzpopmax, bzpopmin, zmpop};
+pub use self::random::zrandmember;
 pub use self::range::{
     zcount, zlexcount, zrange, zrangebylex, zrangebyscore, zrevrange, zrevrangebylex,
     zrevrangebyscore,
 };
 pub use self::remove::{zpopmax, zpopmin, zrem, zremrangebylex, zremrangebyrank, zremrangebyscore};
-pub use self::store::{zinterstore, zrangestore, zunionstore};
+pub use self::store::{zdiffstore, zinterstore, zrangestore, zunionstore};
 use super::ctx::Ctx;
 use super::scan_args::{self, ScanOptions};
 use crate::engine::error::CmdError;

@@ -1,4 +1,5 @@
-//! Clients blocked on keys (BLPOP, BRPOP, BLMOVE), in the order they blocked.
+//! Clients blocked on keys (the list pops and moves, the sorted-set pops), in the order
+//! they blocked.
 //!
 //! A write to a key someone waits on marks the key ready; after the command that wrote it,
 //! the executor serves the waiters of ready keys in FIFO order, under the same lock, so a
@@ -18,14 +19,33 @@ pub type WaiterId = u64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BlockOp {
-    /// BLPOP (from the left) or BRPOP.
-    Pop { left: bool },
+    /// BLPOP (from the left) or BRPOP with no count; BLMPOP with its count.
+    Pop { left: bool, count: Option<usize> },
     /// BLMOVE: pop from the ready key, push to `destination`.
     Move {
         destination: SmallBytes,
         from_left: bool,
         to_left: bool,
     },
+    /// BZPOPMIN or BZPOPMAX (`highest`) with no count; BZMPOP with its count.
+    ZPop { highest: bool, count: Option<usize> },
+}
+
+/// What a waiter can be served from: Redis serves a ready key's waiters whose command
+/// wants the type the key now holds, and leaves the others blocked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wants {
+    List,
+    ZSet,
+}
+
+impl BlockOp {
+    pub fn wants(&self) -> Wants {
+        match self {
+            BlockOp::Pop { .. } | BlockOp::Move { .. } => Wants::List,
+            BlockOp::ZPop { .. } => Wants::ZSet,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -129,9 +149,16 @@ impl Blocking {
         !self.ready.is_empty()
     }
 
-    /// The longest-waiting client blocked on `key`.
-    pub fn first_waiter(&self, db: usize, key: &[u8]) -> Option<WaiterId> {
-        self.queues[db].get(key).and_then(|q| q.front().copied())
+    /// The clients blocked on `key`, longest-waiting first.
+    pub fn waiters_on(&self, db: usize, key: &[u8]) -> Vec<WaiterId> {
+        self.queues[db]
+            .get(key)
+            .map_or_else(Vec::new, |q| q.iter().copied().collect())
+    }
+
+    /// What a still-registered waiter wants.
+    pub fn wants(&self, id: WaiterId) -> Option<Wants> {
+        self.waiters.get(&id).map(|w| w.op.wants())
     }
 
     pub fn waiting_count(&self) -> usize {

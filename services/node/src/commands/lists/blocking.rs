@@ -1,21 +1,18 @@
-//! BLPOP, BRPOP and BLMOVE, and the serving of the clients they block
+//! BLPOP, BRPOP, BLMOVE and BRPOPLPUSH, and the serving of the list waiters
 //! (<https://redis.io/commands/blpop/>).
 //!
 //! A blocking command that finds an element answers at once and records the non-blocking
-//! form (`LPOP key`, `LMOVE ...`). Otherwise it registers a waiter in `engine.blocking` and
-//! returns [`Response::Block`]; a later write signals the key, and [`serve_blocked`] (run by
-//! `commands::run` after that write, under the same lock) hands the element to the
-//! longest-waiting client.
+//! form (`LPOP key`, `LMOVE ...`). Otherwise it blocks (see `commands::blocked`); [`serve`]
+//! hands an element to a waiter once a write made its key ready, and records what it did.
 
 use bytes::Bytes;
-use hashbrown::HashSet;
 
 use super::moves::move_element;
-use super::{end_name, pop_end, pop_name, pop_some, push_end};
+use super::{end_name, len_int, pop_end, pop_name, pop_some, push_end};
 use crate::commands::args;
+use crate::commands::blocked::{block, drop_if_empty};
 use crate::commands::ctx::{Ctx, Response};
 use crate::engine::blocking::{BlockOp, Waiter};
-use crate::engine::clients::ClientId;
 use crate::engine::error::CmdError;
 use crate::engine::keyspace::Millis;
 use crate::engine::reply::Reply;
@@ -48,7 +45,8 @@ fn blocking_pop(ctx: &mut Ctx, args: &[Bytes], left: bool) -> Result<Response, C
     if ctx.in_exec {
         return Ok(Reply::NilArray.into());
     }
-    Ok(block(ctx, keys, BlockOp::Pop { left }, timeout))
+    let op = BlockOp::Pop { left, count: None };
+    Ok(block(ctx, keys, op, timeout))
 }
 
 /// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
@@ -56,6 +54,22 @@ pub fn blmove(ctx: &mut Ctx, args: &[Bytes]) -> Result<Response, CmdError> {
     let from_left = super::parse_end(&args[3])?;
     let to_left = super::parse_end(&args[4])?;
     let timeout = args::timeout_ms(&args[5])?;
+    blocking_move(ctx, args, from_left, to_left, timeout)
+}
+
+/// BRPOPLPUSH source destination timeout: BLMOVE source destination RIGHT LEFT timeout.
+pub fn brpoplpush(ctx: &mut Ctx, args: &[Bytes]) -> Result<Response, CmdError> {
+    let timeout = args::timeout_ms(&args[3])?;
+    blocking_move(ctx, args, false, true, timeout)
+}
+
+fn blocking_move(
+    ctx: &mut Ctx,
+    args: &[Bytes],
+    from_left: bool,
+    to_left: bool,
+    timeout: u64,
+) -> Result<Response, CmdError> {
     if let Some(item) = move_element(ctx, &args[1], &args[2], from_left, to_left)? {
         return Ok(Reply::bulk(&item).into());
     }
@@ -70,90 +84,18 @@ pub fn blmove(ctx: &mut Ctx, args: &[Bytes]) -> Result<Response, CmdError> {
     Ok(block(ctx, &args[1..2], op, timeout))
 }
 
-/// Registers the calling client as waiting on `keys` (each once) and marks it blocked.
-fn block(ctx: &mut Ctx, keys: &[Bytes], op: BlockOp, timeout: u64) -> Response {
-    let mut seen: HashSet<&[u8]> = HashSet::with_capacity(keys.len());
-    let keys: Vec<SmallBytes> = keys
-        .iter()
-        .filter(|&key| seen.insert(key))
-        .map(|key| SmallBytes::new(key))
-        .collect();
-    let client = ctx.session.id;
-    let (waiter, rx) = ctx.engine.blocking.block(client, ctx.db(), keys, op);
-    set_blocked(ctx.engine, client, true);
-    let deadline = (timeout > 0).then(|| ctx.now.saturating_add(timeout));
-    Response::Block {
-        waiter,
-        rx,
-        deadline,
-    }
-}
-
-fn set_blocked(engine: &mut Engine, client: ClientId, blocked: bool) {
-    if let Some(info) = engine.clients.get_mut(client) {
-        info.blocked = blocked;
-    }
-}
-
-/// Serves the clients blocked on keys that writes made ready, longest-waiting first per
-/// key, until no key is ready (a served BLMOVE pushes to its destination, which may make
-/// that key ready in turn).
-///
-/// Each served waiter is removed from the registry with `unblock` before its reply is sent
-/// and its client's `blocked` flag is cleared. So a connection whose deadline passes and
-/// whose `engine.blocking.unblock(waiter)` returns None has been served: its reply is
-/// already in its channel. A waiter whose connection has gone (reply receiver dropped) is
-/// dropped without taking anything.
-pub fn serve_blocked(engine: &mut Engine, now: Millis) {
-    loop {
-        let ready = engine.blocking.take_ready();
-        if ready.is_empty() {
-            return;
-        }
-        for (db, key) in ready {
-            serve_key(engine, now, db, &key);
-        }
-    }
-}
-
-fn serve_key(engine: &mut Engine, now: Millis, db: usize, key: &[u8]) {
-    engine.expire_if_due(db, key, now);
-    while list_mut(engine, db, key).is_some() {
-        let Some(waiter) = engine
-            .blocking
-            .first_waiter(db, key)
-            .and_then(|id| engine.blocking.unblock(id))
-        else {
-            return;
-        };
-        set_blocked(engine, waiter.client, false);
-        if !waiter.reply.is_closed() {
-            serve(engine, now, db, key, waiter);
-        }
-    }
-}
-
-/// Hands one element of the (non-empty) list at `key` to `waiter`. The element is taken
+/// Serves one list waiter from the (non-empty) list at `key`. The elements are taken
 /// before the reply is sent and put back if the client went away meanwhile, so nothing is
 /// lost and nothing is recorded for a reply nobody received.
-fn serve(engine: &mut Engine, now: Millis, db: usize, key: &[u8], waiter: Waiter) {
+pub(in crate::commands) fn serve(
+    engine: &mut Engine,
+    now: Millis,
+    db: usize,
+    key: &[u8],
+    waiter: Waiter,
+) {
     match waiter.op {
-        BlockOp::Pop { left } => {
-            let Some(item) = list_mut(engine, db, key).and_then(|l| pop_end(l, left)) else {
-                return;
-            };
-            let reply = Reply::Array(vec![Reply::bulk(key), Reply::bulk(&item)]);
-            if waiter.reply.send(reply).is_err() {
-                return put_back(engine, db, key, left, item);
-            }
-            engine.touch(db, key);
-            drop_if_empty(engine, db, key);
-            let record = vec![
-                Bytes::from_static(pop_name(left)),
-                Bytes::copy_from_slice(key),
-            ];
-            engine.propagate(db, record);
-        }
+        BlockOp::Pop { left, count } => serve_pop(engine, db, key, left, count, waiter),
         BlockOp::Move {
             ref destination,
             from_left,
@@ -170,7 +112,7 @@ fn serve(engine: &mut Engine, now: Millis, db: usize, key: &[u8], waiter: Waiter
                 return;
             };
             if waiter.reply.send(Reply::bulk(&item)).is_err() {
-                return put_back(engine, db, key, from_left, item);
+                return put_back(engine, db, key, from_left, vec![item]);
             }
             push_to(engine, now, db, dst, to_left, item);
             drop_if_empty(engine, db, key);
@@ -180,7 +122,47 @@ fn serve(engine: &mut Engine, now: Millis, db: usize, key: &[u8], waiter: Waiter
             let record = parts.iter().map(|p| Bytes::copy_from_slice(p)).collect();
             engine.propagate(db, record);
         }
+        BlockOp::ZPop { .. } => {}
     }
+}
+
+/// BLPOP/BRPOP (no count: `[key, element]`, recorded as `LPOP key`) or BLMPOP (a count:
+/// `[key, [elements]]`, recorded as `LPOP key n` with the number taken).
+fn serve_pop(
+    engine: &mut Engine,
+    db: usize,
+    key: &[u8],
+    left: bool,
+    count: Option<usize>,
+    waiter: Waiter,
+) {
+    let Some(list) = list_mut(engine, db, key) else {
+        return;
+    };
+    let items: Vec<SmallBytes> = (0..count.unwrap_or(1))
+        .map_while(|_| pop_end(list, left))
+        .collect();
+    let reply = match (count, items.first()) {
+        (None, Some(item)) => Reply::Array(vec![Reply::bulk(key), Reply::bulk(item)]),
+        (Some(_), _) => Reply::Array(vec![
+            Reply::bulk(key),
+            Reply::bulks(items.iter().map(|i| i.as_slice())),
+        ]),
+        (None, None) => return,
+    };
+    if waiter.reply.send(reply).is_err() {
+        return put_back(engine, db, key, left, items);
+    }
+    engine.touch(db, key);
+    drop_if_empty(engine, db, key);
+    let mut record = vec![
+        Bytes::from_static(pop_name(left)),
+        Bytes::copy_from_slice(key),
+    ];
+    if count.is_some() {
+        record.push(args::int_bytes(len_int(items.len())));
+    }
+    engine.propagate(db, record);
 }
 
 /// The list stored at `key`, if the key holds a non-empty list.
@@ -189,10 +171,13 @@ fn list_mut<'a>(engine: &'a mut Engine, db: usize, key: &[u8]) -> Option<&'a mut
     entry.value.as_list_mut().filter(|list| !list.is_empty())
 }
 
-fn put_back(engine: &mut Engine, db: usize, key: &[u8], left: bool, item: SmallBytes) {
+/// Puts popped elements back at the end they came from, the last popped first.
+fn put_back(engine: &mut Engine, db: usize, key: &[u8], left: bool, items: Vec<SmallBytes>) {
     let entry = engine.dbs[db].keys.get_mut(key);
     if let Some(list) = entry.and_then(|e| e.value.as_list_mut()) {
-        push_end(list, left, item);
+        for item in items.into_iter().rev() {
+            push_end(list, left, item);
+        }
     }
 }
 
@@ -214,12 +199,5 @@ fn push_to(engine: &mut Engine, now: Millis, db: usize, dst: &[u8], left: bool, 
     }
     if let Some(list) = keys.get_mut(dst).and_then(|e| e.value.as_list_mut()) {
         push_end(list, left, item);
-    }
-}
-
-fn drop_if_empty(engine: &mut Engine, db: usize, key: &[u8]) {
-    let keys = &mut engine.dbs[db].keys;
-    if keys.get(key).is_some_and(|e| e.value.is_empty_container()) {
-        keys.remove(key);
     }
 }

@@ -1,104 +1,16 @@
 //! BLPOP, BRPOP, BLMOVE and the serving of blocked clients, with several sessions sharing
 //! one engine, as several connections do.
 
-use bytes::Bytes;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
-use super::serve_blocked;
 use super::tests::{exists, set_string};
-use crate::commands::testing::{bulk, bulks, TestNode};
-use crate::commands::{process, Ctx, Response, Session};
-use crate::engine::blocking::WaiterId;
+use crate::commands::serve_blocked;
+use crate::commands::testing::{bulk, bulks, setup, Client};
+use crate::commands::Response;
 use crate::engine::error::CmdError;
-use crate::engine::keyspace::Millis;
-use crate::engine::pubsub::PushMessage;
 use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
 use crate::engine::value::Value;
-
-/// Another connection to the TestNode's engine.
-struct Client {
-    session: Session,
-    _push: mpsc::Receiver<PushMessage>,
-}
-
-impl Client {
-    fn connect(node: &mut TestNode) -> Self {
-        let (tx, rx) = mpsc::channel(8);
-        let addr = "127.0.0.1:3".parse().unwrap();
-        let id = node.engine.clients.register(addr, addr, node.now);
-        Client {
-            session: Session::new(id, true, tx),
-            _push: rx,
-        }
-    }
-
-    fn send(&mut self, node: &mut TestNode, args: &[&str], in_exec: bool) -> Response {
-        let args: Vec<Bytes> = args
-            .iter()
-            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
-            .collect();
-        let mut ctx = Ctx {
-            engine: &mut node.engine,
-            session: &mut self.session,
-            now: node.now,
-            in_exec,
-            from_primary: false,
-        };
-        process(&mut ctx, &args)
-    }
-
-    fn run(&mut self, node: &mut TestNode, args: &[&str]) -> Reply {
-        match self.send(node, args, false) {
-            Response::Reply(reply) => reply,
-            other => panic!("{args:?} did not answer at once: {other:?}"),
-        }
-    }
-
-    fn block(&mut self, node: &mut TestNode, args: &[&str]) -> Blocked {
-        Blocked::from(self.send(node, args, false))
-    }
-
-    fn is_blocked(&self, node: &TestNode) -> bool {
-        node.engine.clients.get(self.session.id).unwrap().blocked
-    }
-}
-
-struct Blocked {
-    waiter: WaiterId,
-    rx: oneshot::Receiver<Reply>,
-    deadline: Option<Millis>,
-}
-
-impl From<Response> for Blocked {
-    fn from(response: Response) -> Self {
-        match response {
-            Response::Block {
-                waiter,
-                rx,
-                deadline,
-            } => Blocked {
-                waiter,
-                rx,
-                deadline,
-            },
-            other => panic!("did not block: {other:?}"),
-        }
-    }
-}
-
-impl Blocked {
-    fn served(&mut self) -> Option<Reply> {
-        self.rx.try_recv().ok()
-    }
-}
-
-fn setup() -> (TestNode, Client, Client) {
-    let mut node = TestNode::new();
-    let first = Client::connect(&mut node);
-    let second = Client::connect(&mut node);
-    (node, first, second)
-}
 
 #[test]
 fn blpop_answers_at_once_from_the_first_non_empty_key() {
@@ -187,7 +99,7 @@ fn waiters_are_served_in_the_order_they_blocked() {
         bulks(&["3"])
     );
     // The second waiter was removed from every key it waited on.
-    assert_eq!(node.engine.blocking.first_waiter(0, b"other"), None);
+    assert!(node.engine.blocking.waiters_on(0, b"other").is_empty());
     let records = node.records();
     assert_eq!(records[1], ["RPOP", "l"]);
     assert_eq!(records[3], ["RPOP", "l"]);

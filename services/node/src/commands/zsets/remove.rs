@@ -11,6 +11,7 @@ use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
 use crate::engine::value::Value;
+use crate::engine::zset::ZSet;
 
 /// `ZREM key member [member ...]`
 pub fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
@@ -51,18 +52,24 @@ fn pop(ctx: &mut Ctx, args: &[Bytes], highest: bool) -> Result<Reply, CmdError> 
     let Some(zset) = ctx.write_as(key, Value::as_zset_mut)? else {
         return Ok(Reply::Array(Vec::new()));
     };
+    let popped = take_ends(zset, highest, count.unwrap_or(1));
+    let reply = pop_reply(&popped, count.is_some(), resp3);
+    record_removal(ctx, key, &popped);
+    Ok(reply)
+}
+
+/// Removes up to `count` members from one end: the lowest scores first, or the highest
+/// first when `highest`, in the order they are popped.
+pub(super) fn take_ends(zset: &mut ZSet, highest: bool, count: usize) -> Vec<(SmallBytes, f64)> {
     let len = zset.len();
-    let take = count.unwrap_or(1).min(len);
-    let popped = if highest {
+    let take = count.min(len);
+    if highest {
         let mut top = zset.drain(len - take, len);
         top.reverse();
         top
     } else {
         zset.drain(0, take)
-    };
-    let reply = pop_reply(&popped, count.is_some(), resp3);
-    record_removal(ctx, key, &popped);
-    Ok(reply)
+    }
 }
 
 /// A pop count: Redis refuses negative and non-integer counts with one message.
@@ -109,7 +116,7 @@ fn remove_span(ctx: &mut Ctx, key: &[u8], range: &impl Span) -> Result<Reply, Cm
 }
 
 /// Deletes the key if emptied, signals and records a removal, if anything was removed.
-fn record_removal(ctx: &mut Ctx, key: &[u8], removed: &[(SmallBytes, f64)]) {
+pub(super) fn record_removal(ctx: &mut Ctx, key: &[u8], removed: &[(SmallBytes, f64)]) {
     if removed.is_empty() {
         return;
     }

@@ -2,6 +2,7 @@
 //! replies and error texts were checked against Redis 7.0.15.
 
 mod add;
+mod algebra;
 mod range;
 mod remove;
 mod store;
