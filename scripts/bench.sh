@@ -74,6 +74,26 @@ for pipeline in 1 16; do
     done
 done
 
+# Scripts and blocking pops: EVALSHA of a small script (GET + INCR), and BZPOPMIN clients
+# served by ZADD clients running at the same time (the figure is the pops' rate).
+SCRIPT="local v = redis.call('incr', KEYS[1]) return redis.call('get', KEYS[1])"
+custom() {
+    redis-benchmark -p "$1" -c "$CLIENTS" -n "$2" -r 100000 --csv "${@:3}" 2>/dev/null \
+        | tail -n +2 | head -1 | awk -F'","' '{gsub(/"/,"",$2); print $2}'
+}
+for run in $(seq 1 "$REPEATS"); do
+    for server in rg redis; do
+        port=$RG_PORT; [ "$server" = redis ] && port=$REDIS_PORT
+        sha=$(redis-cli -p "$port" script load "$SCRIPT")
+        echo "$server,1,evalsha,$(custom "$port" "$REQUESTS" evalsha "$sha" 1 counter:__rand_int__)" >>"$WORK/results"
+        redis-cli -p "$port" del bq >/dev/null
+        custom "$port" "$REQUESTS" zadd bq __rand_int__ m:__rand_int__ >/dev/null &
+        adder=$!
+        echo "$server,1,bzpopmin served by zadd,$(custom "$port" "$REQUESTS" bzpopmin bq 1)" >>"$WORK/results"
+        wait "$adder"
+    done
+done
+
 # Memory: fresh servers, the same million small keys into each, then their RSS.
 python3 - "$KEYS_FOR_MEMORY" >"$WORK/load.resp" <<'PY'
 import sys
