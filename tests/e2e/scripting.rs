@@ -3,54 +3,12 @@
 //! show: scripts' writes replicated as their effects, and EVALSHA on a replica.
 //! https://redis.io/docs/interact/programmability/eval-intro/
 
-use std::process::{Child, Command, Stdio};
-
 use redis::Value;
-use rg_testkit::{assert_eventually, free_port, Node};
+use rg_testkit::{assert_eventually, Node};
 
+use crate::reference::RedisServer;
 use crate::replication::Group;
 use crate::support::{connect, q};
-
-/// A redis-server of the test's own, gone with it.
-struct RealRedis {
-    port: u16,
-    child: Child,
-}
-
-impl RealRedis {
-    fn start() -> RealRedis {
-        let port = free_port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server runs (scripts/test.sh installs it)");
-        let client = redis::Client::open(format!("redis://127.0.0.1:{port}")).unwrap();
-        assert_eventually!(client.get_connection().is_ok());
-        RealRedis { port, child }
-    }
-
-    fn connect(&self) -> redis::Connection {
-        redis::Client::open(format!("redis://127.0.0.1:{}", self.port))
-            .unwrap()
-            .get_connection()
-            .unwrap()
-    }
-}
-
-impl Drop for RealRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A reply or the error line, whatever it is.
 fn reply(con: &mut redis::Connection, args: &[&str]) -> String {
@@ -182,7 +140,7 @@ FUNCTION|NOPE";
 
 #[test]
 fn scripts_answer_as_redis_7_does() {
-    let redis = RealRedis::start();
+    let redis = RedisServer::start();
     let node = Node::start(&[]);
     let mut theirs = redis.connect();
     let mut ours = connect(&node);
@@ -207,7 +165,7 @@ fn scripts_answer_as_redis_7_does() {
 /// A dump of redis-server's functions restores into rg-node, and the other way round.
 #[test]
 fn function_dumps_move_between_redis_and_rg_node() {
-    let redis = RealRedis::start();
+    let redis = RedisServer::start();
     let node = Node::start(&[]);
     let mut theirs = redis.connect();
     let mut ours = connect(&node);

@@ -76,6 +76,7 @@ fn xor(into: &mut Sum, other: &Sum) {
     into.iter_mut().zip(other).for_each(|(a, b)| *a ^= b);
 }
 
-fn hex(sum: &Sum) -> String {
+/// Lowercase hex, two digits a byte (SHA-1 sums as Redis prints them).
+pub fn hex(sum: &[u8]) -> String {
     sum.iter().map(|b| format!("{b:02x}")).collect()
 }

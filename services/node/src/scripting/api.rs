@@ -87,12 +87,7 @@ pub fn redis_table(lua: &Lua, rg: &Table) -> mlua::Result<Table> {
 }
 
 pub fn sha1_hex(data: &[u8]) -> String {
-    let digest = Sha1::digest(data);
-    let mut text = String::with_capacity(40);
-    for byte in digest {
-        text.push_str(&format!("{byte:02x}"));
-    }
-    text
+    crate::engine::digest::hex(&Sha1::digest(data))
 }
 
 /// What `redis.error_reply(text)` makes of its text, as Redis: a leading '-' is dropped, and
