@@ -136,7 +136,20 @@ FUNCTION|LIST
 FUNCTION|LIST|WITHCODE|LIBRARYNAME|li*
 FUNCTION|RESTORE|garbage
 FUNCTION|KILL
-FUNCTION|NOPE";
+FUNCTION|NOPE
+EVAL|redis.call('set', KEYS[1], 9007199254740991) return redis.call('get', KEYS[1])|1|big
+EVAL|redis.call('set', KEYS[1], 3.14) return redis.call('get', KEYS[1])|1|big
+EVAL|return cjson.encode_keep_buffer(false)|0
+SADD|letters|q|w|e|r|t|y|u|i|o|p|a|s|d|f|g
+EVAL|return redis.call('sort', KEYS[1], 'by', 'nosort')|1|letters
+EVAL|return redis.call('sort', KEYS[1], 'by', 'nosort', 'desc', 'limit', '2', '5')|1|letters
+CONFIG|SET|maxmemory|1
+EVAL|#!lua\nreturn 1|0
+EVAL|#!lua flags=allow-oom\nreturn 1|0
+EVAL|#!lua flags=no-writes\nreturn 1|0
+EVAL|return 1|0
+CONFIG|SET|maxmemory|0
+EVAL|return {err='one\ntwo'}|0";
 
 #[test]
 fn scripts_answer_as_redis_7_does() {

@@ -5,6 +5,7 @@
 use bytes::Bytes;
 use mlua::{Lua, MultiValue, Value};
 use rg_commands::Flags;
+use rg_resp::encode::format_double;
 
 use super::convert;
 use crate::commands::{self, Ctx, Response};
@@ -36,7 +37,8 @@ pub fn command(
     Ok((convert::to_lua(lua, &reply, resp3)?, failed))
 }
 
-/// The command's words: strings as they are, numbers as Lua writes them.
+/// The command's words: strings as they are, numbers as `%.17g` writes them (as Redis does:
+/// Lua's own `%.14g` would lose digits of large integers).
 fn arguments(lua: &Lua, args: MultiValue) -> Result<Vec<Bytes>, CmdError> {
     if args.is_empty() {
         return Err(CmdError::err(
@@ -45,7 +47,9 @@ fn arguments(lua: &Lua, args: MultiValue) -> Result<Vec<Bytes>, CmdError> {
     }
     args.into_iter()
         .map(|arg| match arg {
-            Value::String(_) | Value::Integer(_) | Value::Number(_) => lua
+            Value::Integer(n) => Some(Bytes::from(format_double(n as f64))),
+            Value::Number(n) => Some(Bytes::from(format_double(n))),
+            Value::String(_) => lua
                 .coerce_string(arg)
                 .ok()
                 .flatten()

@@ -217,6 +217,11 @@ fn execute(
         if let Some(refusal) = commands::write_refusal(ctx) {
             return Err(refusal);
         }
+        // Redis counts such a script a deny-oom command unless it says allow-oom.
+        let limited = ctx.engine.settings.maxmemory > 0 && !ctx.engine.repl.is_replica();
+        if limited && !flags.allow_oom {
+            crate::engine::evict::make_room(ctx.engine, ctx.now)?;
+        }
     }
     let vm = ctx.engine.scripts.vm()?.clone();
     vm.reset_run_state()
