@@ -8,7 +8,7 @@ use std::time::Duration;
 use rg_testkit::Node;
 
 use crate::reference::{same, RedisServer};
-use crate::support::{connect, q};
+use crate::support::{connect, q, Raw};
 
 /// A MONITOR connection, reading its lines.
 struct Monitor(BufReader<TcpStream>);
@@ -206,4 +206,68 @@ fn command_list_names_every_command_and_subcommand_the_node_knows() {
         panic!("no subcommands: {fields:?}");
     };
     assert!(subcommands.len() >= 4, "{subcommands:?}");
+}
+
+/// The bytes of each reply, read up to the PING sent after it.
+fn raw_replies(port: u16, protocol: &str, commands: &[&str]) -> Vec<String> {
+    let mut raw = Raw::to_port(port);
+    raw.send(format!("HELLO {protocol}\r\nPING\r\n").as_bytes());
+    raw.read_until_suffix(b"+PONG\r\n");
+    commands
+        .iter()
+        .map(|command| {
+            raw.send(format!("{command}\r\nPING\r\n").as_bytes());
+            raw.read_until_suffix(b"+PONG\r\n")
+        })
+        .collect()
+}
+
+/// DEBUG PROTOCOL gives each RESP type as Redis sends it, byte for byte, in both protocols
+/// (RESP2 drops an attribute and refuses a push); DEBUG SET-ACTIVE-EXPIRE and the errors
+/// of a database index.
+#[test]
+fn debug_protocol_replies_are_redis_bytes_in_both_protocols() {
+    let reference = RedisServer::start_with(&["--enable-debug-command", "yes"]);
+    let node = Node::start(&[]);
+    let commands = [
+        "DEBUG PROTOCOL string",
+        "DEBUG PROTOCOL integer",
+        "DEBUG PROTOCOL double",
+        "DEBUG PROTOCOL bignum",
+        "DEBUG PROTOCOL null",
+        "DEBUG PROTOCOL array",
+        "DEBUG PROTOCOL set",
+        "DEBUG PROTOCOL map",
+        "DEBUG PROTOCOL attrib",
+        "DEBUG PROTOCOL push",
+        "DEBUG PROTOCOL verbatim",
+        "DEBUG PROTOCOL true",
+        "DEBUG PROTOCOL false",
+        "DEBUG PROTOCOL nosuch",
+        "DEBUG SET-ACTIVE-EXPIRE 0",
+        "DEBUG SET-ACTIVE-EXPIRE 1",
+        "SELECT x",
+        "COPY a b DB x",
+        "MOVE a x",
+    ];
+    for protocol in ["2", "3"] {
+        assert_eq!(
+            raw_replies(node.port, protocol, &commands),
+            raw_replies(reference.port, protocol, &commands),
+            "RESP{protocol}"
+        );
+    }
+}
+
+/// With active expiry off, an expired key stays until something reads it, as in Redis.
+#[test]
+fn set_active_expire_0_leaves_expired_keys_to_lazy_expiry() {
+    let node = Node::start(&[]);
+    let mut con = connect(&node);
+    q::<()>(&mut con, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    q::<()>(&mut con, &["SET", "k", "v", "PX", "20"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(q::<i64>(&mut con, &["DBSIZE"]), 1);
+    assert_eq!(q::<Option<String>>(&mut con, &["GET", "k"]), None);
+    assert_eq!(q::<i64>(&mut con, &["DBSIZE"]), 0);
 }

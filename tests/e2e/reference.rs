@@ -16,6 +16,11 @@ pub struct RedisServer {
 
 impl RedisServer {
     pub fn start() -> RedisServer {
+        RedisServer::start_with(&[])
+    }
+
+    /// With more settings, as redis-server's command line takes them (`--name value`).
+    pub fn start_with(settings: &[&str]) -> RedisServer {
         let port = free_port();
         let child = Command::new("redis-server")
             .args([
@@ -26,6 +31,7 @@ impl RedisServer {
                 "--appendonly",
                 "no",
             ])
+            .args(settings)
             .stdout(Stdio::null())
             .spawn()
             .expect("redis-server 7.0 is installed");

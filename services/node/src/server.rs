@@ -177,7 +177,9 @@ async fn background_work(shared: Arc<Shared>) {
         let period = Duration::from_millis(1000 / u64::from(hz));
         tokio::time::sleep(period).await;
         let mut engine = shared.lock_engine().await;
-        expire::active_cycle(&mut engine, now_ms(), period / 4);
+        if engine.active_expire {
+            expire::active_cycle(&mut engine, now_ms(), period / 4);
+        }
         if engine.blocking.has_ready() {
             crate::commands::serve_blocked(&mut engine, now_ms());
         }

@@ -138,6 +138,26 @@ pub fn boolean(out: &mut BytesMut, value: bool, protocol: Protocol) {
     }
 }
 
+/// A big number (its decimal digits); a bulk string in RESP2.
+pub fn big_number(out: &mut BytesMut, digits: &[u8], protocol: Protocol) {
+    match protocol {
+        Protocol::Resp2 => bulk(out, digits),
+        Protocol::Resp3 => {
+            out.put_u8(b'(');
+            out.put_slice(digits);
+            out.put_slice(b"\r\n");
+        }
+    }
+}
+
+/// The header of `len` attribute pairs, which come before a reply in RESP3. RESP2 has no
+/// attributes: the caller leaves the pairs out too.
+pub fn attribute_len(out: &mut BytesMut, len: usize, protocol: Protocol) {
+    if protocol == Protocol::Resp3 {
+        header(out, b'|', len as i64);
+    }
+}
+
 /// Verbatim text (INFO, CLIENT LIST in RESP3); a bulk string in RESP2.
 pub fn verbatim(out: &mut BytesMut, format: &[u8; 3], text: &[u8], protocol: Protocol) {
     match protocol {

@@ -217,7 +217,7 @@ pub fn touch(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 }
 
 pub fn db_index(arg: &[u8]) -> Result<usize, CmdError> {
-    let index = args::parse_int(arg).ok_or(CmdError::err("invalid DB index"))?;
+    let index = args::parse_int(arg).ok_or(CmdError::NotInteger)?;
     usize::try_from(index)
         .ok()
         .filter(|&i| i < DATABASES)

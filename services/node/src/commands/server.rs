@@ -241,6 +241,13 @@ pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
             .collect();
         return Ok(Reply::Array(digests));
     }
+    if is(sub, "PROTOCOL") && args.len() == 3 {
+        return debug_protocol(&args[2], ctx.session.protocol);
+    }
+    if is(sub, "SET-ACTIVE-EXPIRE") && args.len() == 3 {
+        ctx.engine.active_expire = args::parse_int(&args[2]).ok_or(CmdError::NotInteger)? != 0;
+        return Ok(Reply::Ok);
+    }
     if is(sub, "ACTIVE-EXPIRE-CYCLE") {
         let deleted =
             expire::active_cycle(ctx.engine, ctx.now, std::time::Duration::from_millis(25));
@@ -252,10 +259,62 @@ pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
             "DIGEST",
             "DIGEST-VALUE <key> [<key> ...]",
             "ACTIVE-EXPIRE-CYCLE",
+            "SET-ACTIVE-EXPIRE <0|1>",
+            "    Setting it to 0 disables expiring keys in the background.",
+            "PROTOCOL <type>",
+            "    Reply with a test value of the specified type. <type> can be: string,",
+            "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+            "    true, false.",
         ];
         return Ok(Reply::help(&lines));
     }
     Err(unknown_subcommand(sub, "debug"))
+}
+
+/// DEBUG PROTOCOL: one reply of each RESP type, the values Redis sends, for testing clients.
+// 3.141 is Redis's test value, not an approximation of pi.
+#[allow(clippy::approx_constant)]
+fn debug_protocol(kind: &[u8], protocol: rg_resp::Protocol) -> Result<Reply, CmdError> {
+    let text = |s: &str| Reply::bulk(s.as_bytes());
+    let kind = String::from_utf8_lossy(kind).to_ascii_lowercase();
+    Ok(match kind.as_str() {
+        "string" => text("Hello World"),
+        "integer" => Reply::Int(12345),
+        "double" => Reply::Double(3.141),
+        "bignum" => Reply::BigNumber("1234567999999999999999999999999999999".into()),
+        "null" => Reply::Nil,
+        "array" => Reply::Array((0..3).map(Reply::Int).collect()),
+        "set" => Reply::Set((0..3).map(Reply::Int).collect()),
+        "map" => Reply::Map(
+            (0..3)
+                .map(|j| (Reply::Int(j), Reply::Bool(j == 1)))
+                .collect(),
+        ),
+        "attrib" => Reply::Attributed(
+            vec![(
+                text("key-popularity"),
+                Reply::Array(vec![text("key:123"), Reply::Int(90)]),
+            )],
+            Box::new(text("Some real reply following the attribute")),
+        ),
+        "push" if protocol == rg_resp::Protocol::Resp2 => {
+            return Err(CmdError::err("RESP2 is not supported by this command"))
+        }
+        // A client that skips the push still reads a reply to its command.
+        "push" => Reply::Many(vec![
+            Reply::Push(vec![text("server-cpu-usage"), Reply::Int(42)]),
+            text("Some real reply following the push reply"),
+        ]),
+        "verbatim" => Reply::Text("This is a verbatim\nstring".into()),
+        "true" => Reply::Bool(true),
+        "false" => Reply::Bool(false),
+        _ => {
+            return Err(CmdError::err(
+                "Wrong protocol type name. Please use one of the following: \
+                 string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false",
+            ))
+        }
+    })
 }
 
 /// MEMORY USAGE key | STATS | HELP

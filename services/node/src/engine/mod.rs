@@ -77,6 +77,9 @@ pub struct Engine {
     pub clients: Clients,
     pub pubsub: PubSub,
     pub monitors: monitor::Monitors,
+    /// Whether the background task deletes expired keys (DEBUG SET-ACTIVE-EXPIRE 0 stops it,
+    /// for tests of lazy expiry).
+    pub active_expire: bool,
     pub blocking: Blocking,
     /// Clients whose watched keys changed: their EXEC will fail.
     pub dirty_watchers: HashSet<ClientId>,
@@ -99,6 +102,7 @@ impl Engine {
             clients: Clients::default(),
             pubsub: PubSub::default(),
             monitors: Default::default(),
+            active_expire: true,
             blocking: Blocking::default(),
             dirty_watchers: HashSet::new(),
             records: None,

@@ -24,6 +24,10 @@ pub enum Reply {
     /// Human-readable text (INFO, CLIENT LIST): verbatim in RESP3, bulk in RESP2.
     Text(String),
     Push(Vec<Reply>),
+    /// RESP3's arbitrary-precision integer, as decimal digits (a bulk string in RESP2).
+    BigNumber(String),
+    /// Out-of-band pairs about the reply that follows them (RESP3 only: RESP2 drops them).
+    Attributed(Vec<(Reply, Reply)>, Box<Reply>),
     Error(CmdError),
     /// Several replies to one command, sent one after the other (SUBSCRIBE a b c).
     Many(Vec<Reply>),
@@ -74,6 +78,17 @@ impl Reply {
             Reply::Double(value) => encode::double(out, *value, protocol),
             Reply::Bool(value) => encode::boolean(out, *value, protocol),
             Reply::Text(text) => encode::verbatim(out, b"txt", text.as_bytes(), protocol),
+            Reply::BigNumber(digits) => encode::big_number(out, digits.as_bytes(), protocol),
+            Reply::Attributed(pairs, reply) => {
+                if protocol == Protocol::Resp3 {
+                    encode::attribute_len(out, pairs.len(), protocol);
+                    for (key, value) in pairs {
+                        key.encode(out, protocol);
+                        value.encode(out, protocol);
+                    }
+                }
+                reply.encode(out, protocol);
+            }
             Reply::Error(error) => encode::error(out, error.line().as_bytes()),
             Reply::Many(replies) => replies.iter().for_each(|r| r.encode(out, protocol)),
         }

@@ -65,6 +65,10 @@ pub fn to_lua(lua: &Lua, reply: &Reply, resp3: bool) -> mlua::Result<Value> {
         Reply::Double(value) => string(rg_resp::encode::format_double(*value).as_bytes())?,
         Reply::Bool(value) if resp3 => Value::Boolean(*value),
         Reply::Bool(value) => Value::Integer(mlua::Integer::from(*value)),
+        Reply::BigNumber(digits) if resp3 => table(&[("big_number", string(digits.as_bytes())?)])?,
+        Reply::BigNumber(digits) => string(digits.as_bytes())?,
+        // A script sees the reply, not what is said about it.
+        Reply::Attributed(_, reply) => to_lua(lua, reply, resp3)?,
         Reply::Error(error) => table(&[("err", string(error.line().as_bytes())?)])?,
     })
 }
