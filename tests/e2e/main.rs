@@ -38,6 +38,7 @@ mod scripting;
 mod server;
 mod sets;
 mod startup;
+mod streams;
 mod strings;
 mod transactions;
 mod zsets;

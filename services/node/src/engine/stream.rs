@@ -270,18 +270,20 @@ impl Stream {
         None
     }
 
-    /// A group's lag: entries added after its last delivered one, when known.
-    pub fn lag(&self, group: &Group) -> Option<u64> {
+    /// A group's lag: entries added after its last delivered one, when known. Negative
+    /// when ENTRIESREAD claimed more than was added, as Redis reports it.
+    pub fn lag(&self, group: &Group) -> Option<i64> {
         if self.entries_added == 0 {
             return Some(0);
         }
+        let added = self.entries_added as i64;
         if let Some(read) = group.entries_read {
             if !self.has_tombstones(Some(group.last_id), None) {
-                return Some(self.entries_added.saturating_sub(read));
+                return Some(added - read as i64);
             }
         }
         let read = self.entries_up_to(group.last_id)?;
-        Some(self.entries_added.saturating_sub(read))
+        Some(added - read as i64)
     }
 
     /// Moves a group's last delivered ID to `id` (delivered now), keeping its read counter.

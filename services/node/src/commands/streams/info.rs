@@ -20,7 +20,7 @@ const HELP: &[&str] = &[
     "STREAM <key> [FULL [COUNT <count>]",
     "    Show information about the stream.",
     "HELP",
-    "    Print this help.",
+    "    Prints this help.",
 ];
 
 fn field(name: &'static str, value: Reply) -> (Reply, Reply) {
@@ -103,7 +103,7 @@ pub fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
                         field("pending", Reply::Int(g.pel.len() as i64)),
                         field("last-delivered-id", id_reply(g.last_id)),
                         field("entries-read", opt_int(g.entries_read)),
-                        field("lag", opt_int(stream.lag(g))),
+                        field("lag", stream.lag(g).map_or(Reply::Nil, Reply::Int)),
                     ])
                 })
                 .collect();
@@ -226,7 +226,7 @@ fn full_group(stream: &Stream, name: &[u8], group: &Group, limit: usize) -> Repl
         field("name", Reply::bulk(name)),
         field("last-delivered-id", id_reply(group.last_id)),
         field("entries-read", opt_int(group.entries_read)),
-        field("lag", opt_int(stream.lag(group))),
+        field("lag", stream.lag(group).map_or(Reply::Nil, Reply::Int)),
         field("pel-count", Reply::Int(group.pel.len() as i64)),
         field("pending", Reply::Array(pending)),
         field("consumers", Reply::Array(consumers)),

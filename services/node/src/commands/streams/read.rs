@@ -65,15 +65,11 @@ fn parse(args: &[Bytes], group_cmd: bool) -> Result<ReadArgs<'_>, CmdError> {
         } else if is(opt, "STREAMS") && more > 0 {
             let rest = &args[i + 1..];
             if rest.len() % 2 != 0 {
-                let (name, symbol) = if group_cmd {
-                    ("xreadgroup", '>')
-                } else {
-                    ("xread", '$')
-                };
-                return Err(CmdError::err(format!(
-                    "Unbalanced '{name}' list of streams: for each stream key an ID or \
-                     '{symbol}' must be specified."
-                )));
+                // Redis words it this way for XREADGROUP too.
+                return Err(CmdError::err(
+                    "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be \
+                     specified.",
+                ));
             }
             let (keys, ids) = rest.split_at(rest.len() / 2);
             out.keys = keys;
