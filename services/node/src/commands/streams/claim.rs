@@ -184,8 +184,12 @@ pub fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         }
         j += 1;
     }
-    // A bogus time (negative, or in the future) means now, as in Redis.
-    let time = claim.time.filter(|&t| t <= now).unwrap_or(now);
+    // A bogus time (negative, or in the future) means now, as in Redis; but a replica
+    // takes the primary's times as they are, whatever its own clock says.
+    let time = claim
+        .time
+        .filter(|&t| t <= now || (ctx.from_primary && t != u64::MAX))
+        .unwrap_or(now);
     let recording = ctx.recording();
     let Some(stream) = ctx.write_as(key, Value::as_stream_mut)? else {
         return Err(nogroup(key, name));
