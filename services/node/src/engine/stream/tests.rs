@@ -1,7 +1,10 @@
 use super::*;
 
 fn fields(items: &[&str]) -> Fields {
-    items.iter().map(|f| SmallBytes::new(f.as_bytes())).collect()
+    items
+        .iter()
+        .map(|f| SmallBytes::new(f.as_bytes()))
+        .collect()
 }
 
 fn filled(n: u64) -> Stream {
@@ -24,8 +27,20 @@ fn ids_parse_as_redis_reads_them() {
     assert_eq!(parse("-"), Some(StreamId::ZERO));
     assert_eq!(parse("+"), Some(StreamId::MAX));
     assert_eq!(StreamId::parse_strict(b"-", 0), None);
-    assert_eq!(parse("18446744073709551615-18446744073709551615"), Some(StreamId::MAX));
-    for bad in ["18446744073709551616", "1-x", "", "1-", "-1", "a", "1-2-3", "1-*"] {
+    assert_eq!(
+        parse("18446744073709551615-18446744073709551615"),
+        Some(StreamId::MAX)
+    );
+    for bad in [
+        "18446744073709551616",
+        "1-x",
+        "",
+        "1-",
+        "-1",
+        "a",
+        "1-2-3",
+        "1-*",
+    ] {
         assert_eq!(parse(bad), None, "{bad}");
     }
     assert_eq!(
@@ -51,14 +66,21 @@ fn auto_ids_follow_the_clock_and_never_go_back() {
 fn nodes_hold_a_hundred_entries_and_approximate_trims_remove_whole_nodes() {
     let mut stream = filled(250);
     assert_eq!(stream.node_count(), 3);
-    assert_eq!(stream.trim(Trim::MaxLen(180), true, 0), 0, "a node must go whole");
+    assert_eq!(
+        stream.trim(Trim::MaxLen(180), true, 0),
+        0,
+        "a node must go whole"
+    );
     assert_eq!(stream.trim(Trim::MaxLen(150), true, 0), 100);
     assert_eq!(stream.len(), 150);
     assert_eq!(stream.first_id, StreamId::new(101, 0));
     assert_eq!(stream.trim(Trim::MaxLen(120), false, 0), 30);
     assert_eq!(stream.len(), 120);
     assert_eq!(stream.trim(Trim::MinId(StreamId::new(200, 0)), true, 0), 0);
-    assert_eq!(stream.trim(Trim::MinId(StreamId::new(240, 0)), false, 0), 109);
+    assert_eq!(
+        stream.trim(Trim::MinId(StreamId::new(240, 0)), false, 0),
+        109
+    );
     assert_eq!(stream.first_id, StreamId::new(240, 0));
 }
 
@@ -106,7 +128,11 @@ fn lag_is_known_without_tombstones_after_the_group() {
     stream.advance_group(b"g", StreamId::new(3, 0));
     assert_eq!(stream.groups[b"g".as_slice()].entries_read, None);
     stream.advance_group(b"g", StreamId::new(5, 0));
-    assert_eq!(lag(&stream), Some(0), "at the last ID the count is exact again");
+    assert_eq!(
+        lag(&stream),
+        Some(0),
+        "at the last ID the count is exact again"
+    );
 }
 
 #[test]
