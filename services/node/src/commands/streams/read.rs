@@ -64,7 +64,7 @@ fn parse(args: &[Bytes], group_cmd: bool) -> Result<ReadArgs<'_>, CmdError> {
             out.count = args::int(&args[i])?.max(0) as usize;
         } else if is(opt, "STREAMS") && more > 0 {
             let rest = &args[i + 1..];
-            if rest.len() % 2 != 0 {
+            if !rest.len().is_multiple_of(2) {
                 // Redis words it this way for XREADGROUP too.
                 return Err(CmdError::err(
                     "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be \
@@ -432,7 +432,7 @@ pub(in crate::commands) fn serve(
             None => return,
         },
     };
-    if !stream.is_some_and(|s| s.last_id > after) {
+    if stream.is_none_or(|s| s.last_id <= after) {
         return;
     }
     let Some(waiter) = engine.blocking.unblock(waiter) else {
