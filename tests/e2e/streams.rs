@@ -486,6 +486,62 @@ fn xread_xclaim_and_xautoclaim_answer_as_redis_does() {
     assert!(run_cases(READ_AND_CLAIM) > 70);
 }
 
+const KEYSPACE: &[&str] = &[
+    "XADD k 1-1 f v",
+    "XGROUP CREATE k g 0",
+    "XREADGROUP GROUP g c STREAMS k >",
+    "TYPE k",
+    "OBJECT ENCODING k",
+    "EXISTS k",
+    "SCAN 0 TYPE stream",
+    "COPY k k2",
+    "XINFO GROUPS k2",
+    "XPENDING k2 g - + 10",
+    "RENAME k2 k3",
+    "XRANGE k3 - +",
+    "XLEN k2",
+    "MOVE k3 1",
+    "SELECT 1",
+    "XINFO GROUPS k3",
+    "SELECT 0",
+    "EXPIRE k 100",
+    "TTL k",
+    "PERSIST k",
+    "XDEL k 1-1",
+    "EXISTS k",
+    "XLEN k",
+    "XINFO STREAM k",
+    "DEL k",
+    "XINFO STREAM k",
+    "SET k v",
+    "XADD k 1 f v",
+    "XREADGROUP GROUP g c STREAMS k >",
+    "DEL k",
+    "MULTI",
+    "XADD k 1 f v",
+    "XREAD BLOCK 0 STREAMS k $",
+    "XREADGROUP GROUP g c BLOCK 0 STREAMS k >",
+    "EXEC",
+    "XGROUP CREATE k g 0",
+    "MULTI",
+    "XREADGROUP GROUP g c BLOCK 0 STREAMS k >",
+    "XREADGROUP GROUP g c BLOCK 0 STREAMS k >",
+    "EXEC",
+    "XPENDING k g",
+    "SORT k",
+    "LPUSH k x",
+    "XADD k MAXLEN 0 2 f v",
+    "XINFO STREAM k",
+    "XLEN k",
+];
+
+/// Streams are keys like the others: TYPE, OBJECT ENCODING, SCAN TYPE, COPY, RENAME, MOVE,
+/// expiry; an emptied stream stays; blocking reads inside MULTI answer at once.
+#[test]
+fn streams_behave_as_keys_and_inside_transactions_as_redis_does() {
+    run_cases(KEYSPACE);
+}
+
 fn spawn_read(node_port: u16, args: Vec<&'static str>) -> thread::JoinHandle<Value> {
     thread::spawn(move || {
         let client = redis::Client::open(format!("redis://127.0.0.1:{node_port}")).unwrap();
