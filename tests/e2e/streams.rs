@@ -797,3 +797,43 @@ fn streams_work_through_the_router() {
     ])]);
     assert_eq!(blocked.join().unwrap(), expected);
 }
+
+/// RESP3: XREAD and XREADGROUP answer maps of key to entries, XINFO maps; compared as
+/// redis-cli -3 prints them (with the masked fields left out of the commands).
+#[test]
+fn resp3_replies_are_the_same_maps_as_redis_sends() {
+    let reference = RedisServer::start();
+    let node = Node::start(&[]);
+    let cli = |port: u16, line: &str| {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-3", "-p", &port.to_string()])
+            .args(line.split(' '))
+            .output()
+            .expect("redis-cli runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let lines = [
+        "XADD s 1-1 a 1 b 2",
+        "XADD s 2-1 c 3",
+        "XADD t 1-1 x y",
+        "XREAD STREAMS s t 0 0",
+        "XREAD COUNT 1 STREAMS s 0",
+        "XREAD STREAMS s $",
+        "XGROUP CREATE s g 0",
+        "XREADGROUP GROUP g c COUNT 1 STREAMS s >",
+        "XREADGROUP GROUP g c STREAMS s 0",
+        "XINFO GROUPS s",
+        "XINFO STREAM s",
+        "XPENDING s g",
+        "XRANGE s - +",
+        "XAUTOCLAIM s g d 0 0 JUSTID",
+        "XINFO STREAM nosuch",
+    ];
+    for line in lines {
+        assert_eq!(
+            cli(node.port, line),
+            cli(reference.port, line),
+            "{line} in RESP3"
+        );
+    }
+}
