@@ -533,6 +533,10 @@ const KEYSPACE: &[&str] = &[
     "XADD k MAXLEN 0 2 f v",
     "XINFO STREAM k",
     "XLEN k",
+    "EVAL return(redis.call('xread','block','0','streams','k','$')) 0",
+    "EVAL return(redis.call('XREADGROUP','GROUP','g','c','BLOCK','0','STREAMS','k','>')) 0",
+    "EVAL return(redis.call('xread','streams','k','0')) 0",
+    "EVAL return(redis.call('xadd','k','9-9','f','v')) 0",
 ];
 
 /// Streams are keys like the others: TYPE, OBJECT ENCODING, SCAN TYPE, COPY, RENAME, MOVE,

@@ -125,6 +125,12 @@ pub fn xreadgroup(ctx: &mut Ctx, args: &[Bytes]) -> Result<Response, CmdError> {
 
 fn read(ctx: &mut Ctx, args: &[Bytes], group_cmd: bool) -> Result<Response, CmdError> {
     let parsed = parse(args, group_cmd)?;
+    if parsed.block.is_some() && ctx.engine.scripts.running.is_running() {
+        return Err(CmdError::err(format!(
+            "{} command is not allowed with BLOCK option from scripts",
+            String::from_utf8_lossy(&args[0])
+        )));
+    }
     let mut starts = Vec::with_capacity(parsed.keys.len());
     for (key, id) in parsed.keys.iter().zip(parsed.ids) {
         let stream = ctx.read_as(key, Value::as_stream)?;
