@@ -64,11 +64,25 @@ fn run_cases(cases: &[&str]) -> usize {
     let reference = RedisServer::start();
     let node = Node::start(&[]);
     let (mut redis, mut rg) = (reference.connect(), connect(&node));
-    for line in cases {
+    for (step, line) in cases.iter().enumerate() {
         let args: Vec<&str> = line.split(' ').collect();
         let expected = mask(&args, answer(&mut redis, &args));
         let got = mask(&args, answer(&mut rg, &args));
-        assert_eq!(got, expected, "{line}: rg-node answered differently");
+        let key = args[1..]
+            .iter()
+            .find(|w| w.len() == 2 && w.starts_with('k'))
+            .copied()
+            .unwrap_or_default();
+        let before: Vec<&&str> = cases[..step]
+            .iter()
+            .filter(|l| l.split(' ').any(|w| w == key))
+            .rev()
+            .take(12)
+            .collect();
+        assert_eq!(
+            got, expected,
+            "{line}: rg-node answered differently (step {step}; before, latest first: {before:?})"
+        );
     }
     cases.len()
 }
@@ -840,4 +854,81 @@ fn resp3_replies_are_the_same_maps_as_redis_sends() {
             "{line} in RESP3"
         );
     }
+}
+
+/// Command shapes for the random differential run; `K` a key, `I` an ID, `N` a number,
+/// `G` a group, `C` a consumer. No `*` IDs and no idle thresholds: those follow each
+/// server's clock.
+const RANDOM_TEMPLATES: &[&str] = &[
+    "XADD K I f N",
+    "XADD K I f N g N",
+    "XADD K N-* f N",
+    "XADD K MAXLEN ~ N I f N",
+    "XADD K MAXLEN N I f N",
+    "XADD K MINID ~ I I f N",
+    "XADD K NOMKSTREAM MINID I I f N",
+    "XDEL K I I",
+    "XTRIM K MAXLEN ~ N",
+    "XTRIM K MAXLEN N",
+    "XTRIM K MINID I",
+    "XTRIM K MINID ~ I LIMIT N",
+    "XRANGE K - +",
+    "XRANGE K I + COUNT N",
+    "XREVRANGE K + (I COUNT N",
+    "XLEN K",
+    "XSETID K I",
+    "XSETID K I ENTRIESADDED N",
+    "XGROUP CREATE K G $ MKSTREAM",
+    "XGROUP CREATE K G I",
+    "XGROUP CREATE K G I ENTRIESREAD N",
+    "XGROUP SETID K G I",
+    "XGROUP SETID K G $ ENTRIESREAD N",
+    "XGROUP DESTROY K G",
+    "XGROUP CREATECONSUMER K G C",
+    "XGROUP DELCONSUMER K G C",
+    "XREADGROUP GROUP G C COUNT N STREAMS K >",
+    "XREADGROUP GROUP G C STREAMS K >",
+    "XREADGROUP GROUP G C NOACK COUNT N STREAMS K >",
+    "XREADGROUP GROUP G C STREAMS K I",
+    "XREAD COUNT N STREAMS K K I I",
+    "XACK K G I I",
+    "XCLAIM K G C 0 I I",
+    "XCLAIM K G C 0 I JUSTID",
+    "XCLAIM K G C 0 I FORCE RETRYCOUNT N",
+    "XCLAIM K G C 0 I FORCE JUSTID LASTID I",
+    "XAUTOCLAIM K G C 0 I COUNT N",
+    "XAUTOCLAIM K G C 0 0 COUNT N JUSTID",
+    "XPENDING K G",
+    "XPENDING K G - + N",
+    "XPENDING K G I + N C",
+    "XINFO GROUPS K",
+    "XINFO STREAM K",
+    "XINFO STREAM K FULL COUNT N",
+    "XINFO CONSUMERS K G",
+    "DEL K",
+];
+
+#[test]
+fn random_stream_commands_answer_as_redis_does() {
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+    let mut rng = SmallRng::seed_from_u64(11);
+    let mut lines = Vec::new();
+    for _ in 0..3000 {
+        let template = RANDOM_TEMPLATES[rng.gen_range(0..RANDOM_TEMPLATES.len())];
+        let words: Vec<String> = template
+            .split(' ')
+            .map(|word| match word {
+                "K" => format!("k{}", rng.gen_range(0..3)),
+                "I" => format!("{}-{}", rng.gen_range(0..40), rng.gen_range(0..3)),
+                "N" => rng.gen_range(0..12).to_string(),
+                "G" => format!("g{}", rng.gen_range(0..2)),
+                "C" => format!("c{}", rng.gen_range(0..3)),
+                other => other.to_string(),
+            })
+            .collect();
+        lines.push(words.join(" "));
+    }
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    run_cases(&lines);
 }

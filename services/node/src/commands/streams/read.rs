@@ -302,19 +302,18 @@ fn read_group(
     start: From,
     records: &mut Vec<Vec<Bytes>>,
 ) -> Option<Vec<Reply>> {
+    // The consumer is made (or seen) only when the read is served, as in Redis.
+    let last = stream.groups.get(read.group)?.last_id;
+    if start == From::New && stream.last_valid_id() <= last {
+        return None;
+    }
     let group = stream.groups.get_mut(read.group)?;
     if group.touch_consumer(read.consumer, read.now) && read.recording {
         records.push(createconsumer_record(read.key, read.group, read.consumer));
     }
     match start {
         From::After(after) => Some(read_history(stream, read, after, records)),
-        From::New => {
-            let last = stream.groups.get(read.group)?.last_id;
-            if stream.last_valid_id() <= last {
-                return None;
-            }
-            Some(read_new(stream, read, records))
-        }
+        From::New => Some(read_new(stream, read, records)),
     }
 }
 
