@@ -912,7 +912,8 @@ const RANDOM_TEMPLATES: &[&str] = &[
 fn random_stream_commands_answer_as_redis_does() {
     use rand::rngs::SmallRng;
     use rand::{Rng, SeedableRng};
-    let mut rng = SmallRng::seed_from_u64(11);
+    let seed = std::env::var("STREAM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(11);
+    let mut rng = SmallRng::seed_from_u64(seed);
     let mut lines = Vec::new();
     for _ in 0..3000 {
         let template = RANDOM_TEMPLATES[rng.gen_range(0..RANDOM_TEMPLATES.len())];
@@ -922,6 +923,7 @@ fn random_stream_commands_answer_as_redis_does() {
                 "K" => format!("k{}", rng.gen_range(0..3)),
                 "I" => format!("{}-{}", rng.gen_range(0..40), rng.gen_range(0..3)),
                 "N" => rng.gen_range(0..12).to_string(),
+                "N-*" => format!("{}-*", rng.gen_range(0..40)),
                 "G" => format!("g{}", rng.gen_range(0..2)),
                 "C" => format!("c{}", rng.gen_range(0..3)),
                 other => other.to_string(),

@@ -285,11 +285,6 @@ pub fn xsetid(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let stream = ctx
         .write_as(key, Value::as_stream_mut)?
         .ok_or(CmdError::NoSuchKey)?;
-    if id < stream.max_deleted_id {
-        return Err(CmdError::err(
-            "The ID specified in XSETID is smaller than current max_deleted_entry_id",
-        ));
-    }
     if !stream.is_empty() {
         if id < stream.last_valid_id() {
             return Err(CmdError::err(
