@@ -912,8 +912,19 @@ const RANDOM_TEMPLATES: &[&str] = &[
 fn random_stream_commands_answer_as_redis_does() {
     use rand::rngs::SmallRng;
     use rand::{Rng, SeedableRng};
-    let seed = std::env::var("STREAM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(11);
+    let seed = std::env::var("STREAM_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(11);
     let mut rng = SmallRng::seed_from_u64(seed);
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    // Bigger values (STREAM_IDS=2000 STREAM_N=300) exercise node boundaries.
+    let (ids, numbers) = (env("STREAM_IDS", 40), env("STREAM_N", 12));
     let mut lines = Vec::new();
     for _ in 0..3000 {
         let template = RANDOM_TEMPLATES[rng.gen_range(0..RANDOM_TEMPLATES.len())];
@@ -921,9 +932,9 @@ fn random_stream_commands_answer_as_redis_does() {
             .split(' ')
             .map(|word| match word {
                 "K" => format!("k{}", rng.gen_range(0..3)),
-                "I" => format!("{}-{}", rng.gen_range(0..40), rng.gen_range(0..3)),
-                "N" => rng.gen_range(0..12).to_string(),
-                "N-*" => format!("{}-*", rng.gen_range(0..40)),
+                "I" => format!("{}-{}", rng.gen_range(0..ids), rng.gen_range(0..3)),
+                "N" => rng.gen_range(0..numbers).to_string(),
+                "N-*" => format!("{}-*", rng.gen_range(0..ids)),
                 "G" => format!("g{}", rng.gen_range(0..2)),
                 "C" => format!("c{}", rng.gen_range(0..3)),
                 other => other.to_string(),
