@@ -153,7 +153,7 @@ impl Stream {
             return false;
         }
         if let Some((&start, node)) = self.nodes.range_mut(..=id).next_back() {
-            node.live -= 1;
+            node.live = node.live.saturating_sub(1);
             if node.live == 0 {
                 self.nodes.remove(&start);
             }
@@ -183,7 +183,7 @@ impl Stream {
                 break;
             }
             let remove_node = match trim {
-                Trim::MaxLen(max) => self.len() as u64 - live >= max,
+                Trim::MaxLen(max) => (self.len() as u64).saturating_sub(live) >= max,
                 Trim::MinId(min) => node.last < min,
             };
             if remove_node {
@@ -218,7 +218,7 @@ impl Stream {
                 removed += 1;
             }
             if let Some(node) = self.nodes.get_mut(&start) {
-                node.live -= removed;
+                node.live = node.live.saturating_sub(removed);
             }
             deleted += u64::from(removed);
             break;
@@ -261,10 +261,10 @@ impl Stream {
         if no_fragmentation {
             let len = self.len() as u64;
             if id < self.first_id {
-                return Some(self.entries_added - len);
+                return Some(self.entries_added.saturating_sub(len));
             }
             if id == self.first_id {
-                return Some(self.entries_added - len + 1);
+                return Some(self.entries_added.saturating_sub(len) + 1);
             }
         }
         None
@@ -298,7 +298,7 @@ impl Stream {
             return;
         }
         match group.entries_read {
-            Some(read) if !tombstones => group.entries_read = Some(read + 1),
+            Some(read) if !tombstones => group.entries_read = Some(read.saturating_add(1)),
             _ if added > 0 => group.entries_read = estimate,
             _ => {}
         }

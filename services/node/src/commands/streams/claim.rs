@@ -68,7 +68,7 @@ pub fn xpending(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         let Some(p) = group.pel.get(&id) else {
             continue;
         };
-        let idle = now as i64 - p.delivery_time as i64;
+        let idle = idle_since(now, p.delivery_time);
         if min_idle > 0 && idle < min_idle {
             continue;
         }
@@ -106,6 +106,11 @@ fn pending_summary(group: &Group) -> Reply {
         id_reply(*last),
         Reply::Array(consumers),
     ])
+}
+
+/// Milliseconds from `then` to `now`, negative when `then` is later (a primary's clock).
+pub(super) fn idle_since(now: u64, then: u64) -> i64 {
+    (now as i128 - then as i128).clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
 struct Claim {
@@ -272,7 +277,7 @@ fn claim_one(
     let existing = group.pel.get(&id).cloned();
     let count = match existing {
         Some(p) => {
-            if claim.min_idle > 0 && (now as i64 - p.delivery_time as i64) < claim.min_idle as i64 {
+            if claim.min_idle > 0 && idle_since(now, p.delivery_time) < claim.min_idle as i64 {
                 return Step::Skipped;
             }
             p.delivery_count

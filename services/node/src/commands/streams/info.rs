@@ -86,7 +86,10 @@ pub fn xinfo(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
                     map(vec![
                         field("name", Reply::bulk(name)),
                         field("pending", Reply::Int(c.pel.len() as i64)),
-                        field("idle", Reply::Int((now as i64 - c.seen_time as i64).max(0))),
+                        field(
+                            "idle",
+                            Reply::Int(super::claim::idle_since(now, c.seen_time).max(0)),
+                        ),
                     ])
                 })
                 .collect();
