@@ -195,3 +195,112 @@ fn replaying_stream_records_rebuilds_the_same_dataset() {
     }
     assert!(replayed > 3000, "only {replayed} records were replayed");
 }
+
+fn entries(key: &str, items: &[(&str, &[&str])]) -> Reply {
+    let items = items
+        .iter()
+        .map(|(id, fields)| Reply::Array(vec![bulk(id), crate::commands::testing::bulks(fields)]))
+        .collect();
+    Reply::Array(vec![Reply::Array(vec![bulk(key), Reply::Array(items)])])
+}
+
+/// Every blocked XREAD on a key gets the new entry; of two XREADGROUP clients of one
+/// group, the first gets it (pending, recorded) and the second waits for the next.
+#[test]
+fn blocked_readers_are_served_by_xadd_in_the_order_they_blocked() {
+    use crate::commands::testing::{setup, Client};
+    let (mut node, mut writer, mut first) = setup();
+    let mut second = Client::connect(&mut node);
+    let mut grouped = Client::connect(&mut node);
+    let mut grouped_too = Client::connect(&mut node);
+    writer.run(&mut node, &["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
+    let mut a = first.block(
+        &mut node,
+        &["XREAD", "BLOCK", "0", "STREAMS", "other", "s", "$", "$"],
+    );
+    let mut b = second.block(&mut node, &["XREAD", "BLOCK", "0", "STREAMS", "s", "0"]);
+    let group_read = [
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c1",
+        "BLOCK",
+        "0",
+        "STREAMS",
+        "s",
+        ">",
+    ];
+    let mut c = grouped.block(&mut node, &group_read);
+    let mut group_read_too = group_read;
+    group_read_too[3] = "c2";
+    let mut d = grouped_too.block(&mut node, &group_read_too);
+    node.records();
+    writer.run(&mut node, &["XADD", "s", "1-1", "f", "v"]);
+    let expected = entries("s", &[("1-1", &["f", "v"])]);
+    assert_eq!(a.served(), Some(expected.clone()));
+    assert_eq!(b.served(), Some(expected.clone()));
+    assert_eq!(c.served(), Some(expected));
+    assert_eq!(d.served(), None, "the group's entry went to c1");
+    assert!(grouped_too.is_blocked(&node));
+    let records: Vec<String> = node.records().iter().map(|r| words(r)).collect();
+    let t = node.now;
+    assert_eq!(
+        records,
+        [
+            "XADD s 1-1 f v".to_string(),
+            "XGROUP CREATECONSUMER s g c1".to_string(),
+            format!("XCLAIM s g c1 0 1-1 TIME {t} RETRYCOUNT 1 FORCE JUSTID LASTID 1-1"),
+            "XGROUP SETID s g 1-1 ENTRIESREAD 1".to_string(),
+        ]
+    );
+    writer.run(&mut node, &["XADD", "s", "2-1", "f", "w"]);
+    assert_eq!(d.served(), Some(entries("s", &[("2-1", &["f", "w"])])));
+    let pending = writer.run(&mut node, &["XPENDING", "s", "g"]);
+    let Reply::Array(summary) = pending else {
+        panic!("XPENDING answers an array");
+    };
+    assert_eq!(summary[0], Reply::Int(2));
+}
+
+/// A blocked group reader fails with Redis's errors when its group or its key goes; a
+/// plain XREAD on a deleted key keeps waiting.
+#[test]
+fn blocked_group_readers_fail_when_the_group_or_key_goes() {
+    use crate::commands::testing::setup;
+    use crate::engine::error::CmdError;
+    let (mut node, mut writer, mut reader) = setup();
+    writer.run(&mut node, &["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
+    let args = [
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c",
+        "BLOCK",
+        "0",
+        "STREAMS",
+        "s",
+        ">",
+    ];
+    let mut blocked = reader.block(&mut node, &args);
+    writer.run(&mut node, &["XGROUP", "DESTROY", "s", "g"]);
+    let nogroup = "NOGROUP the consumer group this client was blocked on no longer exists";
+    assert_eq!(
+        blocked.served(),
+        Some(Reply::Error(CmdError::Line(nogroup.into())))
+    );
+    writer.run(&mut node, &["XGROUP", "CREATE", "s", "g", "$"]);
+    let mut blocked = reader.block(&mut node, &args);
+    writer.run(&mut node, &["SET", "s", "x"]);
+    let gone = "UNBLOCKED the stream key no longer exists";
+    assert_eq!(
+        blocked.served(),
+        Some(Reply::Error(CmdError::Line(gone.into())))
+    );
+    writer.run(&mut node, &["DEL", "s"]);
+    writer.run(&mut node, &["XADD", "s", "1-1", "f", "v"]);
+    let mut plain = reader.block(&mut node, &["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]);
+    writer.run(&mut node, &["DEL", "s"]);
+    assert_eq!(plain.served(), None);
+    writer.run(&mut node, &["XADD", "s", "3-3", "f", "v"]);
+    assert_eq!(plain.served(), Some(entries("s", &[("3-3", &["f", "v"])])));
+}
