@@ -279,6 +279,25 @@ fn approximate_trims_remove_what_redis_removes() {
         ]
         .map(String::from),
     );
+    // Node size limits: 4096 bytes of listpack as Redis encodes it (integers short,
+    // repeated field names left out), whatever the entries' sizes.
+    let sizes = [1usize, 9, 40, 63, 64, 100, 130, 300, 1000, 5000];
+    for (n, size) in sizes.iter().enumerate() {
+        let key = format!("sz{n}");
+        for i in 1..=120u64 {
+            let value = "x".repeat(*size);
+            let field = if i % 7 == 0 { "other" } else { "field" };
+            // Growing gaps: the ID deltas take every integer width.
+            let ms = i * i * i * 9000;
+            cases.push(format!("XADD {key} {ms}-{} {field} {value} n {i}", i % 4));
+        }
+        cases.push(format!("XINFO STREAM {key}"));
+        cases.push(format!("XTRIM {key} MAXLEN ~ 50"));
+        cases.push(format!("XLEN {key}"));
+        cases.push(format!("XDEL {key} 9000-1 72000-2"));
+        cases.push(format!("XTRIM {key} MAXLEN ~ 20"));
+        cases.push(format!("XINFO STREAM {key}"));
+    }
     let lines: Vec<&str> = cases.iter().map(String::as_str).collect();
     run_cases(&lines);
 }

@@ -12,6 +12,7 @@
 
 mod group;
 pub mod id;
+mod listpack;
 
 use std::collections::BTreeMap;
 use std::ops::Bound::{Excluded, Unbounded};
@@ -26,16 +27,19 @@ pub type Fields = Box<[SmallBytes]>;
 const NODE_MAX_ENTRIES: u32 = 100;
 const NODE_MAX_BYTES: usize = 4096;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Node {
     /// Entries present.
     live: u32,
     /// Entries present or deleted (deleted entries keep their place in a Redis node).
     total: u32,
-    /// An estimate of the node's listpack size.
+    /// The node's listpack size in Redis's encoding.
     bytes: usize,
     /// The last ID appended to the node.
     last: StreamId,
+    /// The field names of its first entry (Redis's master entry): later entries with the
+    /// same names are stored without them.
+    master: Box<[SmallBytes]>,
 }
 
 /// What a trim keeps: at most a length, or the entries from an ID on.
@@ -119,25 +123,34 @@ impl Stream {
 
     /// Appends an entry; the caller checked that `id` is above `last_id`.
     pub fn append(&mut self, id: StreamId, fields: Fields) {
-        let size: usize = fields.iter().map(|f| f.len() + 2).sum::<usize>() + 8;
-        let tail = self.nodes.last_key_value().map(|(_, n)| *n);
-        let fits =
-            tail.is_some_and(|n| n.bytes + size < NODE_MAX_BYTES && n.total < NODE_MAX_ENTRIES);
-        if fits {
-            if let Some(node) = self.nodes.values_mut().next_back() {
+        let raw: usize = fields.iter().map(|f| f.len()).sum();
+        let tail = self.nodes.iter_mut().next_back();
+        let fits = tail
+            .as_ref()
+            .is_some_and(|(_, n)| n.bytes + raw < NODE_MAX_BYTES && n.total < NODE_MAX_ENTRIES);
+        match tail {
+            Some((&master_id, node)) if fits => {
+                let same = node.master.len() * 2 == fields.len()
+                    && node
+                        .master
+                        .iter()
+                        .zip(fields.iter().step_by(2))
+                        .all(|(a, b)| a == b);
                 node.live += 1;
                 node.total += 1;
-                node.bytes += size;
+                node.bytes += listpack::entry(&fields, id, master_id, same);
                 node.last = id;
             }
-        } else {
-            let node = Node {
-                live: 1,
-                total: 1,
-                bytes: 16 + size + size / 2,
-                last: id,
-            };
-            self.nodes.insert(id, node);
+            _ => {
+                let node = Node {
+                    live: 1,
+                    total: 1,
+                    bytes: listpack::master(&fields) + listpack::entry(&fields, id, id, true),
+                    last: id,
+                    master: fields.iter().step_by(2).cloned().collect(),
+                };
+                self.nodes.insert(id, node);
+            }
         }
         self.entries.insert(id, fields);
         self.last_id = id;
@@ -172,19 +185,20 @@ impl Stream {
     /// Returns how many were removed.
     pub fn trim(&mut self, trim: Trim, approx: bool, limit: u64) -> u64 {
         let mut deleted = 0u64;
-        while let Some((&start, &node)) = self.nodes.first_key_value() {
+        while let Some((&start, node)) = self.nodes.first_key_value() {
+            let (node_live, node_last) = (node.live, node.last);
             if let Trim::MaxLen(max) = trim {
                 if self.len() as u64 <= max {
                     break;
                 }
             }
-            let live = u64::from(node.live);
+            let live = u64::from(node_live);
             if limit > 0 && deleted + live > limit {
                 break;
             }
             let remove_node = match trim {
                 Trim::MaxLen(max) => (self.len() as u64).saturating_sub(live) >= max,
-                Trim::MinId(min) => node.last < min,
+                Trim::MinId(min) => node_last < min,
             };
             if remove_node {
                 let next = self
@@ -211,7 +225,7 @@ impl Stream {
                     Trim::MaxLen(max) => self.len() as u64 <= max,
                     Trim::MinId(min) => id >= min,
                 };
-                if stop || removed == node.live {
+                if stop || removed == node_live {
                     break;
                 }
                 self.entries.pop_first();
