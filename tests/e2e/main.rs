@@ -39,6 +39,8 @@ mod server;
 mod sets;
 mod startup;
 mod streams;
+mod streams_groups;
+mod streams_live;
 mod strings;
 mod transactions;
 mod zsets;

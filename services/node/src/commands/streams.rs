@@ -2,8 +2,8 @@
 //!
 //! Layout: [`add`] (XADD, XTRIM, XDEL, XSETID), [`range`] (XRANGE, XREVRANGE), [`read`]
 //! (XREAD, XREADGROUP, and serving their blocked clients), [`groups`] (XGROUP, XACK),
-//! [`claim`] (XPENDING, XCLAIM, XAUTOCLAIM), [`info`] (XINFO); XLEN and what they share
-//! are here.
+//! [`pending`] (XPENDING), [`claim`] (XCLAIM, XAUTOCLAIM), [`info`] (XINFO); XLEN and
+//! what they share are here.
 //!
 //! Writes record what Redis 7 propagates: XADD with its concrete ID and an approximate trim
 //! made exact; the group commands as `XCLAIM key group consumer 0 id TIME t RETRYCOUNT n
@@ -14,15 +14,17 @@ mod add;
 mod claim;
 mod groups;
 mod info;
+mod pending;
 mod range;
 mod read;
 
 use bytes::Bytes;
 
 pub use self::add::{xadd, xdel, xsetid, xtrim};
-pub use self::claim::{xautoclaim, xclaim, xpending};
+pub use self::claim::{xautoclaim, xclaim};
 pub use self::groups::{xack, xgroup};
 pub use self::info::xinfo;
+pub use self::pending::xpending;
 pub use self::range::{xrange, xrevrange};
 pub(super) use self::read::serve;
 pub use self::read::{xread, xreadgroup};

@@ -7,22 +7,23 @@
 //! history also records XCLAIMs (Redis propagates nothing there, so its replicas' delivery
 //! counts drift; these do not).
 
+mod deliver;
+mod serve;
+
 use bytes::Bytes;
 
-use super::{
-    createconsumer_record, entry_reply, propagate_all, setid_record, strict_id, text, xclaim_record,
-};
+use self::deliver::{read_after, read_group, GroupRead};
+pub(in crate::commands) use self::serve::serve;
+use super::{propagate_all, strict_id};
 use crate::commands::args::{self, is};
-use crate::commands::blocked::{block, set_blocked};
+use crate::commands::blocked::block;
 use crate::commands::ctx::{Ctx, Response};
-use crate::engine::blocking::{BlockOp, GroupWait, StreamWait, WaiterId};
+use crate::engine::blocking::{BlockOp, GroupWait, StreamWait};
 use crate::engine::error::CmdError;
-use crate::engine::keyspace::Millis;
 use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
-use crate::engine::stream::{Stream, StreamId};
+use crate::engine::stream::StreamId;
 use crate::engine::value::Value;
-use crate::engine::Engine;
 
 /// What a blocked reader gets at most per stream when it gave no COUNT (Redis's
 /// `XREAD_BLOCKED_DEFAULT_COUNT`).
@@ -107,7 +108,7 @@ fn parse(args: &[Bytes], group_cmd: bool) -> Result<ReadArgs<'_>, CmdError> {
 
 /// Where a read starts for one stream: after an ID, or (`>`) after the group's last ID.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum From {
+pub(super) enum From {
     After(StreamId),
     New,
 }
@@ -250,7 +251,7 @@ fn read(ctx: &mut Ctx, args: &[Bytes], group_cmd: bool) -> Result<Response, CmdE
 }
 
 /// `[[key, entries]...]` in RESP2, `{key: entries...}` in RESP3.
-fn streams_reply(served: Vec<(Bytes, Vec<Reply>)>, resp3: bool) -> Reply {
+pub(super) fn streams_reply(served: Vec<(Bytes, Vec<Reply>)>, resp3: bool) -> Reply {
     if resp3 {
         return Reply::Map(
             served
@@ -265,227 +266,4 @@ fn streams_reply(served: Vec<(Bytes, Vec<Reply>)>, resp3: bool) -> Reply {
             .map(|(k, e)| Reply::Array(vec![Reply::Bulk(k), Reply::Array(e)]))
             .collect(),
     )
-}
-
-/// XREAD of one stream: entries above `after`, or None when there are none.
-fn read_after(stream: &Stream, after: StreamId, count: usize) -> Option<Vec<Reply>> {
-    if stream.last_valid_id() <= after {
-        return None;
-    }
-    let start = after.next()?;
-    let limit = if count == 0 { usize::MAX } else { count };
-    Some(
-        stream
-            .range(start, StreamId::MAX)
-            .take(limit)
-            .map(|(id, f)| entry_reply(id, f))
-            .collect(),
-    )
-}
-
-struct GroupRead<'a> {
-    key: &'a [u8],
-    group: &'a [u8],
-    consumer: &'a [u8],
-    /// 0: no limit.
-    count: usize,
-    noack: bool,
-    now: Millis,
-    recording: bool,
-}
-
-/// XREADGROUP of one stream whose group exists: the consumer's history from an ID, or
-/// (`>`) new entries, which become pending unless NOACK. None when `>` finds nothing.
-fn read_group(
-    stream: &mut Stream,
-    read: &GroupRead,
-    start: From,
-    records: &mut Vec<Vec<Bytes>>,
-) -> Option<Vec<Reply>> {
-    // The consumer is made (or seen) only when the read is served, as in Redis.
-    let last = stream.groups.get(read.group)?.last_id;
-    if start == From::New && stream.last_valid_id() <= last {
-        return None;
-    }
-    let group = stream.groups.get_mut(read.group)?;
-    if group.touch_consumer(read.consumer, read.now) && read.recording {
-        records.push(createconsumer_record(read.key, read.group, read.consumer));
-    }
-    match start {
-        From::After(after) => Some(read_history(stream, read, after, records)),
-        From::New => Some(read_new(stream, read, records)),
-    }
-}
-
-/// New entries after the group's last delivered ID, for `read.consumer`.
-fn read_new(stream: &mut Stream, read: &GroupRead, records: &mut Vec<Vec<Bytes>>) -> Vec<Reply> {
-    let Some(last) = stream.groups.get(read.group).map(|g| g.last_id) else {
-        return Vec::new();
-    };
-    let Some(start) = last.next() else {
-        return Vec::new();
-    };
-    let limit = if read.count == 0 {
-        usize::MAX
-    } else {
-        read.count
-    };
-    let entries: Vec<(StreamId, Reply)> = stream
-        .range(start, StreamId::MAX)
-        .take(limit)
-        .map(|(id, f)| (id, entry_reply(id, f)))
-        .collect();
-    for (id, _) in &entries {
-        stream.advance_group(read.group, *id);
-        let Some(group) = stream.groups.get_mut(read.group) else {
-            break;
-        };
-        if read.noack {
-            continue;
-        }
-        group.deliver(*id, read.consumer, read.now);
-        if read.recording {
-            if let Some(pending) = group.pel.get(id) {
-                records.push(xclaim_record(read.key, read.group, group, *id, pending));
-            }
-        }
-    }
-    if read.recording && !entries.is_empty() {
-        if let Some(group) = stream.groups.get(read.group) {
-            records.push(setid_record(read.key, read.group, group));
-        }
-    }
-    entries.into_iter().map(|(_, r)| r).collect()
-}
-
-/// The consumer's pending entries from `after` on (inclusive, as Redis reads them): each
-/// is delivered again; one whose entry was deleted answers `[id, nil]`.
-fn read_history(
-    stream: &mut Stream,
-    read: &GroupRead,
-    from: StreamId,
-    records: &mut Vec<Vec<Bytes>>,
-) -> Vec<Reply> {
-    let limit = if read.count == 0 {
-        usize::MAX
-    } else {
-        read.count
-    };
-    let ids: Vec<StreamId> = stream
-        .groups
-        .get(read.group)
-        .and_then(|g| g.consumers.get(read.consumer))
-        .map(|c| c.pel.range(from..).take(limit).copied().collect())
-        .unwrap_or_default();
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let Some(fields) = stream.get(id) else {
-            out.push(Reply::Array(vec![super::id_reply(id), Reply::NilArray]));
-            continue;
-        };
-        out.push(entry_reply(id, fields));
-        let Some(group) = stream.groups.get_mut(read.group) else {
-            continue;
-        };
-        let group_ref = &mut *group;
-        if let Some(pending) = group_ref.pel.get_mut(&id) {
-            pending.delivery_time = read.now;
-            pending.delivery_count += 1;
-        }
-        if read.recording {
-            if let Some(pending) = group.pel.get(&id) {
-                records.push(xclaim_record(read.key, read.group, group, id, pending));
-            }
-        }
-    }
-    out
-}
-
-/// Serves one blocked XREAD or XREADGROUP from `key` if it has entries the reader wants;
-/// a group reader whose key or group is gone gets an error, as in Redis.
-pub(in crate::commands) fn serve(
-    engine: &mut Engine,
-    now: Millis,
-    db: usize,
-    key: &[u8],
-    waiter: WaiterId,
-) {
-    let Some(BlockOp::Stream(wait)) = engine.blocking.op(waiter).cloned() else {
-        return;
-    };
-    let stream = engine.dbs[db]
-        .keys
-        .get(key)
-        .and_then(|e| e.value.as_stream());
-    let after = match (&wait.group, stream) {
-        (Some(_), None) => {
-            return fail(engine, waiter, "UNBLOCKED the stream key no longer exists")
-        }
-        (Some(g), Some(s)) => match s.groups.get(g.group.as_slice()) {
-            Some(group) => group.last_id,
-            None => {
-                return fail(
-                    engine,
-                    waiter,
-                    "NOGROUP the consumer group this client was blocked on no longer exists",
-                )
-            }
-        },
-        (None, None) => return,
-        (None, Some(_)) => match wait.after.iter().find(|(k, _)| k.as_slice() == key) {
-            Some((_, id)) => *id,
-            None => return,
-        },
-    };
-    if stream.is_none_or(|s| s.last_id <= after) {
-        return;
-    }
-    let Some(waiter) = engine.blocking.unblock(waiter) else {
-        return;
-    };
-    set_blocked(engine, waiter.client, false);
-    if waiter.reply.is_closed() {
-        return;
-    }
-    let recording = engine.records.is_some();
-    let mut records = Vec::new();
-    let Some(stream) = engine.dbs[db]
-        .keys
-        .get_mut(key)
-        .and_then(|e| e.value.as_stream_mut())
-    else {
-        return;
-    };
-    let entries = match &wait.group {
-        Some(g) => {
-            let read = GroupRead {
-                key,
-                group: &g.group,
-                consumer: &g.consumer,
-                count: wait.count,
-                noack: g.noack,
-                now,
-                recording,
-            };
-            if let Some(group) = stream.groups.get_mut(g.group.as_slice()) {
-                if group.touch_consumer(&g.consumer, now) && recording {
-                    records.push(createconsumer_record(key, &g.group, &g.consumer));
-                }
-            }
-            read_new(stream, &read, &mut records)
-        }
-        None => read_after(stream, after, wait.count).unwrap_or_default(),
-    };
-    let reply = streams_reply(vec![(text(key), entries)], wait.resp3);
-    // The group's state changed whether or not the client is still there to read it.
-    let _ = waiter.reply.send(reply);
-    propagate_all(engine, db, records);
-}
-
-fn fail(engine: &mut Engine, waiter: WaiterId, line: &'static str) {
-    let Some(waiter) = engine.blocking.unblock(waiter) else {
-        return;
-    };
-    set_blocked(engine, waiter.client, false);
-    let _ = waiter.reply.send(Reply::Error(CmdError::Line(line.into())));
 }
