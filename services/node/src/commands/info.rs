@@ -260,10 +260,7 @@ pub fn entry_size(entry: &Entry) -> usize {
         Value::Set(s) => s.iter().map(|m| ELEMENT + m.heap_size()).sum(),
         Value::ZSet(z) => z.iter().map(|(m, _)| 3 * ELEMENT + 2 * m.heap_size()).sum(),
         Value::Stream(s) => {
-            let entries: usize = s
-                .iter()
-                .map(|(_, f)| 2 * ELEMENT + f.iter().map(|x| 24 + x.heap_size()).sum::<usize>())
-                .sum();
+            let entries = s.heap_size();
             let groups: usize = s
                 .groups
                 .values()

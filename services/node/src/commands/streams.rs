@@ -92,11 +92,8 @@ fn id_reply(id: StreamId) -> Reply {
 }
 
 /// `[id, [field, value...]]`
-fn entry_reply(id: StreamId, fields: &Fields) -> Reply {
-    Reply::Array(vec![
-        id_reply(id),
-        Reply::bulks(fields.iter().map(|f| f.as_slice())),
-    ])
+fn entry_reply(id: StreamId, fields: Fields) -> Reply {
+    Reply::Array(vec![id_reply(id), Reply::bulks(fields.iter())])
 }
 
 fn nogroup(key: &[u8], group: &[u8]) -> CmdError {

@@ -1,11 +1,11 @@
 //! The stream type (<https://redis.io/docs/data-types/streams/>): entries ordered by ID, each
 //! a list of field-value pairs, plus consumer groups with their pending entries.
 //!
-//! Entries live in a `BTreeMap` keyed by ID. Redis stores them in listpack nodes of up to
-//! `stream-node-max-entries` (100) entries and about `stream-node-max-bytes` (4096)
-//! bytes, and its approximate trimming (`MAXLEN ~`, `MINID ~`) removes whole nodes only;
-//! `nodes` keeps the same node boundaries (first ID, live and deleted counts, an estimate of
-//! the bytes) so that approximate trims remove what Redis would.
+//! Entries are packed into nodes as Redis packs them into listpacks (see [`node`]): a node
+//! holds up to `stream-node-max-entries` (100) entries and about `stream-node-max-bytes`
+//! (4096) bytes of Redis's encoding, so a small entry costs a dozen bytes, and approximate
+//! trimming (`MAXLEN ~`, `MINID ~`), which removes whole nodes only, removes what Redis
+//! would. Nodes are keyed by their first ID in a `BTreeMap`.
 //!
 //! The counters Redis 7.0 keeps for consumer-group lag (`entries_added`,
 //! `max_deleted_id`, `first_id`, a group's `entries_read`) follow `t_stream.c`.
@@ -13,34 +13,19 @@
 mod group;
 pub mod id;
 mod listpack;
+mod node;
 
 use std::collections::BTreeMap;
-use std::ops::Bound::{Excluded, Unbounded};
+use std::ops::Deref;
 
 pub use self::group::{Consumer, Group, Pending};
 pub use self::id::StreamId;
+pub use self::node::Fields;
+use self::node::Node;
 use super::small_bytes::SmallBytes;
-
-/// Field, value, field, value...
-pub type Fields = Box<[SmallBytes]>;
 
 const NODE_MAX_ENTRIES: u32 = 100;
 const NODE_MAX_BYTES: usize = 4096;
-
-#[derive(Debug, Clone)]
-struct Node {
-    /// Entries present.
-    live: u32,
-    /// Entries present or deleted (deleted entries keep their place in a Redis node).
-    total: u32,
-    /// The node's listpack size in Redis's encoding.
-    bytes: usize,
-    /// The last ID appended to the node.
-    last: StreamId,
-    /// The field names of its first entry (Redis's master entry): later entries with the
-    /// same names are stored without them.
-    master: Box<[SmallBytes]>,
-}
 
 /// What a trim keeps: at most a length, or the entries from an ID on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +36,8 @@ pub enum Trim {
 
 #[derive(Debug, Clone, Default)]
 pub struct Stream {
-    entries: BTreeMap<StreamId, Fields>,
     nodes: BTreeMap<StreamId, Node>,
+    length: usize,
     pub last_id: StreamId,
     /// The first entry's ID (0-0 when empty), as Redis's `first_id`.
     pub first_id: StreamId,
@@ -64,11 +49,11 @@ pub struct Stream {
 
 impl Stream {
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.length
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.length == 0
     }
 
     /// Listpack nodes, what XINFO reports as `radix-tree-keys`.
@@ -76,20 +61,28 @@ impl Stream {
         self.nodes.len()
     }
 
-    pub fn get(&self, id: StreamId) -> Option<&Fields> {
-        self.entries.get(&id)
+    /// The bytes the entries take (MEMORY USAGE).
+    pub fn heap_size(&self) -> usize {
+        self.nodes.values().map(|n| 64 + n.heap_size()).sum()
+    }
+
+    pub fn get(&self, id: StreamId) -> Option<Fields<'_>> {
+        self.nodes.range(..=id).next_back()?.1.get(id)
     }
 
     pub fn contains(&self, id: StreamId) -> bool {
-        self.entries.contains_key(&id)
+        self.get(id).is_some()
     }
 
-    pub fn first(&self) -> Option<(StreamId, &Fields)> {
-        self.entries.first_key_value().map(|(k, v)| (*k, v))
+    pub fn first(&self) -> Option<(StreamId, Fields<'_>)> {
+        self.iter().next()
     }
 
-    pub fn last(&self) -> Option<(StreamId, &Fields)> {
-        self.entries.last_key_value().map(|(k, v)| (*k, v))
+    pub fn last(&self) -> Option<(StreamId, Fields<'_>)> {
+        self.nodes
+            .values()
+            .rev()
+            .find_map(|node| node.entries().last())
     }
 
     /// The last entry's ID, 0-0 when empty (`streamLastValidID`).
@@ -97,8 +90,8 @@ impl Stream {
         self.last().map_or(StreamId::ZERO, |(id, _)| id)
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (StreamId, &Fields)> {
-        self.entries.iter().map(|(k, v)| (*k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (StreamId, Fields<'_>)> {
+        self.nodes.values().flat_map(Node::entries)
     }
 
     /// Entries from `start` to `end` inclusive, in ID order; empty if `start > end`.
@@ -106,9 +99,38 @@ impl Stream {
         &self,
         start: StreamId,
         end: StreamId,
-    ) -> impl DoubleEndedIterator<Item = (StreamId, &Fields)> {
-        let range = (start <= end).then(|| self.entries.range(start..=end));
-        range.into_iter().flatten().map(|(k, v)| (*k, v))
+    ) -> impl Iterator<Item = (StreamId, Fields<'_>)> {
+        // Entries before the node holding `start` are all below it.
+        let from = self
+            .nodes
+            .range(..=start)
+            .next_back()
+            .map_or(StreamId::ZERO, |(k, _)| *k);
+        let nodes = (start <= end).then(|| self.nodes.range(from..));
+        nodes
+            .into_iter()
+            .flatten()
+            .take_while(move |(k, _)| **k <= end)
+            .flat_map(|(_, node)| node.entries())
+            .skip_while(move |(id, _)| *id < start)
+            .take_while(move |(id, _)| *id <= end)
+    }
+
+    /// [`Stream::range`] from the end.
+    pub fn range_rev(
+        &self,
+        start: StreamId,
+        end: StreamId,
+    ) -> impl Iterator<Item = (StreamId, Fields<'_>)> {
+        let nodes = (start <= end).then(|| self.nodes.range(..=end));
+        nodes
+            .into_iter()
+            .flatten()
+            .rev()
+            .take_while(move |(_, node)| node.last >= start)
+            .flat_map(|(_, node)| node.entries().collect::<Vec<_>>().into_iter().rev())
+            .skip_while(move |(id, _)| *id > end)
+            .take_while(move |(id, _)| *id >= start)
     }
 
     /// The ID `*` stands for at time `now`: the time, or the last ID's next sequence when
@@ -121,56 +143,39 @@ impl Stream {
         }
     }
 
-    /// Appends an entry; the caller checked that `id` is above `last_id`.
-    pub fn append(&mut self, id: StreamId, fields: Fields) {
+    /// Appends an entry (field, value, field, value...); the caller checked that `id` is
+    /// above `last_id`.
+    pub fn append<B: Deref<Target = [u8]>>(&mut self, id: StreamId, fields: &[B]) {
         let raw: usize = fields.iter().map(|f| f.len()).sum();
-        let tail = self.nodes.iter_mut().next_back();
-        let fits = tail
-            .as_ref()
-            .is_some_and(|(_, n)| n.bytes + raw < NODE_MAX_BYTES && n.total < NODE_MAX_ENTRIES);
-        match tail {
-            Some((&master_id, node)) if fits => {
-                let same = node.master.len() * 2 == fields.len()
-                    && node
-                        .master
-                        .iter()
-                        .zip(fields.iter().step_by(2))
-                        .all(|(a, b)| a == b);
-                node.live += 1;
-                node.total += 1;
-                node.bytes += listpack::entry(&fields, id, master_id, same);
-                node.last = id;
-            }
-            _ => {
-                let node = Node {
-                    live: 1,
-                    total: 1,
-                    bytes: listpack::master(&fields) + listpack::entry(&fields, id, id, true),
-                    last: id,
-                    master: fields.iter().step_by(2).cloned().collect(),
-                };
-                self.nodes.insert(id, node);
+        match self.nodes.values_mut().next_back() {
+            Some(node) if node.fits(raw, NODE_MAX_BYTES, NODE_MAX_ENTRIES) => node.push(id, fields),
+            tail => {
+                if let Some(node) = tail {
+                    node.seal();
+                }
+                self.nodes.insert(id, Node::new(id, fields));
             }
         }
-        self.entries.insert(id, fields);
+        self.length += 1;
         self.last_id = id;
         self.entries_added += 1;
-        if self.entries.len() == 1 {
+        if self.length == 1 {
             self.first_id = id;
         }
     }
 
     /// XDEL of one ID: whether it was there.
     pub fn delete(&mut self, id: StreamId) -> bool {
-        if self.entries.remove(&id).is_none() {
+        let Some((&start, node)) = self.nodes.range_mut(..=id).next_back() else {
+            return false;
+        };
+        if !node.delete(id) {
             return false;
         }
-        if let Some((&start, node)) = self.nodes.range_mut(..=id).next_back() {
-            node.live = node.live.saturating_sub(1);
-            if node.live == 0 {
-                self.nodes.remove(&start);
-            }
+        if node.live == 0 {
+            self.nodes.remove(&start);
         }
+        self.length -= 1;
         if id > self.max_deleted_id {
             self.max_deleted_id = id;
         }
@@ -186,54 +191,42 @@ impl Stream {
     pub fn trim(&mut self, trim: Trim, approx: bool, limit: u64) -> u64 {
         let mut deleted = 0u64;
         while let Some((&start, node)) = self.nodes.first_key_value() {
-            let (node_live, node_last) = (node.live, node.last);
+            let len = self.length as u64;
             if let Trim::MaxLen(max) = trim {
-                if self.len() as u64 <= max {
+                if len <= max {
                     break;
                 }
             }
-            let live = u64::from(node_live);
+            let live = u64::from(node.live);
             if limit > 0 && deleted + live > limit {
                 break;
             }
             let remove_node = match trim {
-                Trim::MaxLen(max) => (self.len() as u64).saturating_sub(live) >= max,
-                Trim::MinId(min) => node_last < min,
+                Trim::MaxLen(max) => len.saturating_sub(live) >= max,
+                Trim::MinId(min) => node.last < min,
             };
             if remove_node {
-                let next = self
-                    .nodes
-                    .range((Excluded(start), Unbounded))
-                    .next()
-                    .map(|(k, _)| *k);
-                while let Some((&id, _)) = self.entries.first_key_value() {
-                    if next.is_some_and(|n| id >= n) {
-                        break;
-                    }
-                    self.entries.pop_first();
-                }
                 self.nodes.remove(&start);
+                self.length -= live as usize;
                 deleted += live;
                 continue;
             }
             if approx {
                 break;
             }
-            let mut removed = 0;
-            while let Some((&id, _)) = self.entries.first_key_value() {
-                let stop = match trim {
-                    Trim::MaxLen(max) => self.len() as u64 <= max,
-                    Trim::MinId(min) => id >= min,
+            let Some(node) = self.nodes.get_mut(&start) else {
+                break;
+            };
+            let mut left = len;
+            let removed = node.delete_from_head(|id| {
+                let go = match trim {
+                    Trim::MaxLen(max) => left > max,
+                    Trim::MinId(min) => id < min,
                 };
-                if stop || removed == node_live {
-                    break;
-                }
-                self.entries.pop_first();
-                removed += 1;
-            }
-            if let Some(node) = self.nodes.get_mut(&start) {
-                node.live = node.live.saturating_sub(removed);
-            }
+                left -= u64::from(go);
+                go
+            });
+            self.length -= removed as usize;
             deleted += u64::from(removed);
             break;
         }

@@ -7,7 +7,6 @@ use crate::commands::args::{self, is};
 use crate::commands::ctx::Ctx;
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
-use crate::engine::small_bytes::SmallBytes;
 use crate::engine::stream::id::Parsed;
 use crate::engine::stream::{Stream, StreamId, Trim};
 use crate::engine::value::Value;
@@ -140,11 +139,7 @@ pub fn xadd(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         ));
     }
     let id = new_id(stream, parsed.id, now)?;
-    let fields = args[fields_at..]
-        .iter()
-        .map(|f| SmallBytes::new(f))
-        .collect();
-    stream.append(id, fields);
+    stream.append(id, &args[fields_at..]);
     if let Some(trim) = parsed.trim {
         stream.trim(trim, parsed.approx, parsed.limit);
     }

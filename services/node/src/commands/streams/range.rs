@@ -44,15 +44,15 @@ fn range(ctx: &mut Ctx, args: &[Bytes], rev: bool) -> Result<Reply, CmdError> {
         return Ok(Reply::NilArray);
     }
     let limit = count.unwrap_or(usize::MAX);
-    let items = stream.range(start, end);
     let entries: Vec<Reply> = if rev {
-        items
-            .rev()
+        stream
+            .range_rev(start, end)
             .take(limit)
             .map(|(id, f)| entry_reply(id, f))
             .collect()
     } else {
-        items
+        stream
+            .range(start, end)
             .take(limit)
             .map(|(id, f)| entry_reply(id, f))
             .collect()

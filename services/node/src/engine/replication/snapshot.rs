@@ -152,7 +152,7 @@ fn write_stream(out: &mut BytesMut, key: &[u8], stream: &Stream) {
     for (id, fields) in stream.iter() {
         let id = id.to_string();
         let mut parts: Vec<&[u8]> = vec![b"XADD", key, id.as_bytes()];
-        parts.extend(fields.iter().map(|f| f.as_slice()));
+        parts.extend(fields.iter());
         write_command(out, &parts);
     }
     let (last, added, deleted) = (

@@ -2,8 +2,9 @@
 //! (`streamAppendItem`: when the node's bytes plus the new fields' reach
 //! `stream-node-max-bytes`, or it holds `stream-node-max-entries` entries).
 
+use std::ops::Deref;
+
 use super::id::StreamId;
-use crate::engine::small_bytes::SmallBytes;
 
 /// The header (total bytes, element count) and the end byte.
 pub const EMPTY: usize = 7;
@@ -50,13 +51,18 @@ fn backlen(len: usize) -> usize {
 
 /// A new node's bytes without its first entry: the master entry (count, deleted, the
 /// number of fields, the fields, a terminator).
-pub fn master(fields: &[SmallBytes]) -> usize {
+pub fn master<B: Deref<Target = [u8]>>(fields: &[B]) -> usize {
     let names: usize = fields.iter().step_by(2).map(|f| string(f)).sum();
     EMPTY + int(1) + int(0) + int((fields.len() / 2) as i64) + names + int(0)
 }
 
 /// One entry's bytes in a node whose master has `master_fields` and ID `master_id`.
-pub fn entry(fields: &[SmallBytes], id: StreamId, master_id: StreamId, same_fields: bool) -> usize {
+pub fn entry<B: Deref<Target = [u8]>>(
+    fields: &[B],
+    id: StreamId,
+    master_id: StreamId,
+    same_fields: bool,
+) -> usize {
     let ms = id.ms.wrapping_sub(master_id.ms) as i64;
     let seq = id.seq.wrapping_sub(master_id.seq) as i64;
     let pairs = (fields.len() / 2) as i64;

@@ -1,16 +1,13 @@
 use super::*;
 
-fn fields(items: &[&str]) -> Fields {
-    items
-        .iter()
-        .map(|f| SmallBytes::new(f.as_bytes()))
-        .collect()
+fn fields(items: &[&'static str]) -> Vec<&'static [u8]> {
+    items.iter().map(|f| f.as_bytes()).collect()
 }
 
 fn filled(n: u64) -> Stream {
     let mut stream = Stream::default();
     for i in 1..=n {
-        stream.append(StreamId::new(i, 0), fields(&["f", "v"]));
+        stream.append(StreamId::new(i, 0), &fields(&["f", "v"]));
     }
     stream
 }
@@ -57,7 +54,7 @@ fn ids_parse_as_redis_reads_them() {
 fn auto_ids_follow_the_clock_and_never_go_back() {
     let mut stream = Stream::default();
     assert_eq!(stream.next_auto_id(100), Some(StreamId::new(100, 0)));
-    stream.append(StreamId::new(200, 5), fields(&["f", "v"]));
+    stream.append(StreamId::new(200, 5), &fields(&["f", "v"]));
     assert_eq!(stream.next_auto_id(100), Some(StreamId::new(200, 6)));
     assert_eq!(stream.next_auto_id(300), Some(StreamId::new(300, 0)));
 }
