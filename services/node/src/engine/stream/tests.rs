@@ -148,3 +148,59 @@ fn groups_move_pending_entries_between_consumers() {
     assert!(group.pel.is_empty());
     assert!(!group.remove_pending(id));
 }
+
+#[test]
+fn packed_entries_read_back_whatever_their_fields() {
+    let mut stream = Stream::default();
+    let big = "x".repeat(70_000);
+    let shapes: Vec<Vec<&str>> = vec![
+        vec!["f", "v"],
+        vec!["f", ""],
+        vec!["g", "1", "h", "2"],
+        vec!["f", big.as_str()],
+        vec!["", "12345678901234567890123"],
+        vec!["f", "v"],
+    ];
+    let mut expected = Vec::new();
+    for (i, shape) in shapes.iter().cycle().take(500).enumerate() {
+        let id = StreamId::new(1 + (i as u64) * 300_007, u64::MAX - i as u64);
+        let fields: Vec<&[u8]> = shape.iter().map(|s| s.as_bytes()).collect();
+        stream.append(id, &fields);
+        expected.push((id, shape.clone()));
+    }
+    let read: Vec<(StreamId, Vec<Vec<u8>>)> = stream
+        .iter()
+        .map(|(id, f)| (id, f.iter().map(<[u8]>::to_vec).collect()))
+        .collect();
+    assert_eq!(read.len(), expected.len());
+    for ((id, got), (want_id, want)) in read.iter().zip(&expected) {
+        assert_eq!(id, want_id);
+        let want: Vec<Vec<u8>> = want.iter().map(|s| s.as_bytes().to_vec()).collect();
+        assert_eq!(got, &want);
+    }
+    let (id, _) = expected[3];
+    assert_eq!(stream.get(id).map(|f| f.len()), Some(2));
+    assert!(stream.delete(id));
+    assert!(stream.get(id).is_none());
+    assert_eq!(stream.len(), 499);
+}
+
+#[test]
+fn ranges_cross_nodes_both_ways_and_skip_deleted_entries() {
+    let mut stream = filled(350);
+    for i in (1..=350).step_by(2) {
+        stream.delete(StreamId::new(i, 0));
+    }
+    let ids = |it: &mut dyn Iterator<Item = (StreamId, Fields<'_>)>| {
+        it.map(|(id, _)| id.ms).collect::<Vec<_>>()
+    };
+    let forward = ids(&mut stream.range(StreamId::new(95, 0), StreamId::new(105, 0)));
+    assert_eq!(forward, [96, 98, 100, 102, 104]);
+    let back = ids(&mut stream.range_rev(StreamId::new(95, 0), StreamId::new(105, 0)));
+    assert_eq!(back, [104, 102, 100, 98, 96]);
+    assert!(ids(&mut stream.range(StreamId::new(9, 0), StreamId::new(3, 0))).is_empty());
+    assert_eq!(stream.range(StreamId::ZERO, StreamId::MAX).count(), 175);
+    assert_eq!(stream.range_rev(StreamId::ZERO, StreamId::MAX).count(), 175);
+    assert_eq!(stream.last_valid_id(), StreamId::new(350, 0));
+    assert_eq!(stream.first().map(|(id, _)| id), Some(StreamId::new(2, 0)));
+}
