@@ -19,6 +19,7 @@ mod failover;
 mod failover_choice;
 mod hashes;
 mod hyperloglog;
+mod introspection;
 mod keys;
 mod keys_sort;
 mod lists;
