@@ -62,7 +62,7 @@ fn stream_read_keys<A: AsRef<[u8]>>(args: &[A]) -> Vec<usize> {
         return Vec::new();
     };
     let rest = args.len() - at - 1;
-    if rest == 0 || rest % 2 != 0 {
+    if rest == 0 || !rest.is_multiple_of(2) {
         return Vec::new();
     }
     (at + 1..at + 1 + rest / 2).collect()
