@@ -349,6 +349,13 @@ const KEYSPACE: &[&str] = &[
     "EVAL return(redis.call('XREADGROUP','GROUP','g','c','BLOCK','0','STREAMS','k','>')) 0",
     "EVAL return(redis.call('xread','streams','k','0')) 0",
     "EVAL return(redis.call('xadd','k','9-9','f','v')) 0",
+    "COMMAND GETKEYS XREAD COUNT 2 BLOCK 0 STREAMS a b 0 0",
+    "COMMAND GETKEYS XREADGROUP GROUP STREAMS c NOACK STREAMS s >",
+    "COMMAND GETKEYS XADD s * f v",
+    "COMMAND GETKEYS XGROUP CREATE s g $",
+    "COMMAND GETKEYS XINFO STREAM s",
+    "XGROUP CREATE k",
+    "XINFO STREAM",
 ];
 
 /// Streams are keys like the others: TYPE, OBJECT ENCODING, SCAN TYPE, COPY, RENAME, MOVE,
