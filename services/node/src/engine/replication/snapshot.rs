@@ -11,10 +11,11 @@ use bytes::{Bytes, BytesMut};
 use rg_proto::messages::MAX_PAYLOAD;
 
 use super::super::keyspace::{Entry, Millis, PERSISTENT};
-use super::super::stream::Stream;
 use super::super::value::Value;
 use super::super::Engine;
 use super::write_command;
+
+mod stream;
 
 /// Elements per container command.
 const BATCH: usize = 512;
@@ -133,96 +134,11 @@ pub fn write_entry(out: &mut BytesMut, entry: &Entry) {
                 .collect();
             write_batches(out, b"ZADD", key, &items);
         }
-        Value::Stream(stream) => write_stream(out, key, stream),
+        Value::Stream(stream) => stream::write(out, key, stream),
     }
     if entry.expires_at != PERSISTENT {
         let at = entry.expires_at.to_string();
         write_command(out, &[b"PEXPIREAT", key, at.as_bytes()]);
-    }
-}
-
-/// A stream as Redis's AOF rewrite writes it (`rewriteStreamObject`): XADD of each entry
-/// (or `XADD key MAXLEN 0 0-1 x y` for an empty stream), XSETID with the counters, then per
-/// group XGROUP CREATE ... ENTRIESREAD, an `XCLAIM ... FORCE JUSTID` per pending entry and
-/// XGROUP CREATECONSUMER for consumers with nothing pending.
-fn write_stream(out: &mut BytesMut, key: &[u8], stream: &Stream) {
-    if stream.is_empty() {
-        write_command(out, &[b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"]);
-    }
-    for (id, fields) in stream.iter() {
-        let id = id.to_string();
-        let mut parts: Vec<&[u8]> = vec![b"XADD", key, id.as_bytes()];
-        parts.extend(fields.iter());
-        write_command(out, &parts);
-    }
-    let (last, added, deleted) = (
-        stream.last_id.to_string(),
-        stream.entries_added.to_string(),
-        stream.max_deleted_id.to_string(),
-    );
-    write_command(
-        out,
-        &[
-            b"XSETID",
-            key,
-            last.as_bytes(),
-            b"ENTRIESADDED",
-            added.as_bytes(),
-            b"MAXDELETEDID",
-            deleted.as_bytes(),
-        ],
-    );
-    for (name, group) in &stream.groups {
-        let last = group.last_id.to_string();
-        let read = group.entries_read.map_or(-1, |r| r as i64).to_string();
-        write_command(
-            out,
-            &[
-                b"XGROUP",
-                b"CREATE",
-                key,
-                name,
-                last.as_bytes(),
-                b"ENTRIESREAD",
-                read.as_bytes(),
-            ],
-        );
-        for (consumer_name, consumer) in &group.consumers {
-            if consumer.pel.is_empty() {
-                write_command(
-                    out,
-                    &[b"XGROUP", b"CREATECONSUMER", key, name, consumer_name],
-                );
-                continue;
-            }
-            for id in &consumer.pel {
-                let Some(pending) = group.pel.get(id) else {
-                    continue;
-                };
-                let (id, time, count) = (
-                    id.to_string(),
-                    pending.delivery_time.to_string(),
-                    pending.delivery_count.to_string(),
-                );
-                write_command(
-                    out,
-                    &[
-                        b"XCLAIM",
-                        key,
-                        name,
-                        consumer_name,
-                        b"0",
-                        id.as_bytes(),
-                        b"TIME",
-                        time.as_bytes(),
-                        b"RETRYCOUNT",
-                        count.as_bytes(),
-                        b"JUSTID",
-                        b"FORCE",
-                    ],
-                );
-            }
-        }
     }
 }
 

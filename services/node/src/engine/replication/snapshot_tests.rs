@@ -137,6 +137,18 @@ fn a_snapshot_carries_streams_with_their_groups() {
         &["XDEL", "gone", "7-7"],
         &["XADD", "ttl", "1-1", "f", "v"],
         &["PEXPIRE", "ttl", "100000"],
+        // Pending entries whose entries are gone: deleted, and trimmed away.
+        &["XDEL", "s", "2-1"],
+        &["XADD", "tr", "1-1", "f", "v"],
+        &["XADD", "tr", "2-1", "f", "v"],
+        &["XADD", "tr", "3-1", "f", "v"],
+        &["XGROUP", "CREATE", "tr", "g", "0"],
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "tr", ">"],
+        &["XTRIM", "tr", "MAXLEN", "1"],
+        &["XADD", "all", "1-1", "f", "v"],
+        &["XGROUP", "CREATE", "all", "g", "0"],
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "all", ">"],
+        &["XTRIM", "all", "MAXLEN", "0"],
     ];
     for args in script {
         let reply = primary.run(args);
@@ -160,15 +172,17 @@ fn a_snapshot_carries_streams_with_their_groups() {
         primary.run(&["DEBUG", "DIGEST"]),
         replica.run(&["DEBUG", "DIGEST"])
     );
-    for key in ["s", "empty", "gone"] {
+    for key in ["s", "empty", "gone", "tr", "all"] {
         assert_eq!(
             primary.run(&["XINFO", "STREAM", key]),
             replica.run(&["XINFO", "STREAM", key]),
             "{key}"
         );
     }
-    assert_eq!(
-        primary.run(&["XPENDING", "s", "g", "-", "+", "10"]),
-        replica.run(&["XPENDING", "s", "g", "-", "+", "10"])
-    );
+    for key in ["s", "tr", "all"] {
+        let pending = ["XPENDING", key, "g", "-", "+", "10"];
+        assert_eq!(primary.run(&pending), replica.run(&pending), "{key}");
+        let groups = ["XINFO", "GROUPS", key];
+        assert_eq!(primary.run(&groups), replica.run(&groups), "{key}");
+    }
 }
