@@ -162,6 +162,14 @@ fn streams_and_their_groups_replicate_by_full_sync_and_by_the_stream() {
     );
     let _: i64 = q(&mut con, &["XACK", "s", "g", "2-1"]);
     let _: i64 = q(&mut con, &["XDEL", "s", "10-1"]);
+    // A pending entry whose entry is deleted, and a group whose entries were trimmed away.
+    let _: i64 = q(&mut con, &["XDEL", "s", "4-1"]);
+    let _: () = q(&mut con, &["XGROUP", "CREATE", "auto", "g", "0"]);
+    let _: Value = q(
+        &mut con,
+        &["XREADGROUP", "GROUP", "g", "x", "STREAMS", "auto", ">"],
+    );
+    let _: i64 = q(&mut con, &["XTRIM", "auto", "MAXLEN", "0"]);
     let _: i64 = q(&mut con, &["XGROUP", "CREATECONSUMER", "s", "g", "idle"]);
     let _: () = q(
         &mut con,
@@ -211,6 +219,8 @@ fn streams_and_their_groups_replicate_by_full_sync_and_by_the_stream() {
         &["XRANGE", "s", "-", "+"],
         &["XRANGE", "auto", "-", "+"],
         &["XINFO", "GROUPS", "empty"],
+        &["XPENDING", "auto", "g", "-", "+", "10"],
+        &["XINFO", "GROUPS", "auto"],
     ] {
         let on_primary: Value = q(&mut con, args);
         let on_replica: Value = q(&mut reader, args);
