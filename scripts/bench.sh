@@ -75,7 +75,7 @@ for pipeline in 1 16; do
 done
 
 # Scripts and blocking pops: EVALSHA of a small script (GET + INCR), and BZPOPMIN clients
-# served by ZADD clients running at the same time (the figure is the pops' rate).
+# served by ZADD clients running at the same time (the figure is the pops' rate); XADD.
 SCRIPT="local v = redis.call('incr', KEYS[1]) return redis.call('get', KEYS[1])"
 custom() {
     redis-benchmark -p "$1" -c "$CLIENTS" -n "$2" -r 100000 --csv "${@:3}" 2>/dev/null \
@@ -91,6 +91,12 @@ for run in $(seq 1 "$REPEATS"); do
         adder=$!
         echo "$server,1,bzpopmin served by zadd,$(custom "$port" "$REQUESTS" bzpopmin bq 1)" >>"$WORK/results"
         wait "$adder"
+        # Streams: XADD with an auto ID to one growing stream, and to one kept near 1000
+        # entries by an approximate trim.
+        redis-cli -p "$port" del bs bt >/dev/null
+        echo "$server,1,xadd,$(custom "$port" "$REQUESTS" xadd bs '*' field value)" >>"$WORK/results"
+        echo "$server,1,xadd maxlen ~ 1000,$(custom "$port" "$REQUESTS" xadd bt maxlen '~' 1000 '*' f v)" >>"$WORK/results"
+        redis-cli -p "$port" del bs bt >/dev/null
     done
 done
 

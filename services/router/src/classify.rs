@@ -101,6 +101,9 @@ pub fn classify(args: &[Bytes]) -> Class {
             )
         }
         CommandId::Monitor => return Class::Refused("MONITOR is not supported through the router"),
+        // The table flags them blocking; they block only with BLOCK.
+        CommandId::Xread if !stream_read_blocks(args) => return Class::Read,
+        CommandId::Xreadgroup if !stream_read_blocks(args) => return Class::Write,
         CommandId::Shutdown | CommandId::Replicaof | CommandId::Slaveof => {
             return Class::Refused(
                 "this command changes a node's role or life: send it to the node itself",
@@ -117,6 +120,28 @@ pub fn classify(args: &[Bytes]) -> Class {
     } else {
         Class::Primary
     }
+}
+
+/// Whether XREAD or XREADGROUP has a BLOCK option (before STREAMS, where the options end;
+/// a group or consumer named BLOCK is not one).
+fn stream_read_blocks(args: &[Bytes]) -> bool {
+    let mut i = 1;
+    while let Some(arg) = args.get(i) {
+        if arg.eq_ignore_ascii_case(b"STREAMS") {
+            return false;
+        }
+        if arg.eq_ignore_ascii_case(b"BLOCK") {
+            return true;
+        }
+        i += if arg.eq_ignore_ascii_case(b"GROUP") {
+            3
+        } else if arg.eq_ignore_ascii_case(b"COUNT") {
+            2
+        } else {
+            1
+        };
+    }
+    false
 }
 
 /// Settings of a node that the router and the sentinels depend on to reach it.
@@ -196,6 +221,26 @@ mod tests {
         assert_eq!(class("LCS a b"), Class::Read);
         assert_eq!(class("PUBLISH c m"), Class::Primary);
         assert_eq!(class("CONFIG GET maxmemory"), Class::Primary);
+        assert_eq!(class("XADD s * f v"), Class::Write);
+        assert_eq!(class("XRANGE s - +"), Class::Read);
+        assert_eq!(class("XLEN s"), Class::Read);
+        assert_eq!(class("XPENDING s g"), Class::Read);
+        assert_eq!(class("XACK s g 1-1"), Class::Write);
+        assert_eq!(class("XCLAIM s g c 0 1-1"), Class::Write);
+        assert_eq!(class("XAUTOCLAIM s g c 0 0"), Class::Write);
+        assert_eq!(class("XSETID s 5-0"), Class::Write);
+        assert_eq!(class("XGROUP CREATE s g $"), Class::Primary);
+        assert_eq!(class("XREAD COUNT 2 STREAMS s 0"), Class::Read);
+        assert_eq!(
+            class("XREADGROUP GROUP g c STREAMS s >"),
+            Class::Write,
+            "XREADGROUP changes the group: the primary"
+        );
+        assert_eq!(
+            class("XREADGROUP GROUP BLOCK STREAMS COUNT 1 STREAMS s >"),
+            Class::Write,
+            "a group named BLOCK and a consumer named STREAMS are not options"
+        );
         assert_eq!(
             class("NOSUCHCOMMAND x"),
             Class::Primary,
@@ -214,6 +259,9 @@ mod tests {
             "BRPOPLPUSH a b 0",
             "BLMPOP 0 1 l LEFT",
             "BZMPOP 0 1 z MIN",
+            "XREAD BLOCK 0 STREAMS s $",
+            "xread count 1 block 100 streams s 0",
+            "XREADGROUP GROUP g c BLOCK 0 STREAMS s >",
         ] {
             assert_eq!(class(blocking), Class::Pin(Pin::Blocking), "{blocking}");
         }

@@ -23,6 +23,8 @@ zrangebylex zrevrangebylex zrevrange zrank zrevrank zpopmin zpopmax zrangestore 
 zinterstore zremrangebyscore zremrangebyrank zremrangebylex zscan bzpopmin bzpopmax zmpop bzmpop
 zunion zinter zdiff zdiffstore zintercard zrandmember
 pfadd pfcount pfmerge pfdebug pfselftest
+xadd xrange xrevrange xlen xdel xtrim xread xreadgroup xgroup xack xpending xclaim xautoclaim xinfo
+xsetid
 multi exec discard watch unwatch
 subscribe psubscribe unsubscribe punsubscribe publish pubsub
 eval evalsha eval_ro evalsha_ro script fcall fcall_ro function

@@ -19,6 +19,7 @@ pub fn key_indexes<A: AsRef<[u8]>>(spec: &CommandSpec, args: &[A]) -> Vec<usize>
         Zunion | Zinter | Zdiff | Zintercard | Sintercard | Lmpop | Zmpop => counted(args, 1),
         Blmpop | Bzmpop | Eval | Evalsha | EvalRo | EvalshaRo | Fcall | FcallRo => counted(args, 2),
         Sort | SortRo => sort_keys(spec, args),
+        Xread | Xreadgroup => stream_read_keys(args),
         _ => spec.key_positions(args.len()).collect(),
     }
 }
@@ -36,6 +37,35 @@ fn counted<A: AsRef<[u8]>>(args: &[A], at: usize) -> Vec<usize> {
         return Vec::new();
     }
     (at + 1..at + 1 + count).collect()
+}
+
+/// XREAD's and XREADGROUP's keys: the first half of what follows STREAMS, found past the
+/// options as Redis's `xreadGetKeys` does (a group or stream may be called STREAMS).
+fn stream_read_keys<A: AsRef<[u8]>>(args: &[A]) -> Vec<usize> {
+    let mut i = 1;
+    let mut streams = None;
+    while i < args.len() {
+        let arg = args[i].as_ref();
+        if arg.eq_ignore_ascii_case(b"BLOCK") || arg.eq_ignore_ascii_case(b"COUNT") {
+            i += 1;
+        } else if arg.eq_ignore_ascii_case(b"GROUP") {
+            i += 2;
+        } else if arg.eq_ignore_ascii_case(b"STREAMS") {
+            streams = Some(i);
+            break;
+        } else if !arg.eq_ignore_ascii_case(b"NOACK") {
+            break;
+        }
+        i += 1;
+    }
+    let Some(at) = streams else {
+        return Vec::new();
+    };
+    let rest = args.len() - at - 1;
+    if rest == 0 || !rest.is_multiple_of(2) {
+        return Vec::new();
+    }
+    (at + 1..at + 1 + rest / 2).collect()
 }
 
 /// SORT's key, and its STORE destination, skipping the options' own arguments as Redis

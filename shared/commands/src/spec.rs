@@ -153,6 +153,9 @@ pub enum CommandId {
     Zdiffstore, Zintercard, Zrandmember,
     // HyperLogLog
     Pfadd, Pfcount, Pfmerge, Pfdebug, Pfselftest,
+    // Streams
+    Xadd, Xrange, Xrevrange, Xlen, Xdel, Xtrim, Xread, Xreadgroup, Xgroup, Xack, Xpending,
+    Xclaim, Xautoclaim, Xinfo, Xsetid,
     // Transactions
     Multi, Exec, Discard, Watch, Unwatch,
     // Pub/sub

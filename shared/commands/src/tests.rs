@@ -228,3 +228,18 @@ fn key_indexes_of_a_bad_numkeys_are_none() {
     assert!(call_keys("zunion x a").is_empty());
     assert!(call_keys("eval body -1").is_empty());
 }
+
+#[test]
+fn key_indexes_of_stream_reads_are_the_streams_keys() {
+    assert_eq!(
+        call_keys("xread COUNT 2 BLOCK 0 STREAMS a b 0 0"),
+        vec![6, 7]
+    );
+    assert_eq!(
+        call_keys("xreadgroup GROUP STREAMS c NOACK STREAMS s >"),
+        vec![6],
+        "a group named STREAMS is not the option"
+    );
+    assert!(call_keys("xread STREAMS a b 0").is_empty());
+    assert!(call_keys("xread COUNT 1 a 0").is_empty());
+}

@@ -5,13 +5,13 @@
 //! [`block`] and returns [`Response::Block`]; a later write signals the key, and
 //! [`serve_blocked`] (run by `commands::run` after that write, under the same lock) hands
 //! what the key holds to its longest-waiting client that wants that type. The family
-//! modules do the serving itself: `lists::serve` and `zsets::serve`.
+//! modules do the serving itself: `lists::serve`, `zsets::serve` and `streams::serve`.
 
 use bytes::Bytes;
 use hashbrown::HashSet;
 
 use super::ctx::{Ctx, Response};
-use super::{lists, zsets};
+use super::{lists, streams, zsets};
 use crate::engine::blocking::{BlockOp, Wants};
 use crate::engine::clients::ClientId;
 use crate::engine::keyspace::Millis;
@@ -39,7 +39,7 @@ pub(super) fn block(ctx: &mut Ctx, keys: &[Bytes], op: BlockOp, timeout: u64) ->
     }
 }
 
-fn set_blocked(engine: &mut Engine, client: ClientId, blocked: bool) {
+pub(super) fn set_blocked(engine: &mut Engine, client: ClientId, blocked: bool) {
     if let Some(info) = engine.clients.get_mut(client) {
         info.blocked = blocked;
     }
@@ -71,8 +71,14 @@ pub fn serve_blocked(engine: &mut Engine, now: Millis) {
 fn serve_key(engine: &mut Engine, now: Millis, db: usize, key: &[u8]) {
     engine.expire_if_due(db, key, now);
     for id in engine.blocking.waiters_on(db, key) {
+        // A stream reader is served by new entries, not by the key holding something, and
+        // a group reader fails when its key or group goes.
+        if engine.blocking.wants(id) == Some(Wants::Stream) {
+            streams::serve(engine, now, db, key, id);
+            continue;
+        }
         let Some(held) = holds(engine, db, key) else {
-            return;
+            continue;
         };
         if engine.blocking.wants(id) != Some(held) {
             continue;
@@ -87,6 +93,7 @@ fn serve_key(engine: &mut Engine, now: Millis, db: usize, key: &[u8]) {
         match held {
             Wants::List => lists::serve(engine, now, db, key, waiter),
             Wants::ZSet => zsets::serve(engine, db, key, waiter),
+            Wants::Stream => {}
         }
     }
 }

@@ -262,6 +262,15 @@ pub fn entry_size(entry: &Entry) -> usize {
             .sum(),
         Value::Set(s) => s.iter().map(|m| ELEMENT + m.heap_size()).sum(),
         Value::ZSet(z) => z.iter().map(|(m, _)| 3 * ELEMENT + 2 * m.heap_size()).sum(),
+        Value::Stream(s) => {
+            let entries = s.heap_size();
+            let groups: usize = s
+                .groups
+                .values()
+                .map(|g| 4 * ELEMENT + g.pel.len() * 3 * ELEMENT + g.consumers.len() * 2 * ELEMENT)
+                .sum();
+            entries + groups
+        }
     };
     SLOT + entry.key.heap_size() + value
 }

@@ -308,5 +308,6 @@ fn encoding(value: &crate::engine::value::Value) -> &'static str {
         Value::Hash(_) => "hashtable",
         Value::Set(_) => "hashtable",
         Value::ZSet(_) => "skiplist",
+        Value::Stream(_) => "stream",
     }
 }

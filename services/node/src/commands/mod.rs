@@ -29,6 +29,7 @@ mod scripting;
 mod server;
 mod sets;
 mod sort;
+mod streams;
 mod string_bytes;
 mod strings;
 mod transaction;
@@ -369,6 +370,22 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Zdiffstore => zsets::zdiffstore(ctx, args),
         Zintercard => zsets::zintercard(ctx, args),
         Zrandmember => zsets::zrandmember(ctx, args),
+        // streams
+        Xadd => streams::xadd(ctx, args),
+        Xrange => streams::xrange(ctx, args),
+        Xrevrange => streams::xrevrange(ctx, args),
+        Xlen => streams::xlen(ctx, args),
+        Xdel => streams::xdel(ctx, args),
+        Xtrim => streams::xtrim(ctx, args),
+        Xread => return into_response(streams::xread(ctx, args)),
+        Xreadgroup => return into_response(streams::xreadgroup(ctx, args)),
+        Xgroup => streams::xgroup(ctx, args),
+        Xack => streams::xack(ctx, args),
+        Xpending => streams::xpending(ctx, args),
+        Xclaim => streams::xclaim(ctx, args),
+        Xautoclaim => streams::xautoclaim(ctx, args),
+        Xinfo => streams::xinfo(ctx, args),
+        Xsetid => streams::xsetid(ctx, args),
         // transactions
         Multi => transaction::multi(ctx, args),
         Exec => return transaction::exec(ctx, args),

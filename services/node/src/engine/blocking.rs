@@ -1,4 +1,5 @@
-//! Clients blocked on keys (the list pops and moves, the sorted-set pops), in the order
+//! Clients blocked on keys (the list pops and moves, the sorted-set pops, the stream
+//! reads), in the order
 //! they blocked.
 //!
 //! A write to a key someone waits on marks the key ready; after the command that wrote it,
@@ -13,6 +14,7 @@ use tokio::sync::oneshot;
 use super::clients::ClientId;
 use super::reply::Reply;
 use super::small_bytes::SmallBytes;
+use super::stream::StreamId;
 use super::DATABASES;
 
 pub type WaiterId = u64;
@@ -29,6 +31,27 @@ pub enum BlockOp {
     },
     /// BZPOPMIN or BZPOPMAX (`highest`) with no count; BZMPOP with its count.
     ZPop { highest: bool, count: Option<usize> },
+    /// XREAD or XREADGROUP with BLOCK.
+    Stream(Box<StreamWait>),
+}
+
+/// What a blocked XREAD or XREADGROUP waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamWait {
+    /// Per key, the ID new entries must be above (XREAD; `$` resolved when it blocked).
+    /// XREADGROUP reads after its group's last delivered ID instead.
+    pub after: Vec<(SmallBytes, StreamId)>,
+    pub count: usize,
+    pub group: Option<GroupWait>,
+    /// The reply is a map in RESP3.
+    pub resp3: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupWait {
+    pub group: SmallBytes,
+    pub consumer: SmallBytes,
+    pub noack: bool,
 }
 
 /// What a waiter can be served from: Redis serves a ready key's waiters whose command
@@ -37,6 +60,7 @@ pub enum BlockOp {
 pub enum Wants {
     List,
     ZSet,
+    Stream,
 }
 
 impl BlockOp {
@@ -44,6 +68,7 @@ impl BlockOp {
         match self {
             BlockOp::Pop { .. } | BlockOp::Move { .. } => Wants::List,
             BlockOp::ZPop { .. } => Wants::ZSet,
+            BlockOp::Stream(_) => Wants::Stream,
         }
     }
 }
@@ -154,6 +179,11 @@ impl Blocking {
         self.queues[db]
             .get(key)
             .map_or_else(Vec::new, |q| q.iter().copied().collect())
+    }
+
+    /// What a still-registered waiter is blocked in.
+    pub fn op(&self, id: WaiterId) -> Option<&BlockOp> {
+        self.waiters.get(&id).map(|w| &w.op)
     }
 
     /// What a still-registered waiter wants.

@@ -7,6 +7,7 @@
 use sha1::{Digest, Sha1};
 
 use super::keyspace::Entry;
+use super::stream::{Stream, StreamId};
 use super::value::Value;
 use super::Engine;
 
@@ -57,8 +58,38 @@ fn value_digest(value: &Value) -> Sum {
             framed(&mut hasher, member);
             hasher.update(score.to_bits().to_be_bytes());
         }),
+        Value::Stream(stream) => stream_digest(&mut hasher, stream),
     }
     hasher.finalize().into()
+}
+
+/// Entries, counters and groups; consumers' seen times are left out (a replica's consumers
+/// are seen when the primary's records create them, not when the primary saw them).
+fn stream_digest(hasher: &mut Sha1, stream: &Stream) {
+    let id = |hasher: &mut Sha1, id: StreamId| {
+        hasher.update(id.ms.to_be_bytes());
+        hasher.update(id.seq.to_be_bytes());
+    };
+    for (entry, fields) in stream.iter() {
+        id(hasher, entry);
+        hasher.update((fields.len() as u64).to_be_bytes());
+        fields.iter().for_each(|f| framed(hasher, f));
+    }
+    id(hasher, stream.last_id);
+    id(hasher, stream.max_deleted_id);
+    hasher.update(stream.entries_added.to_be_bytes());
+    for (name, group) in &stream.groups {
+        framed(hasher, name);
+        id(hasher, group.last_id);
+        hasher.update(group.entries_read.map_or(-1, |r| r as i64).to_be_bytes());
+        for (pending, p) in &group.pel {
+            id(hasher, *pending);
+            framed(hasher, &p.consumer);
+            hasher.update(p.delivery_time.to_be_bytes());
+            hasher.update(p.delivery_count.to_be_bytes());
+        }
+        group.consumers.keys().for_each(|c| framed(hasher, c));
+    }
 }
 
 fn framed(hasher: &mut Sha1, bytes: &[u8]) {

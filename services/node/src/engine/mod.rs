@@ -19,6 +19,7 @@ pub mod replication;
 pub mod reply;
 pub mod settings;
 pub mod small_bytes;
+pub mod stream;
 pub mod value;
 pub mod zset;
 

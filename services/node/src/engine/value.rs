@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use hashbrown::{HashMap, HashSet};
 
 use super::small_bytes::SmallBytes;
+use super::stream::Stream;
 use super::zset::ZSet;
 
 pub type List = VecDeque<SmallBytes>;
@@ -19,6 +20,7 @@ pub enum Value {
     Hash(Box<Hash>),
     Set(Box<Set>),
     ZSet(Box<ZSet>),
+    Stream(Box<Stream>),
 }
 
 impl Value {
@@ -30,6 +32,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -96,6 +99,24 @@ impl Value {
         }
     }
 
+    pub fn as_stream(&self) -> Option<&Stream> {
+        match self {
+            Value::Stream(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_stream_mut(&mut self) -> Option<&mut Stream> {
+        match self {
+            Value::Stream(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn new_stream() -> Value {
+        Value::Stream(Box::default())
+    }
+
     pub fn new_list() -> Value {
         Value::List(Box::default())
     }
@@ -112,10 +133,11 @@ impl Value {
         Value::ZSet(Box::default())
     }
 
-    /// A container left empty by a command is deleted, as in Redis.
+    /// A container left empty by a command is deleted, as in Redis. An empty stream stays:
+    /// it keeps its last ID and its groups.
     pub fn is_empty_container(&self) -> bool {
         match self {
-            Value::Str(_) => false,
+            Value::Str(_) | Value::Stream(_) => false,
             Value::List(l) => l.is_empty(),
             Value::Hash(h) => h.is_empty(),
             Value::Set(s) => s.is_empty(),

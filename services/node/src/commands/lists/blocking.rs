@@ -122,7 +122,7 @@ pub(in crate::commands) fn serve(
             let record = parts.iter().map(|p| Bytes::copy_from_slice(p)).collect();
             engine.propagate(db, record);
         }
-        BlockOp::ZPop { .. } => {}
+        BlockOp::ZPop { .. } | BlockOp::Stream(_) => {}
     }
 }
 

@@ -1,5 +1,5 @@
 //! A full-sync snapshot: every database as the RESP commands that rebuild it (FLUSHALL, then
-//! per key SET / RPUSH / HSET / SADD / ZADD and PEXPIREAT), cut into chunks that fit in a
+//! per key SET / RPUSH / HSET / SADD / ZADD / XADD... and PEXPIREAT), cut into chunks that fit in a
 //! bus message. Containers are written in bounded commands so no single command is huge.
 //!
 //! The snapshot is point-in-time without stopping writes: each keyspace serializes an entry
@@ -14,6 +14,8 @@ use super::super::keyspace::{Entry, Millis, PERSISTENT};
 use super::super::value::Value;
 use super::super::Engine;
 use super::write_command;
+
+mod stream;
 
 /// Elements per container command.
 const BATCH: usize = 512;
@@ -132,6 +134,7 @@ pub fn write_entry(out: &mut BytesMut, entry: &Entry) {
                 .collect();
             write_batches(out, b"ZADD", key, &items);
         }
+        Value::Stream(stream) => stream::write(out, key, stream),
     }
     if entry.expires_at != PERSISTENT {
         let at = entry.expires_at.to_string();

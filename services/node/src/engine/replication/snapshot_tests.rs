@@ -93,3 +93,96 @@ fn snapshot_plus_stream_rebuilds_the_primary_exactly() {
         );
     }
 }
+
+/// Streams go as XADD per entry, XSETID with the counters, XGROUP CREATE ... ENTRIESREAD,
+/// XCLAIM ... FORCE JUSTID per pending entry and CREATECONSUMER for idle consumers: the
+/// replica's dataset matches, counters, groups and pending entries included.
+#[test]
+fn a_snapshot_carries_streams_with_their_groups() {
+    let mut primary = TestNode::new();
+    let script: &[&[&str]] = &[
+        &["XADD", "s", "1-1", "a", "1"],
+        &["XADD", "s", "2-1", "b", "2", "c", "3"],
+        &["XADD", "s", "3-1", "d", "4"],
+        &["XADD", "s", "4-1", "e", "5"],
+        &["XGROUP", "CREATE", "s", "g", "0"],
+        &["XGROUP", "CREATE", "s", "h", "$", "ENTRIESREAD", "4"],
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "alice",
+            "COUNT",
+            "2",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "bob",
+            "COUNT",
+            "1",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+        &["XCLAIM", "s", "g", "bob", "0", "1-1", "RETRYCOUNT", "5"],
+        &["XGROUP", "CREATECONSUMER", "s", "g", "carol"],
+        &["XDEL", "s", "4-1"],
+        &["XGROUP", "CREATE", "empty", "g", "$", "MKSTREAM"],
+        &["XADD", "gone", "7-7", "f", "v"],
+        &["XDEL", "gone", "7-7"],
+        &["XADD", "ttl", "1-1", "f", "v"],
+        &["PEXPIRE", "ttl", "100000"],
+        // Pending entries whose entries are gone: deleted, and trimmed away.
+        &["XDEL", "s", "2-1"],
+        &["XADD", "tr", "1-1", "f", "v"],
+        &["XADD", "tr", "2-1", "f", "v"],
+        &["XADD", "tr", "3-1", "f", "v"],
+        &["XGROUP", "CREATE", "tr", "g", "0"],
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "tr", ">"],
+        &["XTRIM", "tr", "MAXLEN", "1"],
+        &["XADD", "all", "1-1", "f", "v"],
+        &["XGROUP", "CREATE", "all", "g", "0"],
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "all", ">"],
+        &["XTRIM", "all", "MAXLEN", "0"],
+    ];
+    for args in script {
+        let reply = primary.run(args);
+        assert!(!matches!(reply, Reply::Error(_)), "{args:?}: {reply:?}");
+    }
+    capture(&mut primary.engine);
+    primary.engine.repl.take_unpublished();
+    snapshot::start(&mut primary.engine, primary.now);
+    let mut replica = TestNode::new();
+    let mut first = true;
+    loop {
+        let (chunk, last) = snapshot::next_chunk_of(&mut primary.engine, first, 4096);
+        first = false;
+        apply(&mut replica, &chunk);
+        if last {
+            break;
+        }
+    }
+    replica.run(&["SELECT", "0"]);
+    assert_eq!(
+        primary.run(&["DEBUG", "DIGEST"]),
+        replica.run(&["DEBUG", "DIGEST"])
+    );
+    for key in ["s", "empty", "gone", "tr", "all"] {
+        assert_eq!(
+            primary.run(&["XINFO", "STREAM", key]),
+            replica.run(&["XINFO", "STREAM", key]),
+            "{key}"
+        );
+    }
+    for key in ["s", "tr", "all"] {
+        let pending = ["XPENDING", key, "g", "-", "+", "10"];
+        assert_eq!(primary.run(&pending), replica.run(&pending), "{key}");
+        let groups = ["XINFO", "GROUPS", key];
+        assert_eq!(primary.run(&groups), replica.run(&groups), "{key}");
+    }
+}
