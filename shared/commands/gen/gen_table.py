@@ -22,12 +22,14 @@ zadd zrem zscore zmscore zincrby zcard zcount zlexcount zrange zrangebyscore zre
 zrangebylex zrevrangebylex zrevrange zrank zrevrank zpopmin zpopmax zrangestore zunionstore
 zinterstore zremrangebyscore zremrangebyrank zremrangebylex zscan bzpopmin bzpopmax zmpop bzmpop
 zunion zinter zdiff zdiffstore zintercard zrandmember
+geoadd geodist geohash geopos georadius georadius_ro georadiusbymember georadiusbymember_ro geosearch
+geosearchstore
 pfadd pfcount pfmerge pfdebug pfselftest
 multi exec discard watch unwatch
-subscribe psubscribe unsubscribe punsubscribe publish pubsub
+subscribe psubscribe unsubscribe punsubscribe publish pubsub ssubscribe sunsubscribe spublish
 eval evalsha eval_ro evalsha_ro script fcall fcall_ro function
 ping echo quit reset hello auth client command config info time shutdown debug lastsave save bgsave
-replicaof slaveof role wait readonly readwrite monitor object memory
+replicaof slaveof role wait readonly readwrite monitor object memory slowlog latency
 """.split()
 
 # The flags Flags knows, in Redis's print order; anything else from the server is an error.
@@ -38,7 +40,7 @@ allow_busy""".split()
 # rgroup's routing flags, which Redis does not have.
 TRANSACTION = {"multi", "exec", "discard", "watch", "unwatch"}
 CONNECTION_STATE = {"select", "hello", "auth", "reset", "client", "subscribe", "psubscribe",
-                    "unsubscribe", "punsubscribe", "multi", "watch", "readonly", "readwrite",
+                    "unsubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "multi", "watch", "readonly", "readwrite",
                     "monitor"}
 
 HEADER = """\

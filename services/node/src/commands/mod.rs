@@ -14,6 +14,7 @@ mod blocked_tests;
 mod connection;
 mod expiry;
 mod functions;
+mod geo;
 mod hashes;
 mod hyperloglog;
 mod info;
@@ -341,6 +342,17 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Zdiffstore => zsets::zdiffstore(ctx, args),
         Zintercard => zsets::zintercard(ctx, args),
         Zrandmember => zsets::zrandmember(ctx, args),
+        // geo
+        Geoadd => geo::geoadd(ctx, args),
+        Geodist => geo::geodist(ctx, args),
+        Geohash => geo::geohash(ctx, args),
+        Geopos => geo::geopos(ctx, args),
+        Georadius => geo::georadius(ctx, args),
+        GeoradiusRo => geo::georadius_ro(ctx, args),
+        Georadiusbymember => geo::georadiusbymember(ctx, args),
+        GeoradiusbymemberRo => geo::georadiusbymember_ro(ctx, args),
+        Geosearch => geo::geosearch(ctx, args),
+        Geosearchstore => geo::geosearchstore(ctx, args),
         // transactions
         Multi => transaction::multi(ctx, args),
         Exec => return transaction::exec(ctx, args),
@@ -388,6 +400,9 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Replicaof | Slaveof => server::replicaof(ctx, args),
         Monitor => Err(CmdError::err("MONITOR is not supported by rg-node")),
         Shutdown => return server::shutdown(ctx, args),
+        Ssubscribe | Sunsubscribe | Spublish | Slowlog | Latency => {
+            Err(CmdError::err("not implemented yet"))
+        }
     };
     Response::Reply(result.into())
 }
