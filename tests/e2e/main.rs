@@ -4,6 +4,7 @@
 //! One module per area; `support` holds the helpers they share.
 
 mod group;
+mod raw_diff;
 mod reference;
 mod support;
 
@@ -17,6 +18,7 @@ mod eviction;
 mod expiry;
 mod failover;
 mod failover_choice;
+mod geo;
 mod hashes;
 mod hyperloglog;
 mod keys;
@@ -37,6 +39,7 @@ mod safety;
 mod scripting;
 mod server;
 mod sets;
+mod shard_pubsub;
 mod startup;
 mod strings;
 mod transactions;

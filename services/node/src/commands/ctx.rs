@@ -35,6 +35,7 @@ pub struct Session {
     pub watching: Vec<(usize, SmallBytes)>,
     pub channels: HashSet<Bytes>,
     pub patterns: HashSet<Bytes>,
+    pub shard_channels: HashSet<Bytes>,
     pub push: mpsc::Sender<PushMessage>,
     /// The replication position just after this client's last write, for WAIT.
     pub write_position: Option<rg_proto::Position>,
@@ -51,18 +52,25 @@ impl Session {
             watching: Vec::new(),
             channels: HashSet::new(),
             patterns: HashSet::new(),
+            shard_channels: HashSet::new(),
             push,
             write_position: None,
         }
     }
 
+    /// Channels and patterns: the count (P)SUBSCRIBE confirmations carry.
     pub fn subscription_count(&self) -> usize {
         self.channels.len() + self.patterns.len()
     }
 
+    /// Every subscription, shard channels included.
+    pub fn total_subscriptions(&self) -> usize {
+        self.subscription_count() + self.shard_channels.len()
+    }
+
     /// RESP2 connections with subscriptions accept only pub/sub commands.
     pub fn in_subscribe_mode(&self) -> bool {
-        self.protocol == Protocol::Resp2 && self.subscription_count() > 0
+        self.protocol == Protocol::Resp2 && self.total_subscriptions() > 0
     }
 }
 

@@ -168,7 +168,15 @@ fn refuse_in_subscribe_mode(ctx: &Ctx, spec: &CommandSpec) -> Option<Reply> {
     }
     if matches!(
         spec.id,
-        Subscribe | Psubscribe | Unsubscribe | Punsubscribe | Ping | Quit | Reset
+        Subscribe
+            | Psubscribe
+            | Ssubscribe
+            | Unsubscribe
+            | Punsubscribe
+            | Sunsubscribe
+            | Ping
+            | Quit
+            | Reset
     ) {
         return None;
     }
@@ -366,6 +374,9 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Punsubscribe => pubsub::punsubscribe(ctx, args),
         Publish => pubsub::publish(ctx, args),
         Pubsub => pubsub::pubsub(ctx, args),
+        Ssubscribe => pubsub::ssubscribe(ctx, args),
+        Sunsubscribe => pubsub::sunsubscribe(ctx, args),
+        Spublish => pubsub::spublish(ctx, args),
         // scripting
         Eval => scripting::eval(ctx, args, false),
         EvalRo => scripting::eval(ctx, args, true),
@@ -400,9 +411,7 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Replicaof | Slaveof => server::replicaof(ctx, args),
         Monitor => Err(CmdError::err("MONITOR is not supported by rg-node")),
         Shutdown => return server::shutdown(ctx, args),
-        Ssubscribe | Sunsubscribe | Spublish | Slowlog | Latency => {
-            Err(CmdError::err("not implemented yet"))
-        }
+        Slowlog | Latency => Err(CmdError::err("not implemented yet")),
     };
     Response::Reply(result.into())
 }
