@@ -27,6 +27,7 @@ mod lists;
 mod lists_multi;
 mod local_group;
 mod node_smoke;
+mod observability;
 mod pipelining;
 mod pubsub;
 mod redis_cli;

@@ -18,9 +18,12 @@ mod geo;
 mod hashes;
 mod hyperloglog;
 mod info;
+mod info_observed;
 mod keys;
+mod latency;
 mod lists;
 mod mpop_args;
+mod observe;
 mod pubsub;
 #[cfg(test)]
 mod replay_tests;
@@ -28,6 +31,7 @@ mod scan_args;
 mod scripting;
 mod server;
 mod sets;
+mod slowlog;
 mod sort;
 mod string_bytes;
 mod strings;
@@ -54,6 +58,7 @@ pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
             if let Some(tx) = ctx.session.transaction.as_mut() {
                 tx.failed = true;
             }
+            observe::rejected(ctx, args, &error);
             return Response::Reply(Reply::Error(error));
         }
     };
@@ -64,13 +69,15 @@ pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
             return Response::Reply(Reply::Simple("QUEUED"));
         }
     }
-    if let Some(reply) = refuse_in_subscribe_mode(ctx, spec) {
-        return reply.into();
+    if let Some(error) = refuse_in_subscribe_mode(ctx, spec) {
+        observe::rejected(ctx, args, &error);
+        return Reply::Error(error).into();
     }
     // Replicas leave eviction to the primary, whose DELs they apply (replica-ignore-maxmemory).
     if ctx.engine.settings.maxmemory > 0 && !ctx.engine.repl.is_replica() {
         if let Err(error) = evict::make_room(ctx.engine, ctx.now) {
             if spec.flags.contains(Flags::DENYOOM) {
+                observe::rejected(ctx, args, &error);
                 return Reply::Error(error).into();
             }
         }
@@ -85,7 +92,15 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
         client.last_command = spec.name;
         client.last_active = ctx.now;
     }
+    let started = std::time::Instant::now();
     let response = dispatch(ctx, spec, args);
+    observe::ran(
+        ctx,
+        spec,
+        args,
+        &response,
+        started.elapsed().as_micros() as u64,
+    );
     // Inside EXEC, blocked clients are served once the whole transaction has run.
     if !ctx.in_exec && ctx.engine.blocking.has_ready() {
         serve_blocked(ctx.engine, ctx.now);
@@ -161,7 +176,7 @@ fn enough_good_replicas(ctx: &Ctx) -> bool {
     good >= settings.min_replicas_to_write as usize
 }
 
-fn refuse_in_subscribe_mode(ctx: &Ctx, spec: &CommandSpec) -> Option<Reply> {
+fn refuse_in_subscribe_mode(ctx: &Ctx, spec: &CommandSpec) -> Option<CmdError> {
     use CommandId::*;
     if !ctx.session.in_subscribe_mode() {
         return None;
@@ -180,11 +195,11 @@ fn refuse_in_subscribe_mode(ctx: &Ctx, spec: &CommandSpec) -> Option<Reply> {
     ) {
         return None;
     }
-    Some(Reply::Error(CmdError::err(format!(
+    Some(CmdError::err(format!(
         "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are \
          allowed in this context",
         spec.name
-    ))))
+    )))
 }
 
 fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Response {
@@ -411,7 +426,8 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Replicaof | Slaveof => server::replicaof(ctx, args),
         Monitor => Err(CmdError::err("MONITOR is not supported by rg-node")),
         Shutdown => return server::shutdown(ctx, args),
-        Slowlog | Latency => Err(CmdError::err("not implemented yet")),
+        Slowlog => slowlog::slowlog(ctx, args),
+        Latency => latency::latency(ctx, args),
     };
     Response::Reply(result.into())
 }

@@ -139,6 +139,7 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     }
     if is(sub, "RESETSTAT") && args.len() == 2 {
         ctx.engine.stats = Default::default();
+        ctx.engine.monitor.reset_stats();
         return Ok(Reply::Ok);
     }
     if is(sub, "REWRITE") {

@@ -13,6 +13,7 @@ pub mod expire;
 pub mod glob;
 pub mod keyspace;
 pub mod memory;
+pub mod monitor;
 pub mod pubsub;
 pub mod replication;
 pub mod reply;
@@ -86,6 +87,8 @@ pub struct Engine {
     pub repl: replication::ReplState,
     /// The Lua scripts cached, and the state they run in.
     pub scripts: crate::scripting::Scripts,
+    /// Command statistics, the slow log and latency events.
+    pub monitor: monitor::Monitor,
 }
 
 impl Engine {
@@ -103,6 +106,7 @@ impl Engine {
             started_at: now,
             repl: replication::ReplState::new(64 * 1024 * 1024),
             scripts: Default::default(),
+            monitor: Default::default(),
         }
     }
 

@@ -157,6 +157,14 @@ pub struct Settings {
     pub threads: usize,
     pub log_format: String,
     pub log_level: String,
+    /// Commands at least this slow (µs) enter the slow log; negative: none, 0: all.
+    pub slowlog_log_slower_than: i64,
+    pub slowlog_max_len: u64,
+    /// Commands at least this slow (ms) are latency events; 0: off.
+    pub latency_monitor_threshold: u64,
+    /// Per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM).
+    pub latency_tracking: bool,
+    pub latency_tracking_info_percentiles: Vec<f64>,
 }
 
 impl Default for Settings {
@@ -184,6 +192,11 @@ impl Default for Settings {
             threads: 1,
             log_format: "human".into(),
             log_level: "info".into(),
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
+            latency_monitor_threshold: 0,
+            latency_tracking: true,
+            latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
         }
     }
 }
@@ -216,6 +229,11 @@ pub const NAMES: &[&str] = &[
     "log-level",
     "save",
     "appendonly",
+    "slowlog-log-slower-than",
+    "slowlog-max-len",
+    "latency-monitor-threshold",
+    "latency-tracking",
+    "latency-tracking-info-percentiles",
 ];
 
 impl Settings {
@@ -247,6 +265,13 @@ impl Settings {
             // rgroup keeps no files: persistence is replication.
             "save" => String::new(),
             "appendonly" => "no".into(),
+            "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string(),
+            "slowlog-max-len" => self.slowlog_max_len.to_string(),
+            "latency-monitor-threshold" => self.latency_monitor_threshold.to_string(),
+            "latency-tracking" => yes_no(self.latency_tracking),
+            "latency-tracking-info-percentiles" => {
+                percentiles_text(&self.latency_tracking_info_percentiles)
+            }
             _ => return None,
         };
         Some(value)
@@ -288,6 +313,17 @@ impl Settings {
             "replica-priority" | "slave-priority" => {
                 self.replica_priority = bounded(value, 0, i32::MAX as u32)?;
             }
+            "slowlog-log-slower-than" => {
+                self.slowlog_log_slower_than = long_long(value, -1, i64::MAX)?;
+            }
+            "slowlog-max-len" => self.slowlog_max_len = long_long(value, 0, i64::MAX)? as u64,
+            "latency-monitor-threshold" => {
+                self.latency_monitor_threshold = long_long(value, 0, i64::MAX)? as u64;
+            }
+            "latency-tracking" => self.latency_tracking = parse_yes_no(value)?,
+            "latency-tracking-info-percentiles" => {
+                self.latency_tracking_info_percentiles = parse_percentiles(value)?;
+            }
             "save" | "appendonly" if value.is_empty() || value == "no" => {}
             "bind" | "port" | "databases" | "save" | "appendonly" | "threads" | "log-format"
             | "log-level" => return Err("can't set immutable config".into()),
@@ -295,6 +331,60 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+pub fn yes_no(value: bool) -> String {
+    if value { "yes" } else { "no" }.into()
+}
+
+/// `yes` or `no`, any case, as Redis's boolean settings take them.
+pub fn parse_yes_no(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'".into()),
+    }
+}
+
+/// A signed integer setting with Redis's messages.
+pub fn long_long(value: &str, min: i64, max: i64) -> Result<i64, String> {
+    let number: i64 = value
+        .parse()
+        .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+    if number < min || number > max {
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    Ok(number)
+}
+
+/// Space-separated percentiles in 0..=100 (Redis writes them back with `%f` trimmed).
+fn parse_percentiles(value: &str) -> Result<Vec<f64>, String> {
+    value
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| match w.parse::<f64>() {
+            Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+            Ok(_) => Err(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                    .into(),
+            ),
+            Err(_) => Err("Invalid latency-tracking-info-percentiles parameters".into()),
+        })
+        .collect()
+}
+
+pub fn percentile_text(p: f64) -> String {
+    let text = format!("{p:.6}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+fn percentiles_text(ps: &[f64]) -> String {
+    ps.iter()
+        .map(|p| percentile_text(*p))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn bounded(value: &str, min: u32, max: u32) -> Result<u32, String> {

@@ -1,0 +1,85 @@
+//! What a node observes about its own commands: per-command counts and latency histograms
+//! (INFO commandstats, latencystats, LATENCY HISTOGRAM), error counts by prefix (INFO
+//! errorstats), the slow log (SLOWLOG) and latency spikes by event (LATENCY LATEST...).
+//!
+//! Layout: [`histogram`] (Redis's HdrHistogram arithmetic, 2 significant digits),
+//! [`slowlog`], [`latency`] (the event series); the counters are here. CONFIG RESETSTAT
+//! clears the counters and histograms (not the slow log or the latency events, as in Redis).
+
+pub mod histogram;
+pub mod latency;
+pub mod slowlog;
+
+use std::collections::BTreeMap;
+
+use self::histogram::Histogram;
+use self::latency::Events;
+use self::slowlog::SlowLog;
+
+/// One command's (or subcommand's) counters.
+#[derive(Debug, Default, Clone)]
+pub struct CommandStat {
+    pub calls: u64,
+    pub usec: u64,
+    /// Refused before running (arity, auth, OOM, a read-only replica...).
+    pub rejected: u64,
+    /// Ran and answered an error.
+    pub failed: u64,
+    /// Durations in nanoseconds, as Redis records them (whole microseconds times 1000).
+    pub latency: Histogram,
+}
+
+#[derive(Debug, Default)]
+pub struct Monitor {
+    /// By Redis's full name: `get`, `config|get`.
+    pub commands: BTreeMap<String, CommandStat>,
+    /// By error code (`ERR`, `WRONGTYPE`...).
+    pub errors: BTreeMap<String, u64>,
+    pub error_replies: u64,
+    pub slowlog: SlowLog,
+    pub latency: Events,
+}
+
+impl Monitor {
+    fn stat(&mut self, name: &str) -> &mut CommandStat {
+        if !self.commands.contains_key(name) {
+            self.commands
+                .insert(name.to_string(), CommandStat::default());
+        }
+        self.commands.get_mut(name).expect("inserted above")
+    }
+
+    /// A command ran for `usec` microseconds; `tracking` is `latency-tracking`.
+    pub fn ran(&mut self, name: &str, usec: u64, failed: bool, tracking: bool) {
+        let stat = self.stat(name);
+        stat.calls += 1;
+        stat.usec += usec;
+        stat.failed += u64::from(failed);
+        if tracking {
+            stat.latency.record(usec.saturating_mul(1000));
+        }
+    }
+
+    pub fn rejected(&mut self, name: &str) {
+        self.stat(name).rejected += 1;
+    }
+
+    /// An error reply was sent: counted by its code, the first word of the line.
+    pub fn error_reply(&mut self, line: &str) {
+        let code = line.split(' ').next().unwrap_or(line);
+        self.error_replies += 1;
+        match self.errors.get_mut(code) {
+            Some(count) => *count += 1,
+            None => {
+                self.errors.insert(code.to_string(), 1);
+            }
+        }
+    }
+
+    /// CONFIG RESETSTAT.
+    pub fn reset_stats(&mut self) {
+        self.commands.clear();
+        self.errors.clear();
+        self.error_replies = 0;
+    }
+}
