@@ -14,6 +14,7 @@ mod bitmaps;
 mod blocking;
 mod chaos;
 mod clients;
+mod config_compat;
 mod eviction;
 mod expiry;
 mod failover;

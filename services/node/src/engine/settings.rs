@@ -6,6 +6,11 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer};
 
+mod extra;
+mod redis_table;
+
+pub use self::extra::Extra;
+
 /// What to do when `maxmemory` is reached, with Redis's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Policy {
@@ -165,6 +170,8 @@ pub struct Settings {
     /// Per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM).
     pub latency_tracking: bool,
     pub latency_tracking_info_percentiles: Vec<f64>,
+    /// Redis's other settings, known by default and validation (see `extra`).
+    pub extra: Extra,
 }
 
 impl Default for Settings {
@@ -197,6 +204,7 @@ impl Default for Settings {
             latency_monitor_threshold: 0,
             latency_tracking: true,
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
+            extra: Extra::default(),
         }
     }
 }
@@ -234,7 +242,19 @@ pub const NAMES: &[&str] = &[
     "latency-monitor-threshold",
     "latency-tracking",
     "latency-tracking-info-percentiles",
+    "slave-priority",
+    "min-slaves-to-write",
+    "min-slaves-max-lag",
 ];
+
+/// Every name CONFIG knows: rg-node's own, then Redis's others.
+pub fn all_names() -> impl Iterator<Item = &'static str> {
+    NAMES.iter().copied().chain(extra::names())
+}
+
+pub fn is_known(name: &str) -> bool {
+    NAMES.contains(&name) || Extra::knows(name)
+}
 
 impl Settings {
     pub fn get(&self, name: &str) -> Option<String> {
@@ -252,8 +272,10 @@ impl Settings {
             "proto-max-bulk-len" => self.proto_max_bulk_len.to_string(),
             "lfu-log-factor" => self.lfu_log_factor.to_string(),
             "lfu-decay-time" => self.lfu_decay_time.to_string(),
-            "min-replicas-to-write" => self.min_replicas_to_write.to_string(),
-            "min-replicas-max-lag" => self.min_replicas_max_lag.to_string(),
+            "min-replicas-to-write" | "min-slaves-to-write" => {
+                self.min_replicas_to_write.to_string()
+            }
+            "min-replicas-max-lag" | "min-slaves-max-lag" => self.min_replicas_max_lag.to_string(),
             "min-replicas-max-lag-ms" => self.min_replicas_max_lag_ms.to_string(),
             "sync-replicas" => self.sync_replicas.to_string(),
             "sync-timeout-ms" => self.sync_timeout_ms.to_string(),
@@ -272,7 +294,7 @@ impl Settings {
             "latency-tracking-info-percentiles" => {
                 percentiles_text(&self.latency_tracking_info_percentiles)
             }
-            _ => return None,
+            _ => return self.extra.get(name),
         };
         Some(value)
     }
@@ -298,8 +320,12 @@ impl Settings {
             }
             "lfu-log-factor" => self.lfu_log_factor = bounded(value, 0, 1_000_000)?,
             "lfu-decay-time" => self.lfu_decay_time = bounded(value, 0, 1_000_000)?,
-            "min-replicas-to-write" => self.min_replicas_to_write = bounded(value, 0, 1000)?,
-            "min-replicas-max-lag" => self.min_replicas_max_lag = bounded(value, 0, 86_400)?,
+            "min-replicas-to-write" | "min-slaves-to-write" => {
+                self.min_replicas_to_write = bounded(value, 0, 1000)?
+            }
+            "min-replicas-max-lag" | "min-slaves-max-lag" => {
+                self.min_replicas_max_lag = bounded(value, 0, 86_400)?
+            }
             "min-replicas-max-lag-ms" => {
                 self.min_replicas_max_lag_ms = u64::from(bounded(value, 0, 86_400_000)?);
             }
@@ -327,7 +353,7 @@ impl Settings {
             "save" | "appendonly" if value.is_empty() || value == "no" => {}
             "bind" | "port" | "databases" | "save" | "appendonly" | "threads" | "log-format"
             | "log-level" => return Err("can't set immutable config".into()),
-            _ => return Err("Unknown option or number of arguments for CONFIG SET".into()),
+            _ => return self.extra.set(name, value),
         }
         Ok(())
     }
@@ -387,16 +413,10 @@ fn percentiles_text(ps: &[f64]) -> String {
         .join(" ")
 }
 
+/// An integer in `min..=max`, refused with Redis's messages (a negative number is out of
+/// range, not unparseable, as in Redis).
 fn bounded(value: &str, min: u32, max: u32) -> Result<u32, String> {
-    let number: u32 = value
-        .parse()
-        .map_err(|_| format!("argument couldn't be parsed into an integer: '{value}'"))?;
-    if number < min || number > max {
-        return Err(format!(
-            "argument must be between {min} and {max} inclusive"
-        ));
-    }
-    Ok(number)
+    Ok(long_long(value, i64::from(min), i64::from(max))? as u32)
 }
 
 #[cfg(test)]
