@@ -20,6 +20,7 @@ mod expiry;
 mod failover;
 mod failover_choice;
 mod geo;
+mod geo_random;
 mod hashes;
 mod hyperloglog;
 mod keys;

@@ -5,6 +5,7 @@
 //! (GEORADIUS*, GEOSEARCH, GEOSEARCHSTORE); GEOADD, GEODIST, GEOHASH and GEOPOS are here.
 //! GEOADD runs as the ZADD it stands for (as Redis rewrites it), so it propagates ZADD.
 
+mod area;
 mod hash;
 mod search;
 

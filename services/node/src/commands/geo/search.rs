@@ -4,7 +4,8 @@
 
 use bytes::Bytes;
 
-use super::hash::{self, Search, Shape};
+use super::area::{Search, Shape};
+use super::hash;
 use super::{distance_text, long_lat, unit};
 use crate::commands::args;
 use crate::commands::ctx::Ctx;
