@@ -181,3 +181,28 @@ fn object_encoding_follows_the_encoding_settings() {
     run(&["OBJECT", "ENCODING", "g"]);
     run(&["OBJECT", "ENCODING", "missing"]);
 }
+
+/// `hll-sparse-max-bytes` decides when PFADD turns a sparse HyperLogLog dense: the same
+/// bytes as Redis's at a small limit, and at the default.
+#[test]
+fn hll_sparse_max_bytes_moves_the_switch_to_dense() {
+    let reference = RedisServer::start();
+    let node = Node::start(&[]);
+    let (mut redis, mut rg) = (Raw::to_port(reference.port), Raw::connect(&node));
+    for limit in ["60", "3000"] {
+        same_bytes(
+            &mut redis,
+            &mut rg,
+            &["CONFIG", "SET", "hll-sparse-max-bytes", limit],
+        );
+        let key = format!("h{limit}");
+        for batch in 0..8 {
+            let elements: Vec<String> = (0..10).map(|i| format!("e{batch}-{i}")).collect();
+            let mut args = vec!["PFADD", &key];
+            args.extend(elements.iter().map(String::as_str));
+            same_bytes(&mut redis, &mut rg, &args);
+            same_bytes(&mut redis, &mut rg, &["GET", &key]);
+        }
+        same_bytes(&mut redis, &mut rg, &["PFDEBUG", "ENCODING", &key]);
+    }
+}
