@@ -3,8 +3,11 @@
 //! command takes at least `latency-monitor-threshold` ms: `command`, or `fast-command` for
 //! commands flagged fast, as Redis names them.
 
+mod sparkline;
+
 use bytes::Bytes;
 
+use self::sparkline::Sample;
 use super::ctx::Ctx;
 use crate::engine::error::{unknown_subcommand, CmdError};
 use crate::engine::monitor::latency::Series;
@@ -94,31 +97,33 @@ fn doctor(ctx: &Ctx) -> String {
     out
 }
 
-/// A plain ASCII rendering of the samples (Redis draws a sparkline; this lists them).
+/// The samples as Redis's sparkline, labelled by age.
 fn graph(ctx: &Ctx, event: &str) -> Result<Reply, CmdError> {
     let Some(series) = ctx.engine.monitor.latency.series.get(event) else {
         return Err(CmdError::err(format!(
             "No samples available for event '{event}'"
         )));
     };
-    let mut out = format!(
-        "{event} - high {} ms, low {} ms (all time high {} ms)\n",
+    let now = ctx.now / 1000;
+    let samples: Vec<Sample> = series
+        .samples
+        .iter()
+        .map(|s| Sample {
+            value: s.ms,
+            label: sparkline::age_label(now.saturating_sub(s.time)),
+        })
+        .collect();
+    let (high, low) = (
         series.samples.iter().map(|s| s.ms).max().unwrap_or(0),
         series.samples.iter().map(|s| s.ms).min().unwrap_or(0),
+    );
+    let mut out = format!(
+        "{event} - high {high} ms, low {low} ms (all time high {} ms)\n",
         series.max
     );
     out.push_str(&"-".repeat(80));
     out.push('\n');
-    let top = series.max.max(1);
-    for s in &series.samples {
-        let bar = ((s.ms * 40) / top).max(1) as usize;
-        out.push_str(&format!(
-            "{:>10} {:>6}ms {}\n",
-            s.time,
-            s.ms,
-            "#".repeat(bar)
-        ));
-    }
+    out.push_str(&sparkline::render(&samples));
     Ok(Reply::Text(out))
 }
 
