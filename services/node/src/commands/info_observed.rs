@@ -7,8 +7,8 @@ use crate::engine::Engine;
 
 pub fn commandstats(monitor: &Monitor) -> Vec<(String, String)> {
     monitor
-        .commands
-        .iter()
+        .commands()
+        .into_iter()
         .filter(|(_, s)| s.calls + s.rejected + s.failed > 0)
         .map(|(name, s)| {
             let per_call = if s.calls > 0 {
@@ -34,7 +34,7 @@ pub fn errorstats(monitor: &Monitor) -> Vec<(String, String)> {
 
 pub fn latencystats(engine: &Engine) -> Vec<(String, String)> {
     let percentiles = &engine.settings.latency_tracking_info_percentiles;
-    let commands = engine.monitor.commands.iter();
+    let commands = engine.monitor.commands().into_iter();
     commands
         .filter(|(_, s)| s.latency.total() > 0)
         .map(|(name, s)| {

@@ -130,7 +130,7 @@ fn graph(ctx: &Ctx, event: &str) -> Result<Reply, CmdError> {
 /// `{command: {calls, histogram_usec: {bucket: cumulative count}}}` for the commands named
 /// (with their subcommands) or every command that ran.
 fn histogram(ctx: &Ctx, names: &[Bytes]) -> Reply {
-    let stats = &ctx.engine.monitor.commands;
+    let stats = ctx.engine.monitor.commands();
     let wanted = |full: &str| {
         names.is_empty()
             || names.iter().any(|n| {
@@ -140,7 +140,7 @@ fn histogram(ctx: &Ctx, names: &[Bytes]) -> Reply {
             })
     };
     let rows = stats
-        .iter()
+        .into_iter()
         .filter(|(name, stat)| stat.latency.total() > 0 && wanted(name))
         .map(|(name, stat)| (Reply::bulk(name.as_bytes()), command_cdf(stat)));
     Reply::Map(rows.collect())

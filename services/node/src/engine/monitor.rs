@@ -12,6 +12,8 @@ pub mod slowlog;
 
 use std::collections::BTreeMap;
 
+use hashbrown::HashMap;
+
 use self::histogram::Histogram;
 use self::latency::Events;
 use self::slowlog::SlowLog;
@@ -31,8 +33,8 @@ pub struct CommandStat {
 
 #[derive(Debug, Default)]
 pub struct Monitor {
-    /// By Redis's full name: `get`, `config|get`.
-    pub commands: BTreeMap<String, CommandStat>,
+    /// By Redis's full name: `get`, `config|get` (hashed: it is updated on every command).
+    commands: HashMap<String, CommandStat>,
     /// By error code (`ERR`, `WRONGTYPE`...).
     pub errors: BTreeMap<String, u64>,
     pub error_replies: u64,
@@ -42,11 +44,15 @@ pub struct Monitor {
 
 impl Monitor {
     fn stat(&mut self, name: &str) -> &mut CommandStat {
-        if !self.commands.contains_key(name) {
-            self.commands
-                .insert(name.to_string(), CommandStat::default());
-        }
-        self.commands.get_mut(name).expect("inserted above")
+        self.commands.entry_ref(name).or_default()
+    }
+
+    /// Every command's counters, by name.
+    pub fn commands(&self) -> Vec<(&str, &CommandStat)> {
+        let mut all: Vec<(&str, &CommandStat)> =
+            self.commands.iter().map(|(n, s)| (n.as_str(), s)).collect();
+        all.sort_unstable_by_key(|(name, _)| *name);
+        all
     }
 
     /// A command ran for `usec` microseconds; `tracking` is `latency-tracking`.
