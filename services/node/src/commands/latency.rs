@@ -3,6 +3,7 @@
 //! command takes at least `latency-monitor-threshold` ms: `command`, or `fast-command` for
 //! commands flagged fast, as Redis names them.
 
+mod doctor;
 mod sparkline;
 
 use bytes::Bytes;
@@ -26,7 +27,7 @@ pub fn latency(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
             let names: Vec<String> = args[2..].iter().map(text).collect();
             Ok(Reply::Int(ctx.engine.monitor.latency.reset(&names) as i64))
         }
-        (b"doctor", 2) => Ok(Reply::Text(doctor(ctx))),
+        (b"doctor", 2) => Ok(Reply::Text(doctor::report(ctx.engine, ctx.now / 1000))),
         (b"graph", 3) => graph(ctx, &text(&args[2])),
         (b"histogram", _) => Ok(histogram(ctx, &args[2..])),
         (b"help", 2) => Ok(help()),
@@ -59,42 +60,6 @@ fn history(series: Option<&Series>) -> Reply {
             .map(|s| Reply::Array(vec![Reply::Int(s.time as i64), Reply::Int(s.ms as i64)]))
             .collect(),
     )
-}
-
-fn doctor(ctx: &Ctx) -> String {
-    if ctx.engine.settings.latency_monitor_threshold == 0 {
-        return "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis \
-                instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" \
-                in order to enable it. If we weren't in a deep space mission I'd suggest to take \
-                a look at https://redis.io/topics/latency-monitor.\n"
-            .into();
-    }
-    let series = &ctx.engine.monitor.latency.series;
-    if series.is_empty() {
-        return "Dave, no latency spike was observed during the lifetime of this Redis instance, \
-                not in the slightest bit. I honestly think you ought to sit down calmly, take a \
-                stress pill, and think things over.\n"
-            .into();
-    }
-    // A shorter report than Redis's: what was seen per event, and the usual advice.
-    let mut out = String::from(
-        "Dave, I have observed latency spikes in this Redis instance. You don't mind talking \
-         about it, do you Dave?\n\n",
-    );
-    for (i, (name, s)) in series.iter().enumerate() {
-        let (sum, n) = s.samples.iter().fold((0, 0), |(t, n), x| (t + x.ms, n + 1));
-        out.push_str(&format!(
-            "{}. {name}: {n} latency spikes (average {}ms, max {}ms).\n",
-            i + 1,
-            sum / n.max(1),
-            s.max
-        ));
-    }
-    out.push_str(
-        "\nI have a few advices for you:\n\n- Check your Redis instance for slow commands \
-         with SLOWLOG GET, and avoid O(N) commands on big values.\n",
-    );
-    out
 }
 
 /// The samples as Redis's sparkline, labelled by age.
