@@ -180,6 +180,31 @@ fn object_encoding_follows_the_encoding_settings() {
     run(&["GEOADD", "g", "1", "2", "a"]);
     run(&["OBJECT", "ENCODING", "g"]);
     run(&["OBJECT", "ENCODING", "missing"]);
+    // Redis never converts back: a value that outgrew the compact encoding keeps the
+    // other one when it shrinks, and when the threshold is raised; a new value does not.
+    run(&["HDEL", "h6", "f0", "f1", "f2", "f3"]);
+    run(&["OBJECT", "ENCODING", "h6"]);
+    run(&["ZREM", "z6", "m0", "m1", "m2", "m3"]);
+    run(&["OBJECT", "ENCODING", "z6"]);
+    run(&["SREM", "i6", "0", "1", "2", "3"]);
+    run(&["OBJECT", "ENCODING", "i6"]);
+    run(&["CONFIG", "SET", "hash-max-listpack-entries", "100"]);
+    run(&["OBJECT", "ENCODING", "h6"]);
+    run(&["HSET", "h6", "again", "v"]);
+    run(&["OBJECT", "ENCODING", "h6"]);
+    run(&["DEL", "h6"]);
+    run(&[
+        "HSET", "h6", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5", "f", "6",
+    ]);
+    run(&["OBJECT", "ENCODING", "h6"]);
+    run(&["SET", "z6", "x"]);
+    run(&["DEL", "z6"]);
+    run(&["ZADD", "z6", "1", "a"]);
+    run(&["OBJECT", "ENCODING", "z6"]);
+    run(&["ZRANGESTORE", "zs", "z5", "0", "1"]);
+    run(&["OBJECT", "ENCODING", "zs"]);
+    run(&["ZRANGESTORE", "zs", "z5", "0", "-1"]);
+    run(&["OBJECT", "ENCODING", "zs"]);
 }
 
 /// `hll-sparse-max-bytes` decides when PFADD turns a sparse HyperLogLog dense: the same

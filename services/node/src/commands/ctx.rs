@@ -239,9 +239,22 @@ impl Ctx<'_> {
         self.propagate_verbatim(args);
     }
 
-    /// Signals that `key` was modified (WATCH, blocked clients, dirty count).
+    /// Signals that `key` was modified (WATCH, blocked clients, dirty count), and notes
+    /// whether its value outgrew Redis's compact encoding (see `Entry::grown`).
     pub fn changed(&mut self, key: &[u8]) {
         self.engine.touch(self.session.db, key);
+        let limits = self.engine.settings.extra.limits();
+        if let Some(entry) = self.engine.dbs[self.session.db].keys.get_mut(key) {
+            let outgrown = match &entry.value {
+                Value::Hash(h) => h.len() > limits.hash_entries,
+                Value::Set(s) => s.len() > limits.set_intset_entries,
+                Value::ZSet(z) => z.len() > limits.zset_entries,
+                Value::Str(_) | Value::List(_) => false,
+            };
+            if outgrown && !entry.grown() {
+                entry.set_grown();
+            }
+        }
     }
 
     /// Whether replication records are wanted, so commands skip building them otherwise.

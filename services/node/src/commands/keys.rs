@@ -287,7 +287,7 @@ pub fn object(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let db = ctx.db();
     let entry = ctx.engine.dbs[db].keys.entry(slot);
     let reply = if is(sub, "ENCODING") {
-        Reply::bulk(encoding::encoding(&entry.value, &ctx.engine.settings).as_bytes())
+        Reply::bulk(encoding::encoding(entry, &ctx.engine.settings).as_bytes())
     } else if is(sub, "REFCOUNT") {
         Reply::Int(1)
     } else if is(sub, "IDLETIME") {

@@ -2,17 +2,21 @@
 //! current `*-max-*` settings (<https://redis.io/commands/object-encoding/>).
 //!
 //! rg-node has one representation per type, so the answer is computed from the value's
-//! content. Redis never converts a value back to its compact encoding once it outgrew it;
-//! here a value that shrinks again reports the compact one (and a changed threshold
-//! re-labels existing values at once), which costs a flag per value to match.
+//! content, and from whether it ever held more entries than the compact encoding allows
+//! (`Entry::grown`, set by every write): Redis never converts a value back. A value that
+//! outgrew it only by a long element (or, for a set, a non-integer member) that is gone
+//! again reports the compact encoding, where Redis keeps the other; so does a value written
+//! before a threshold was lowered, until its next write.
 
 use crate::commands::args;
+use crate::engine::keyspace::Entry;
 use crate::engine::settings::Settings;
 use crate::engine::value::Value;
 
-pub fn encoding(value: &Value, settings: &Settings) -> &'static str {
+pub fn encoding(entry: &Entry, settings: &Settings) -> &'static str {
     let limit = |name: &str| usize::try_from(settings.extra.int(name)).unwrap_or(0);
-    match value {
+    let grown = entry.grown();
+    match &entry.value {
         // Redis's `tryObjectEncoding`: an integer in at most 20 bytes is shared or held
         // as a number; up to 44 bytes fit one allocation with the object header.
         Value::Str(s) if s.len() <= 20 && args::parse_int(s).is_some() => "int",
@@ -22,7 +26,8 @@ pub fn encoding(value: &Value, settings: &Settings) -> &'static str {
         Value::List(_) => "quicklist",
         Value::Hash(h) => {
             let max_value = limit("hash-max-listpack-value");
-            let small = h.len() <= limit("hash-max-listpack-entries")
+            let small = !grown
+                && h.len() <= limit("hash-max-listpack-entries")
                 && h.iter()
                     .all(|(f, v)| f.len() <= max_value && v.len() <= max_value);
             if small {
@@ -32,7 +37,8 @@ pub fn encoding(value: &Value, settings: &Settings) -> &'static str {
             }
         }
         Value::Set(s) => {
-            let ints = s.len() <= limit("set-max-intset-entries")
+            let ints = !grown
+                && s.len() <= limit("set-max-intset-entries")
                 && s.iter().all(|m| args::parse_int(m).is_some());
             if ints {
                 "intset"
@@ -42,7 +48,8 @@ pub fn encoding(value: &Value, settings: &Settings) -> &'static str {
         }
         Value::ZSet(z) => {
             let max_value = limit("zset-max-listpack-value");
-            let small = z.len() <= limit("zset-max-listpack-entries")
+            let small = !grown
+                && z.len() <= limit("zset-max-listpack-entries")
                 && z.iter().all(|(m, _)| m.len() <= max_value);
             if small {
                 "listpack"

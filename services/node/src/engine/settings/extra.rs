@@ -28,6 +28,16 @@ pub enum Kind {
 #[derive(Debug, Clone)]
 pub struct Extra {
     values: BTreeMap<&'static str, String>,
+    limits: Limits,
+}
+
+/// The entry counts past which Redis leaves a container's compact encoding, kept typed:
+/// every write checks them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    pub hash_entries: usize,
+    pub set_intset_entries: usize,
+    pub zset_entries: usize,
 }
 
 impl Default for Extra {
@@ -36,7 +46,12 @@ impl Default for Extra {
             .iter()
             .map(|(name, default, _)| (*name, default.to_string()))
             .collect();
-        Extra { values }
+        let mut extra = Extra {
+            values,
+            limits: Limits::default(),
+        };
+        extra.update_limits();
+        extra
     }
 }
 
@@ -74,6 +89,19 @@ impl Extra {
         self.values.get(name).cloned()
     }
 
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    fn update_limits(&mut self) {
+        let count = |name| usize::try_from(self.int(name)).unwrap_or(usize::MAX);
+        self.limits = Limits {
+            hash_entries: count("hash-max-listpack-entries"),
+            set_intset_entries: count("set-max-intset-entries"),
+            zset_entries: count("zset-max-listpack-entries"),
+        };
+    }
+
     /// An integer setting's value (the encoding thresholds); 0 if unknown.
     pub fn int(&self, name: &str) -> i64 {
         self.get(name).and_then(|v| v.parse().ok()).unwrap_or(0)
@@ -106,6 +134,7 @@ impl Extra {
         if let Some(slot) = self.values.get_mut(name) {
             *slot = stored;
         }
+        self.update_limits();
         Ok(())
     }
 }
