@@ -239,3 +239,35 @@ fn slow_commands_are_latency_events_and_histograms() {
     );
     assert_eq!(q::<Vec<Value>>(&mut con, &["LATENCY", "LATEST"]).len(), 0);
 }
+
+/// An error a script's command got counts once, whether the script raises it (redis.call)
+/// or returns it (redis.pcall); an error the script makes counts too.
+#[test]
+fn script_errors_count_once_as_in_redis() {
+    let reference = RedisServer::start();
+    let node = Node::start(&[]);
+    let mut answers = Vec::new();
+    for con in [&mut reference.connect(), &mut connect(&node)] {
+        let _: () = q(con, &["CONFIG", "RESETSTAT"]);
+        let _: () = q(con, &["SET", "s", "x"]);
+        err(con, &["EVAL", "return redis.call('lpush','s','x')", "0"]);
+        err(con, &["EVAL", "return redis.pcall('lpush','s','x')", "0"]);
+        err(con, &["EVAL", "return redis.error_reply('MY err')", "0"]);
+        err(con, &["EVAL", "return redis.call('nosuch')", "0"]);
+        let fields = ["errorstat_WRONGTYPE", "errorstat_MY", "errorstat_ERR"];
+        let mut seen: Vec<String> = fields
+            .iter()
+            .map(|f| info_field(con, "errorstats", f).unwrap_or_default())
+            .collect();
+        seen.push(info_field(con, "stats", "total_error_replies").unwrap_or_default());
+        let eval = info_field(con, "commandstats", "cmdstat_eval").unwrap_or_default();
+        seen.push(
+            eval.split(",rejected")
+                .nth(1)
+                .unwrap_or_default()
+                .to_string(),
+        );
+        answers.push(seen);
+    }
+    assert_eq!(answers[1], answers[0]);
+}

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
+use rg_commands::CommandId::{Eval, EvalRo, Evalsha, EvalshaRo, Fcall, FcallRo};
 use rg_commands::{CommandSpec, Flags};
 
 use super::ctx::{Ctx, Response};
@@ -47,8 +48,16 @@ pub fn ran(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes], response: &Respons
     };
     let tracking = ctx.engine.settings.latency_tracking;
     let monitor = &mut ctx.engine.monitor;
+    let from_call = match spec.id {
+        Eval | EvalRo | Evalsha | EvalshaRo | Fcall | FcallRo => monitor.script_call_error.take(),
+        _ => None,
+    };
     if let Some(line) = &error {
-        monitor.error_reply(line);
+        // A script failing with the error one of its commands got counts it once.
+        let counted = from_call.is_some_and(|inner| line.starts_with(inner.as_str()));
+        if !counted {
+            monitor.error_reply(line);
+        }
     }
     // An unknown subcommand never found a command to count against, as in Redis.
     let unknown = error

@@ -38,6 +38,9 @@ pub struct Monitor {
     /// By error code (`ERR`, `WRONGTYPE`...).
     pub errors: BTreeMap<String, u64>,
     pub error_replies: u64,
+    /// The last error a script's `redis.call`/`pcall` got, already counted: the script's
+    /// own error reply repeating it is not counted again, as in Redis 7.0.
+    pub script_call_error: Option<String>,
     pub slowlog: SlowLog,
     pub latency: Events,
 }
