@@ -1,12 +1,12 @@
 //! The INFO sections about what the node observed of itself: `cpu` (getrusage),
 //! `commandstats`, `errorstats` and `latencystats`, in Redis 7.0's field formats.
 
-use crate::engine::monitor::Monitor;
+use crate::engine::observed::Observed;
 use crate::engine::settings::percentile_text;
 use crate::engine::Engine;
 
-pub fn commandstats(monitor: &Monitor) -> Vec<(String, String)> {
-    monitor
+pub fn commandstats(observed: &Observed) -> Vec<(String, String)> {
+    observed
         .commands()
         .into_iter()
         .filter(|(_, s)| s.calls + s.rejected + s.failed > 0)
@@ -25,8 +25,8 @@ pub fn commandstats(monitor: &Monitor) -> Vec<(String, String)> {
         .collect()
 }
 
-pub fn errorstats(monitor: &Monitor) -> Vec<(String, String)> {
-    let errors = monitor.errors.iter();
+pub fn errorstats(observed: &Observed) -> Vec<(String, String)> {
+    let errors = observed.errors.iter();
     errors
         .map(|(code, count)| (format!("errorstat_{code}"), format!("count={count}")))
         .collect()
@@ -34,7 +34,7 @@ pub fn errorstats(monitor: &Monitor) -> Vec<(String, String)> {
 
 pub fn latencystats(engine: &Engine) -> Vec<(String, String)> {
     let percentiles = &engine.settings.latency_tracking_info_percentiles;
-    let commands = engine.monitor.commands().into_iter();
+    let commands = engine.observed.commands().into_iter();
     commands
         .filter(|(_, s)| s.latency.total() > 0)
         .map(|(name, s)| {

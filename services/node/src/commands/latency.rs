@@ -11,8 +11,8 @@ use bytes::Bytes;
 use self::sparkline::Sample;
 use super::ctx::Ctx;
 use crate::engine::error::{unknown_subcommand, CmdError};
-use crate::engine::monitor::latency::Series;
-use crate::engine::monitor::CommandStat;
+use crate::engine::observed::latency::Series;
+use crate::engine::observed::CommandStat;
 use crate::engine::reply::Reply;
 
 pub fn latency(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
@@ -21,11 +21,11 @@ pub fn latency(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     match (sub.as_slice(), args.len()) {
         (b"latest", 2) => Ok(latest(ctx)),
         (b"history", 3) => Ok(history(
-            ctx.engine.monitor.latency.series.get(&text(&args[2])),
+            ctx.engine.observed.latency.series.get(&text(&args[2])),
         )),
         (b"reset", _) => {
             let names: Vec<String> = args[2..].iter().map(text).collect();
-            Ok(Reply::Int(ctx.engine.monitor.latency.reset(&names) as i64))
+            Ok(Reply::Int(ctx.engine.observed.latency.reset(&names) as i64))
         }
         (b"doctor", 2) => Ok(Reply::Text(doctor::report(ctx.engine, ctx.now / 1000))),
         (b"graph", 3) => graph(ctx, &text(&args[2])),
@@ -40,7 +40,7 @@ pub fn latency(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 
 /// `[event, time of the latest sample, its latency, the all-time maximum]` per event.
 fn latest(ctx: &Ctx) -> Reply {
-    let events = ctx.engine.monitor.latency.series.iter();
+    let events = ctx.engine.observed.latency.series.iter();
     let rows = events.filter_map(|(name, series)| {
         let last = series.samples.back()?;
         Some(Reply::Array(vec![
@@ -64,7 +64,7 @@ fn history(series: Option<&Series>) -> Reply {
 
 /// The samples as Redis's sparkline, labelled by age.
 fn graph(ctx: &Ctx, event: &str) -> Result<Reply, CmdError> {
-    let Some(series) = ctx.engine.monitor.latency.series.get(event) else {
+    let Some(series) = ctx.engine.observed.latency.series.get(event) else {
         return Err(CmdError::err(format!(
             "No samples available for event '{event}'"
         )));
@@ -95,7 +95,7 @@ fn graph(ctx: &Ctx, event: &str) -> Result<Reply, CmdError> {
 /// `{command: {calls, histogram_usec: {bucket: cumulative count}}}` for the commands named
 /// (with their subcommands) or every command that ran.
 fn histogram(ctx: &Ctx, names: &[Bytes]) -> Reply {
-    let stats = ctx.engine.monitor.commands();
+    let stats = ctx.engine.observed.commands();
     let wanted = |full: &str| {
         names.is_empty()
             || names.iter().any(|n| {

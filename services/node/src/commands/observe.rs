@@ -10,7 +10,7 @@ use rg_commands::{CommandSpec, Flags};
 
 use super::ctx::{Ctx, Response};
 use crate::engine::error::CmdError;
-use crate::engine::monitor::slowlog;
+use crate::engine::observed::slowlog;
 use crate::engine::reply::Reply;
 
 /// Commands Redis 7.0 splits into subcommands, whose statistics are kept per subcommand
@@ -33,10 +33,10 @@ pub fn full_name<'a>(spec: &'a CommandSpec, args: &[Bytes]) -> Cow<'a, str> {
 
 /// A command refused before it ran (arity, authentication, memory, subscribe mode...).
 pub fn rejected(ctx: &mut Ctx, args: &[Bytes], error: &CmdError) {
-    let monitor = &mut ctx.engine.monitor;
-    monitor.error_reply(&error.line());
+    let observed = &mut ctx.engine.observed;
+    observed.error_reply(&error.line());
     if let Some(spec) = args.first().and_then(|name| rg_commands::lookup(name)) {
-        monitor.rejected(&full_name(spec, args));
+        observed.rejected(&full_name(spec, args));
     }
 }
 
@@ -47,16 +47,16 @@ pub fn ran(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes], response: &Respons
         _ => None,
     };
     let tracking = ctx.engine.settings.latency_tracking;
-    let monitor = &mut ctx.engine.monitor;
+    let observed = &mut ctx.engine.observed;
     let from_call = match spec.id {
-        Eval | EvalRo | Evalsha | EvalshaRo | Fcall | FcallRo => monitor.script_call_error.take(),
+        Eval | EvalRo | Evalsha | EvalshaRo | Fcall | FcallRo => observed.script_call_error.take(),
         _ => None,
     };
     if let Some(line) = &error {
         // A script failing with the error one of its commands got counts it once.
         let counted = from_call.is_some_and(|inner| line.starts_with(inner.as_str()));
         if !counted {
-            monitor.error_reply(line);
+            observed.error_reply(line);
         }
     }
     // An unknown subcommand never found a command to count against, as in Redis.
@@ -64,7 +64,7 @@ pub fn ran(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes], response: &Respons
         .as_ref()
         .is_some_and(|l| l.starts_with("ERR unknown subcommand"));
     if !unknown {
-        monitor.ran(&full_name(spec, args), usec, error.is_some(), tracking);
+        observed.ran(&full_name(spec, args), usec, error.is_some(), tracking);
     }
     slow_log(ctx, spec, args, usec);
     latency_event(ctx, spec, usec);
@@ -91,7 +91,7 @@ fn slow_log(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes], usec: u64) {
         client_name,
     };
     let max_len = ctx.engine.settings.slowlog_max_len as usize;
-    ctx.engine.monitor.slowlog.push(entry, max_len);
+    ctx.engine.observed.slowlog.push(entry, max_len);
 }
 
 fn latency_event(ctx: &mut Ctx, spec: &CommandSpec, usec: u64) {
@@ -105,5 +105,5 @@ fn latency_event(ctx: &mut Ctx, spec: &CommandSpec, usec: u64) {
     } else {
         "command"
     };
-    ctx.engine.monitor.latency.add(event, ctx.now / 1000, ms);
+    ctx.engine.observed.latency.add(event, ctx.now / 1000, ms);
 }

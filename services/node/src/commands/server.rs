@@ -138,7 +138,7 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     }
     if is(sub, "RESETSTAT") && args.len() == 2 {
         ctx.engine.stats = Default::default();
-        ctx.engine.monitor.reset_stats();
+        ctx.engine.observed.reset_stats();
         return Ok(Reply::Ok);
     }
     if is(sub, "REWRITE") {

@@ -9,7 +9,7 @@ use crate::engine::reply::Reply;
 
 pub fn slowlog(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let sub = args[1].to_ascii_lowercase();
-    let log = &mut ctx.engine.monitor.slowlog;
+    let log = &mut ctx.engine.observed.slowlog;
     match (sub.as_slice(), args.len()) {
         (b"get", 2 | 3) => {
             let count = match args.get(2) {
@@ -36,7 +36,7 @@ pub fn slowlog(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     }
 }
 
-fn entry(e: &crate::engine::monitor::slowlog::Entry) -> Reply {
+fn entry(e: &crate::engine::observed::slowlog::Entry) -> Reply {
     Reply::Array(vec![
         Reply::Int(e.id as i64),
         Reply::Int(e.time as i64),

@@ -13,7 +13,7 @@ pub mod expire;
 pub mod glob;
 pub mod keyspace;
 pub mod memory;
-pub mod monitor;
+pub mod observed;
 pub mod pubsub;
 pub mod replication;
 pub mod reply;
@@ -88,7 +88,7 @@ pub struct Engine {
     /// The Lua scripts cached, and the state they run in.
     pub scripts: crate::scripting::Scripts,
     /// Command statistics, the slow log and latency events.
-    pub monitor: monitor::Monitor,
+    pub observed: observed::Observed,
 }
 
 impl Engine {
@@ -106,7 +106,7 @@ impl Engine {
             started_at: now,
             repl: replication::ReplState::new(64 * 1024 * 1024),
             scripts: Default::default(),
-            monitor: Default::default(),
+            observed: Default::default(),
         }
     }
 

@@ -99,7 +99,7 @@ fn run(ctx: &mut Ctx, permissions: Permissions, args: &[Bytes]) -> Result<Reply,
         }
     };
     if let Reply::Error(error) = &reply {
-        ctx.engine.monitor.script_call_error = Some(error.line().into_owned());
+        ctx.engine.observed.script_call_error = Some(error.line().into_owned());
     } else if spec.is_write() {
         ctx.engine.scripts.running.note_write();
     }

@@ -2,7 +2,7 @@
 //! advice for the kinds of event rg-node records). Redis's texts for a disabled monitor and
 //! for no events are kept word for word; the per-event lines follow Redis's format.
 
-use crate::engine::monitor::latency::Series;
+use crate::engine::observed::latency::Series;
 use crate::engine::Engine;
 
 const DISABLED: &str = "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in \
@@ -30,7 +30,7 @@ neighbour\" problem.\n  4) Check with 'redis-cli --intrinsic-latency 100' what i
 latency in your system.\n";
 
 pub fn report(engine: &Engine, now: u64) -> String {
-    let series = &engine.monitor.latency.series;
+    let series = &engine.observed.latency.series;
     let threshold = engine.settings.latency_monitor_threshold;
     if series.is_empty() {
         return if threshold == 0 { DISABLED } else { NOTHING }.into();

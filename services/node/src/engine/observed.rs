@@ -32,7 +32,7 @@ pub struct CommandStat {
 }
 
 #[derive(Debug, Default)]
-pub struct Monitor {
+pub struct Observed {
     /// By Redis's full name: `get`, `config|get` (hashed: it is updated on every command).
     commands: HashMap<String, CommandStat>,
     /// By error code (`ERR`, `WRONGTYPE`...).
@@ -45,7 +45,7 @@ pub struct Monitor {
     pub latency: Events,
 }
 
-impl Monitor {
+impl Observed {
     fn stat(&mut self, name: &str) -> &mut CommandStat {
         self.commands.entry_ref(name).or_default()
     }
