@@ -23,6 +23,7 @@ mod geo;
 mod geo_random;
 mod hashes;
 mod hyperloglog;
+mod introspection;
 mod keys;
 mod keys_sort;
 mod lists;

@@ -285,6 +285,21 @@ fn a_busy_script_answers_busy_and_can_be_killed_until_it_writes() {
     assert!(killed.ends_with(", on @user_script:1."), "{killed}");
     assert_eq!(q::<String>(&mut con, &["PING"]), "PONG");
 
+    // A script that catches the kill with pcall is stopped all the same, and the next
+    // script runs as usual.
+    let mut runner = connect(&node);
+    let catching = "local f = function() while true do redis.call('ping') end end \
+                    while true do pcall(f) end";
+    let looping = std::thread::spawn(move || reply(&mut runner, &["EVAL", catching, "0"]));
+    assert_eventually!(reply(&mut con, &["PING"]).starts_with("BUSY"));
+    assert_eq!(
+        reply(&mut con, &["SCRIPT", "KILL"]),
+        format!("{:?}", Value::Okay)
+    );
+    let killed = looping.join().unwrap();
+    assert!(killed.starts_with("ERR Script killed by user"), "{killed}");
+    assert_eq!(q::<i64>(&mut con, &["EVAL", "return 7", "0"]), 7);
+
     let mut writer = connect(&node);
     std::thread::spawn(move || {
         reply(

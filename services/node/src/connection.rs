@@ -359,6 +359,7 @@ impl Connection {
             from_primary: false,
         };
         commands::unsubscribe_all(&mut ctx);
+        ctx.engine.monitors.remove(ctx.session.id);
         engine.clients.unregister(self.session.id);
     }
 }
@@ -390,5 +391,6 @@ fn push_reply(message: PushMessage) -> Reply {
             Reply::Bulk(channel),
             Reply::Bulk(payload),
         ]),
+        PushMessage::Monitor(line) => Reply::Status(line),
     }
 }

@@ -166,7 +166,7 @@ pub enum CommandId {
     // Connection and server
     Ping, Echo, Quit, Reset, Hello, Auth, Client, Command, Config, Info, Time, Shutdown,
     Debug, Lastsave, Save, Bgsave, Replicaof, Slaveof, Role, Wait, Readonly, Readwrite,
-    Monitor, Object, Memory, Slowlog, Latency,
+    Monitor, Object, Memory, Module, Slowlog, Latency,
 }
 
 /// A command's entry in the table: Redis 7.0's `COMMAND INFO` facts plus rgroup's flags.

@@ -73,6 +73,7 @@ fn fields(engine: &Engine, section: &str, now: Millis) -> Vec<(String, String)> 
         "commandstats" => return observed::commandstats(&engine.observed),
         "errorstats" => return observed::errorstats(&engine.observed),
         "latencystats" => return observed::latencystats(engine),
+        // Clients (redis-py's own tests among them) read this to tell a cluster from a server.
         "cluster" => vec![("cluster_enabled", "0".into())],
         "keyspace" => return keyspace(engine, now),
         _ => Vec::new(),

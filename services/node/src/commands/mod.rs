@@ -22,6 +22,7 @@ mod info_observed;
 mod keys;
 mod latency;
 mod lists;
+mod monitor;
 mod mpop_args;
 mod observe;
 mod pubsub;
@@ -92,20 +93,41 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
         client.last_command = spec.name;
         client.last_active = ctx.now;
     }
+    let first = monitor::shown_first(spec);
+    if first && !ctx.engine.monitors.is_empty() {
+        monitor::feed(ctx, spec, args);
+    }
     let started = std::time::Instant::now();
     let response = dispatch(ctx, spec, args);
-    observe::ran(
-        ctx,
-        spec,
-        args,
-        &response,
-        started.elapsed().as_micros() as u64,
-    );
+    let usec = started.elapsed().as_micros() as u64;
+    if !first && !ctx.engine.monitors.is_empty() {
+        monitor::feed(ctx, spec, args);
+    }
+    observe::ran(ctx, spec, args, &response, usec);
     // Inside EXEC, blocked clients are served once the whole transaction has run.
     if !ctx.in_exec && ctx.engine.blocking.has_ready() {
         serve_blocked(ctx.engine, ctx.now);
     }
     response
+}
+
+/// The subcommand's entry (`config|get`), with its own arity and flags, for a container
+/// command; the container's own entry for a plain command or an unknown subcommand (which
+/// the container's handler answers).
+pub fn subcommand(
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+) -> Result<&'static CommandSpec, CmdError> {
+    let Some(sub) = args
+        .get(1)
+        .and_then(|name| rg_commands::lookup_subcommand(spec, name))
+    else {
+        return Ok(spec);
+    };
+    if !sub.arity_ok(args.len()) {
+        return Err(CmdError::WrongArity(sub.name.to_string()));
+    }
+    Ok(sub)
 }
 
 fn check(ctx: &mut Ctx, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError> {
@@ -114,6 +136,7 @@ fn check(ctx: &mut Ctx, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError
     if !spec.arity_ok(args.len()) {
         return Err(CmdError::WrongArity(spec.name.to_string()));
     }
+    let spec = subcommand(spec, args)?;
     let needs_auth = ctx.engine.settings.requirepass.is_some() && !ctx.session.authenticated;
     if needs_auth && !spec.flags.contains(Flags::NO_AUTH) {
         return Err(CmdError::NoAuth);
@@ -417,6 +440,7 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Time => server::time(ctx, args),
         Debug => server::debug(ctx, args),
         Memory => server::memory(ctx, args),
+        Module => server::module(ctx, args),
         Lastsave => server::lastsave(ctx, args),
         Save | Bgsave => Err(CmdError::err(
             "rgroup keeps no snapshots on disk: durability comes from replication",
@@ -424,7 +448,7 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Role => server::role(ctx, args),
         Wait => return into_response(server::wait(ctx, args)),
         Replicaof | Slaveof => server::replicaof(ctx, args),
-        Monitor => Err(CmdError::err("MONITOR is not supported by rg-node")),
+        Monitor => monitor::monitor(ctx, args),
         Shutdown => return server::shutdown(ctx, args),
         Slowlog => slowlog::slowlog(ctx, args),
         Latency => latency::latency(ctx, args),

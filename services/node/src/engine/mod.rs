@@ -13,6 +13,7 @@ pub mod expire;
 pub mod glob;
 pub mod keyspace;
 pub mod memory;
+pub mod monitor;
 pub mod observed;
 pub mod pubsub;
 pub mod replication;
@@ -76,6 +77,7 @@ pub struct Engine {
     pub stats: Stats,
     pub clients: Clients,
     pub pubsub: PubSub,
+    pub monitors: monitor::Monitors,
     pub blocking: Blocking,
     /// Clients whose watched keys changed: their EXEC will fail.
     pub dirty_watchers: HashSet<ClientId>,
@@ -99,6 +101,7 @@ impl Engine {
             stats: Stats::default(),
             clients: Clients::default(),
             pubsub: PubSub::default(),
+            monitors: Default::default(),
             blocking: Blocking::default(),
             dirty_watchers: HashSet::new(),
             records: None,

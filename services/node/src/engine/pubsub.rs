@@ -24,6 +24,8 @@ pub enum PushMessage {
         channel: Bytes,
         payload: Bytes,
     },
+    /// A command another client ran, for a client in MONITOR mode.
+    Monitor(String),
 }
 
 type Listeners = Vec<(ClientId, Sender<PushMessage>)>;

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use mlua::{Lua, MultiValue, Value};
-use rg_commands::{CommandId, Flags};
+use rg_commands::Flags;
 
 use super::convert;
 use crate::commands::{self, Ctx, Response};
@@ -59,17 +59,12 @@ fn arguments(lua: &Lua, args: MultiValue) -> Result<Vec<Bytes>, CmdError> {
 fn run(ctx: &mut Ctx, permissions: Permissions, args: &[Bytes]) -> Result<Reply, CmdError> {
     let spec = rg_commands::lookup(&args[0])
         .ok_or_else(|| CmdError::err("Unknown Redis command called from script"))?;
+    let arity_error = || CmdError::err("Wrong number of args calling Redis command from script");
     if !spec.arity_ok(args.len()) {
-        return Err(CmdError::err(
-            "Wrong number of args calling Redis command from script",
-        ));
+        return Err(arity_error());
     }
-    // Commands with subcommands carry their flags there; these are noscript on all of them.
-    let noscript_family = matches!(
-        spec.id,
-        CommandId::Script | CommandId::Function | CommandId::Config | CommandId::Client
-    );
-    if spec.flags.contains(Flags::NOSCRIPT) || noscript_family {
+    let spec = commands::subcommand(spec, args).map_err(|_| arity_error())?;
+    if spec.flags.contains(Flags::NOSCRIPT) {
         return Err(CmdError::err(
             "This Redis command is not allowed from script",
         ));

@@ -257,6 +257,7 @@ fn execute(
         })
     };
     running.finish();
+    let script_resp3 = vm.rg.raw_get::<i64>("resp").unwrap_or(2) == 3;
     let _ = vm.redis.raw_set("call", Value::Nil);
     let _ = vm.redis.raw_set("pcall", Value::Nil);
     ctx.in_exec = in_exec;
@@ -266,7 +267,7 @@ fn execute(
         commands::serve_blocked(ctx.engine, ctx.now);
     }
     match outcome.map_err(|e| CmdError::err(format!("error running script: {e}")))? {
-        Ok(value) => Ok(convert::to_reply(&value, ctx.session.protocol)),
+        Ok(value) => Ok(convert::to_reply(&value, script_resp3)),
         Err(error) => Err(script_error(&error, which)),
     }
 }
