@@ -2,8 +2,6 @@
 //! per-command counts and latency (INFO commandstats / latencystats), error codes (INFO
 //! errorstats), the slow log and latency events, as Redis's `call()` records them.
 
-use std::borrow::Cow;
-
 use bytes::Bytes;
 use rg_commands::CommandId::{Eval, EvalRo, Evalsha, EvalshaRo, Fcall, FcallRo};
 use rg_commands::{CommandSpec, Flags};
@@ -13,22 +11,13 @@ use crate::engine::error::CmdError;
 use crate::engine::observed::slowlog;
 use crate::engine::reply::Reply;
 
-/// Commands Redis 7.0 splits into subcommands, whose statistics are kept per subcommand
-/// under `name|sub`.
-const CONTAINERS: &[&str] = &[
-    "client", "command", "config", "function", "latency", "memory", "object", "pubsub", "script",
-    "slowlog",
-];
-
-/// Redis's full name of what ran: `get`, or `config|get` for a subcommand.
-pub fn full_name<'a>(spec: &'a CommandSpec, args: &[Bytes]) -> Cow<'a, str> {
-    match args.get(1) {
-        Some(sub) if CONTAINERS.contains(&spec.name) => {
-            let sub = String::from_utf8_lossy(sub).to_ascii_lowercase();
-            Cow::Owned(format!("{}|{sub}", spec.name))
-        }
-        _ => Cow::Borrowed(spec.name),
-    }
+/// Redis's full name of what ran: `get`, or `config|get` for a known subcommand (whose
+/// statistics Redis keeps apart), from the command table.
+pub fn full_name<'a>(spec: &'a CommandSpec, args: &[Bytes]) -> &'a str {
+    let sub = args
+        .get(1)
+        .and_then(|name| rg_commands::lookup_subcommand(spec, name));
+    sub.map_or(spec.name, |sub| sub.name)
 }
 
 /// A command refused before it ran (arity, authentication, memory, subscribe mode...).
@@ -36,7 +25,7 @@ pub fn rejected(ctx: &mut Ctx, args: &[Bytes], error: &CmdError) {
     let observed = &mut ctx.engine.observed;
     observed.error_reply(&error.line());
     if let Some(spec) = args.first().and_then(|name| rg_commands::lookup(name)) {
-        observed.rejected(&full_name(spec, args));
+        observed.rejected(full_name(spec, args));
     }
 }
 
@@ -64,7 +53,7 @@ pub fn ran(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes], response: &Respons
         .as_ref()
         .is_some_and(|l| l.starts_with("ERR unknown subcommand"));
     if !unknown {
-        observed.ran(&full_name(spec, args), usec, error.is_some(), tracking);
+        observed.ran(full_name(spec, args), usec, error.is_some(), tracking);
     }
     slow_log(ctx, spec, args, usec);
     latency_event(ctx, spec, usec);
