@@ -4,6 +4,7 @@
 //! One module per area; `support` holds the helpers they share.
 
 mod group;
+mod raw_diff;
 mod reference;
 mod support;
 
@@ -13,10 +14,13 @@ mod bitmaps;
 mod blocking;
 mod chaos;
 mod clients;
+mod config_compat;
 mod eviction;
 mod expiry;
 mod failover;
 mod failover_choice;
+mod geo;
+mod geo_random;
 mod hashes;
 mod hyperloglog;
 mod introspection;
@@ -26,6 +30,7 @@ mod lists;
 mod lists_multi;
 mod local_group;
 mod node_smoke;
+mod observability;
 mod pipelining;
 mod pubsub;
 mod redis_cli;
@@ -38,6 +43,7 @@ mod safety;
 mod scripting;
 mod server;
 mod sets;
+mod shard_pubsub;
 mod startup;
 mod streams;
 mod streams_groups;

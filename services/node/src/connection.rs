@@ -173,7 +173,7 @@ impl Connection {
     /// The `timeout` setting, for clients it applies to (not subscribers, as in Redis).
     fn idle_limit(&self) -> Option<Duration> {
         let seconds = self.idle_timeout;
-        (seconds > 0 && self.session.subscription_count() == 0)
+        (seconds > 0 && self.session.total_subscriptions() == 0)
             .then(|| Duration::from_secs(seconds))
     }
 
@@ -383,6 +383,11 @@ fn push_reply(message: PushMessage) -> Reply {
         } => Reply::Push(vec![
             Reply::bulk(b"pmessage"),
             Reply::Bulk(pattern),
+            Reply::Bulk(channel),
+            Reply::Bulk(payload),
+        ]),
+        PushMessage::ShardMessage { channel, payload } => Reply::Push(vec![
+            Reply::bulk(b"smessage"),
             Reply::Bulk(channel),
             Reply::Bulk(payload),
         ]),

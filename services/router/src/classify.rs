@@ -91,7 +91,9 @@ pub fn classify(args: &[Bytes]) -> Class {
         CommandId::Select if arg(1) == b"0" => return Class::Local(Local::SelectZero),
         CommandId::Select => return Class::Pin(Pin::Database),
         CommandId::Multi | CommandId::Watch => return Class::Pin(Pin::Transaction),
-        CommandId::Subscribe | CommandId::Psubscribe => return Class::Pin(Pin::PubSub),
+        CommandId::Subscribe | CommandId::Psubscribe | CommandId::Ssubscribe => {
+            return Class::Pin(Pin::PubSub)
+        }
         CommandId::Client => return client(arg(1)),
         CommandId::Config if arg(1).eq_ignore_ascii_case(b"set") && sets_access(&args[2..]) => {
             return Class::Refused(
@@ -219,6 +221,21 @@ mod tests {
         assert_eq!(class("ZUNION 2 a b"), Class::Read);
         assert_eq!(class("ZRANDMEMBER z"), Class::Read);
         assert_eq!(class("LCS a b"), Class::Read);
+        assert_eq!(class("GEOADD g 1 2 m"), Class::Write);
+        // GEORADIUS may STORE: the table marks it a write, so the primary answers it
+        // with or without STORE; the _RO forms and GEOSEARCH go to replicas.
+        assert_eq!(class("GEORADIUS g 1 2 3 km STORE d"), Class::Write);
+        assert_eq!(class("GEORADIUS g 1 2 3 km"), Class::Write);
+        assert_eq!(class("GEORADIUSBYMEMBER g m 3 km"), Class::Write);
+        assert_eq!(class("GEORADIUS_RO g 1 2 3 km"), Class::Read);
+        assert_eq!(class("GEOSEARCH g FROMMEMBER m BYRADIUS 1 km"), Class::Read);
+        assert_eq!(
+            class("GEOSEARCHSTORE d g FROMMEMBER m BYRADIUS 1 km"),
+            Class::Write
+        );
+        assert_eq!(class("GEODIST g a b"), Class::Read);
+        assert_eq!(class("SLOWLOG GET"), Class::Primary);
+        assert_eq!(class("LATENCY LATEST"), Class::Primary);
         assert_eq!(class("PUBLISH c m"), Class::Primary);
         assert_eq!(class("CONFIG GET maxmemory"), Class::Primary);
         assert_eq!(class("XADD s * f v"), Class::Write);
@@ -266,6 +283,9 @@ mod tests {
             assert_eq!(class(blocking), Class::Pin(Pin::Blocking), "{blocking}");
         }
         assert_eq!(class("SUBSCRIBE c"), Class::Pin(Pin::PubSub));
+        assert_eq!(class("SSUBSCRIBE c"), Class::Pin(Pin::PubSub));
+        assert_eq!(class("SPUBLISH c m"), Class::Primary, "like PUBLISH");
+        assert_eq!(class("PUBSUB SHARDCHANNELS"), Class::Primary);
         assert_eq!(class("SELECT 2"), Class::Pin(Pin::Database));
         assert_eq!(class("SELECT 0"), Class::Local(Local::SelectZero));
         assert_eq!(class("PING"), Class::Local(Local::Ping));

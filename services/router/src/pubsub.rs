@@ -1,5 +1,5 @@
 //! A subscribed client's connection of its own to the primary. Replies and messages are
-//! passed on as they arrive. The channels and patterns are remembered, so that when the
+//! passed on as they arrive. The channels, patterns and shard channels are remembered, so that when the
 //! primary changes (a failover) the subscriptions are made again on the new one, their
 //! confirmations kept from the client, which sees no more than a gap in messages.
 
@@ -60,6 +60,7 @@ struct Subscriptions {
     database: Option<Bytes>,
     channels: BTreeSet<Bytes>,
     patterns: BTreeSet<Bytes>,
+    shard_channels: BTreeSet<Bytes>,
 }
 
 enum End {
@@ -89,6 +90,7 @@ impl Subscriptions {
                 End::ConnectionLost => tracing::info!(
                     channels = self.channels.len(),
                     patterns = self.patterns.len(),
+                    shard_channels = self.shard_channels.len(),
                     "subscription connection lost; subscribing again on the primary"
                 ),
             }
@@ -118,6 +120,7 @@ impl Subscriptions {
         for (command, names) in [
             ("SUBSCRIBE", &self.channels),
             ("PSUBSCRIBE", &self.patterns),
+            ("SSUBSCRIBE", &self.shard_channels),
         ] {
             if !names.is_empty() {
                 encode::array_len(&mut request, names.len() + 1);
@@ -210,6 +213,11 @@ impl Subscriptions {
             CommandId::Punsubscribe if args.len() == 1 => self.patterns.clear(),
             CommandId::Punsubscribe => names.for_each(|n| {
                 self.patterns.remove(&n);
+            }),
+            CommandId::Ssubscribe => self.shard_channels.extend(names),
+            CommandId::Sunsubscribe if args.len() == 1 => self.shard_channels.clear(),
+            CommandId::Sunsubscribe => names.for_each(|n| {
+                self.shard_channels.remove(&n);
             }),
             _ => {}
         }

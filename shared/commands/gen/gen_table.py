@@ -22,14 +22,16 @@ zadd zrem zscore zmscore zincrby zcard zcount zlexcount zrange zrangebyscore zre
 zrangebylex zrevrangebylex zrevrange zrank zrevrank zpopmin zpopmax zrangestore zunionstore
 zinterstore zremrangebyscore zremrangebyrank zremrangebylex zscan bzpopmin bzpopmax zmpop bzmpop
 zunion zinter zdiff zdiffstore zintercard zrandmember
+geoadd geodist geohash geopos georadius georadius_ro georadiusbymember georadiusbymember_ro geosearch
+geosearchstore
 pfadd pfcount pfmerge pfdebug pfselftest
 xadd xrange xrevrange xlen xdel xtrim xread xreadgroup xgroup xack xpending xclaim xautoclaim xinfo
 xsetid
 multi exec discard watch unwatch
-subscribe psubscribe unsubscribe punsubscribe publish pubsub
+subscribe psubscribe unsubscribe punsubscribe publish pubsub ssubscribe sunsubscribe spublish
 eval evalsha eval_ro evalsha_ro script fcall fcall_ro function
 ping echo quit reset hello auth client command config info time shutdown debug lastsave save bgsave
-replicaof slaveof role wait readonly readwrite monitor object memory module
+replicaof slaveof role wait readonly readwrite monitor object memory module slowlog latency
 """.split()
 
 # The flags Flags knows, in Redis's print order; anything else from the server is an error.
@@ -40,8 +42,8 @@ allow_busy""".split()
 # rgroup's routing flags, which Redis does not have.
 TRANSACTION = {"multi", "exec", "discard", "watch", "unwatch"}
 CONNECTION_STATE = {"select", "hello", "auth", "reset", "client", "subscribe", "psubscribe",
-                    "unsubscribe", "punsubscribe", "multi", "watch", "readonly", "readwrite",
-                    "monitor"}
+                    "unsubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "multi", "watch",
+                    "readonly", "readwrite", "monitor"}
 
 HEADER = """\
 //! The command table: Redis 7.0.15's `COMMAND INFO` for every command rgroup knows, plus

@@ -151,6 +151,9 @@ pub enum CommandId {
     Zpopmax, Zrangestore, Zunionstore, Zinterstore, Zremrangebyscore, Zremrangebyrank,
     Zremrangebylex, Zscan, Bzpopmin, Bzpopmax, Zmpop, Bzmpop, Zunion, Zinter, Zdiff,
     Zdiffstore, Zintercard, Zrandmember,
+    // Geo (on sorted sets)
+    Geoadd, Geodist, Geohash, Geopos, Georadius, GeoradiusRo, Georadiusbymember,
+    GeoradiusbymemberRo, Geosearch, Geosearchstore,
     // HyperLogLog
     Pfadd, Pfcount, Pfmerge, Pfdebug, Pfselftest,
     // Streams
@@ -159,13 +162,14 @@ pub enum CommandId {
     // Transactions
     Multi, Exec, Discard, Watch, Unwatch,
     // Pub/sub
-    Subscribe, Psubscribe, Unsubscribe, Punsubscribe, Publish, Pubsub,
+    Subscribe, Psubscribe, Unsubscribe, Punsubscribe, Publish, Pubsub, Ssubscribe, Sunsubscribe,
+    Spublish,
     // Scripting
     Eval, Evalsha, EvalRo, EvalshaRo, Script, Fcall, FcallRo, Function,
     // Connection and server
     Ping, Echo, Quit, Reset, Hello, Auth, Client, Command, Config, Info, Time, Shutdown,
     Debug, Lastsave, Save, Bgsave, Replicaof, Slaveof, Role, Wait, Readonly, Readwrite,
-    Monitor, Object, Memory, Module,
+    Monitor, Object, Memory, Module, Slowlog, Latency,
 }
 
 /// A command's entry in the table: Redis 7.0's `COMMAND INFO` facts plus rgroup's flags.

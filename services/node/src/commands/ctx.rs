@@ -35,6 +35,7 @@ pub struct Session {
     pub watching: Vec<(usize, SmallBytes)>,
     pub channels: HashSet<Bytes>,
     pub patterns: HashSet<Bytes>,
+    pub shard_channels: HashSet<Bytes>,
     pub push: mpsc::Sender<PushMessage>,
     /// The replication position just after this client's last write, for WAIT.
     pub write_position: Option<rg_proto::Position>,
@@ -51,18 +52,25 @@ impl Session {
             watching: Vec::new(),
             channels: HashSet::new(),
             patterns: HashSet::new(),
+            shard_channels: HashSet::new(),
             push,
             write_position: None,
         }
     }
 
+    /// Channels and patterns: the count (P)SUBSCRIBE confirmations carry.
     pub fn subscription_count(&self) -> usize {
         self.channels.len() + self.patterns.len()
     }
 
+    /// Every subscription, shard channels included.
+    pub fn total_subscriptions(&self) -> usize {
+        self.subscription_count() + self.shard_channels.len()
+    }
+
     /// RESP2 connections with subscriptions accept only pub/sub commands.
     pub fn in_subscribe_mode(&self) -> bool {
-        self.protocol == Protocol::Resp2 && self.subscription_count() > 0
+        self.protocol == Protocol::Resp2 && self.total_subscriptions() > 0
     }
 }
 
@@ -231,9 +239,22 @@ impl Ctx<'_> {
         self.propagate_verbatim(args);
     }
 
-    /// Signals that `key` was modified (WATCH, blocked clients, dirty count).
+    /// Signals that `key` was modified (WATCH, blocked clients, dirty count), and notes
+    /// whether its value outgrew Redis's compact encoding (see `Entry::grown`).
     pub fn changed(&mut self, key: &[u8]) {
         self.engine.touch(self.session.db, key);
+        let limits = self.engine.settings.extra.limits();
+        if let Some(entry) = self.engine.dbs[self.session.db].keys.get_mut(key) {
+            let outgrown = match &entry.value {
+                Value::Hash(h) => h.len() > limits.hash_entries,
+                Value::Set(s) => s.len() > limits.set_intset_entries,
+                Value::ZSet(z) => z.len() > limits.zset_entries,
+                Value::Str(_) | Value::List(_) | Value::Stream(_) => false,
+            };
+            if outgrown && !entry.grown() {
+                entry.set_grown();
+            }
+        }
     }
 
     /// Whether replication records are wanted, so commands skip building them otherwise.

@@ -65,17 +65,23 @@ fn edit<R>(
     Ok(result.ok_or(CmdError::NoSuchKey)??)
 }
 
+/// `hll-sparse-max-bytes`: how long a sparse string may grow before it turns dense.
+fn sparse_max_bytes(ctx: &Ctx) -> usize {
+    usize::try_from(ctx.engine.settings.extra.int("hll-sparse-max-bytes")).unwrap_or(0)
+}
+
 /// PFADD key [element ...]
 pub fn pfadd(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let key = &args[1];
     let created = read(ctx, key)?.is_none();
+    let max_bytes = sparse_max_bytes(ctx);
     if created {
         ctx.set_persistent(key, Value::Str(SmallBytes::from(sketch::empty())));
     }
     let updated = edit(ctx, key, |bytes| {
         let mut updated = created;
         for element in &args[2..] {
-            updated |= sketch::add(bytes, element)?;
+            updated |= sketch::add_within(bytes, element, max_bytes)?;
         }
         // Even a PFADD that only created the key marks the (zero) count stale, as in Redis.
         if updated {
@@ -138,6 +144,7 @@ pub fn pfmerge(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         }
     }
     let dest = &args[1];
+    let max_bytes = sparse_max_bytes(ctx);
     if ctx.find(dest).is_none() {
         ctx.set_persistent(dest, Value::Str(SmallBytes::from(sketch::empty())));
     }
@@ -146,7 +153,7 @@ pub fn pfmerge(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
             sketch::to_dense(bytes)?;
         }
         for (index, &value) in max.iter().enumerate().filter(|(_, &v)| v > 0) {
-            sketch::raise(bytes, index, value)?;
+            sketch::raise_within(bytes, index, value, max_bytes)?;
         }
         header::invalidate_cache(bytes);
         Ok(())

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use bytes::Bytes;
 
 use super::connection::REDIS_VERSION;
+use super::info_observed as observed;
 use super::server::split_address;
 use crate::engine::keyspace::{Entry, Millis};
 use crate::engine::memory;
@@ -12,14 +13,23 @@ use crate::engine::replication::Role;
 use crate::engine::value::Value;
 use crate::engine::Engine;
 
-const SECTIONS: [&str; 7] = [
-    "server",
-    "clients",
-    "memory",
-    "stats",
-    "replication",
-    "cluster",
-    "keyspace",
+/// Redis 7.0's sections in its order, and whether plain `INFO` (or `INFO default`) shows
+/// each; `all` and `everything` show every one (they differ in Redis only by the sections
+/// modules add).
+const SECTIONS: [(&str, bool); 13] = [
+    ("server", true),
+    ("clients", true),
+    ("memory", true),
+    ("persistence", true),
+    ("stats", true),
+    ("replication", true),
+    ("cpu", true),
+    ("modules", true),
+    ("commandstats", false),
+    ("errorstats", true),
+    ("latencystats", false),
+    ("cluster", true),
+    ("keyspace", true),
 ];
 
 pub fn render(engine: &Engine, requested: &[Bytes], now: Millis) -> String {
@@ -27,19 +37,22 @@ pub fn render(engine: &Engine, requested: &[Bytes], now: Millis) -> String {
         .iter()
         .map(|s| String::from_utf8_lossy(s).to_ascii_lowercase())
         .collect();
-    let all = wanted.is_empty()
-        || wanted
-            .iter()
-            .any(|w| matches!(w.as_str(), "all" | "default" | "everything"));
+    let has = |w: &str| wanted.iter().any(|x| x == w);
+    let default = wanted.is_empty() || has("default");
+    let (all, everything) = (has("all"), has("everything"));
     let mut out = String::new();
-    for section in SECTIONS
-        .iter()
-        .filter(|s| all || wanted.iter().any(|w| w == *s))
-    {
+    for (section, in_default) in SECTIONS {
+        let shown = everything || all || (default && in_default) || has(section);
+        if !shown {
+            continue;
+        }
         if !out.is_empty() {
             out.push_str("\r\n");
         }
-        let title = format!("{}{}", section[..1].to_ascii_uppercase(), &section[1..]);
+        let title = match section {
+            "cpu" => "CPU".to_string(),
+            _ => format!("{}{}", section[..1].to_ascii_uppercase(), &section[1..]),
+        };
         out.push_str(&format!("# {title}\r\n"));
         for (name, value) in fields(engine, section, now) {
             let _ = write!(out, "{name}:{value}\r\n");
@@ -53,14 +66,35 @@ fn fields(engine: &Engine, section: &str, now: Millis) -> Vec<(String, String)> 
         "server" => server(engine, now),
         "clients" => clients(engine),
         "memory" => memory_fields(engine),
+        "persistence" => persistence(engine),
         "stats" => stats(engine),
         "replication" => return replication(engine, now),
+        "cpu" => observed::cpu(),
+        "commandstats" => return observed::commandstats(&engine.observed),
+        "errorstats" => return observed::errorstats(&engine.observed),
+        "latencystats" => return observed::latencystats(engine),
         // Clients (redis-py's own tests among them) read this to tell a cluster from a server.
-        "cluster" => vec![("cluster_enabled", "0".to_string())],
+        "cluster" => vec![("cluster_enabled", "0".into())],
         "keyspace" => return keyspace(engine, now),
         _ => Vec::new(),
     };
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// rgroup keeps no files (durability is replication): what Redis reports with
+/// persistence off.
+fn persistence(engine: &Engine) -> Vec<(&'static str, String)> {
+    vec![
+        ("loading", u8::from(engine.repl.is_syncing()).to_string()),
+        ("async_loading", "0".into()),
+        (
+            "rdb_changes_since_last_save",
+            engine.stats.dirty.to_string(),
+        ),
+        ("rdb_bgsave_in_progress", "0".into()),
+        ("aof_enabled", "0".into()),
+        ("aof_rewrite_in_progress", "0".into()),
+    ]
 }
 
 fn server(engine: &Engine, now: Millis) -> Vec<(&'static str, String)> {
@@ -133,6 +167,14 @@ fn stats(engine: &Engine) -> Vec<(&'static str, String)> {
         ("pubsub_channels", engine.pubsub.channel_count().to_string()),
         ("pubsub_patterns", engine.pubsub.pattern_count().to_string()),
         ("total_pubsub_messages", s.pubsub_messages.to_string()),
+        (
+            "pubsubshard_channels",
+            engine.pubsub.shard_channel_count().to_string(),
+        ),
+        (
+            "total_error_replies",
+            engine.observed.error_replies.to_string(),
+        ),
         ("rdb_changes_since_last_save", s.dirty.to_string()),
         ("sync_full", s.sync_full.to_string()),
         ("sync_partial_ok", s.sync_partial_ok.to_string()),

@@ -1,6 +1,7 @@
 //! Generic key commands: https://redis.io/commands/?group=generic (MOVE in
 //! [`move_db`]; SORT has a module of its own, `commands::sort`).
 
+mod encoding;
 mod move_db;
 
 use bytes::Bytes;
@@ -283,9 +284,10 @@ pub fn object(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         return Ok(Reply::Nil);
     };
     let now = ctx.now;
-    let entry = ctx.keys().entry(slot);
+    let db = ctx.db();
+    let entry = ctx.engine.dbs[db].keys.entry(slot);
     let reply = if is(sub, "ENCODING") {
-        Reply::bulk(encoding(&entry.value).as_bytes())
+        Reply::bulk(encoding::encoding(entry, &ctx.engine.settings).as_bytes())
     } else if is(sub, "REFCOUNT") {
         Reply::Int(1)
     } else if is(sub, "IDLETIME") {
@@ -296,18 +298,4 @@ pub fn object(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         return Err(unknown_subcommand(sub, "object"));
     };
     Ok(reply)
-}
-
-fn encoding(value: &crate::engine::value::Value) -> &'static str {
-    use crate::engine::value::Value;
-    match value {
-        Value::Str(s) if args::parse_int(s).is_some() => "int",
-        Value::Str(s) if s.len() <= 44 => "embstr",
-        Value::Str(_) => "raw",
-        Value::List(_) => "quicklist",
-        Value::Hash(_) => "hashtable",
-        Value::Set(_) => "hashtable",
-        Value::ZSet(_) => "skiplist",
-        Value::Stream(_) => "stream",
-    }
 }

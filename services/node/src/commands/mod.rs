@@ -14,13 +14,17 @@ mod blocked_tests;
 mod connection;
 mod expiry;
 mod functions;
+mod geo;
 mod hashes;
 mod hyperloglog;
 mod info;
+mod info_observed;
 mod keys;
+mod latency;
 mod lists;
 mod monitor;
 mod mpop_args;
+mod observe;
 mod pubsub;
 #[cfg(test)]
 mod replay_tests;
@@ -28,6 +32,7 @@ mod scan_args;
 mod scripting;
 mod server;
 mod sets;
+mod slowlog;
 mod sort;
 mod streams;
 mod string_bytes;
@@ -55,6 +60,7 @@ pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
             if let Some(tx) = ctx.session.transaction.as_mut() {
                 tx.failed = true;
             }
+            observe::rejected(ctx, args, &error);
             return Response::Reply(Reply::Error(error));
         }
     };
@@ -65,13 +71,15 @@ pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
             return Response::Reply(Reply::Simple("QUEUED"));
         }
     }
-    if let Some(reply) = refuse_in_subscribe_mode(ctx, spec) {
-        return reply.into();
+    if let Some(error) = refuse_in_subscribe_mode(ctx, spec) {
+        observe::rejected(ctx, args, &error);
+        return Reply::Error(error).into();
     }
     // Replicas leave eviction to the primary, whose DELs they apply (replica-ignore-maxmemory).
     if ctx.engine.settings.maxmemory > 0 && !ctx.engine.repl.is_replica() {
         if let Err(error) = evict::make_room(ctx.engine, ctx.now) {
             if spec.flags.contains(Flags::DENYOOM) {
+                observe::rejected(ctx, args, &error);
                 return Reply::Error(error).into();
             }
         }
@@ -90,10 +98,13 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
     if first && !ctx.engine.monitors.is_empty() {
         monitor::feed(ctx, spec, args);
     }
+    let started = std::time::Instant::now();
     let response = dispatch(ctx, spec, args);
+    let usec = started.elapsed().as_micros() as u64;
     if !first && !ctx.engine.monitors.is_empty() {
         monitor::feed(ctx, spec, args);
     }
+    observe::ran(ctx, spec, args, &response, usec);
     // Inside EXEC, blocked clients are served once the whole transaction has run.
     if !ctx.in_exec && ctx.engine.blocking.has_ready() {
         serve_blocked(ctx.engine, ctx.now);
@@ -189,22 +200,30 @@ fn enough_good_replicas(ctx: &Ctx) -> bool {
     good >= settings.min_replicas_to_write as usize
 }
 
-fn refuse_in_subscribe_mode(ctx: &Ctx, spec: &CommandSpec) -> Option<Reply> {
+fn refuse_in_subscribe_mode(ctx: &Ctx, spec: &CommandSpec) -> Option<CmdError> {
     use CommandId::*;
     if !ctx.session.in_subscribe_mode() {
         return None;
     }
     if matches!(
         spec.id,
-        Subscribe | Psubscribe | Unsubscribe | Punsubscribe | Ping | Quit | Reset
+        Subscribe
+            | Psubscribe
+            | Ssubscribe
+            | Unsubscribe
+            | Punsubscribe
+            | Sunsubscribe
+            | Ping
+            | Quit
+            | Reset
     ) {
         return None;
     }
-    Some(Reply::Error(CmdError::err(format!(
+    Some(CmdError::err(format!(
         "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are \
          allowed in this context",
         spec.name
-    ))))
+    )))
 }
 
 fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Response {
@@ -386,6 +405,17 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Xautoclaim => streams::xautoclaim(ctx, args),
         Xinfo => streams::xinfo(ctx, args),
         Xsetid => streams::xsetid(ctx, args),
+        // geo
+        Geoadd => geo::geoadd(ctx, args),
+        Geodist => geo::geodist(ctx, args),
+        Geohash => geo::geohash(ctx, args),
+        Geopos => geo::geopos(ctx, args),
+        Georadius => geo::georadius(ctx, args),
+        GeoradiusRo => geo::georadius_ro(ctx, args),
+        Georadiusbymember => geo::georadiusbymember(ctx, args),
+        GeoradiusbymemberRo => geo::georadiusbymember_ro(ctx, args),
+        Geosearch => geo::geosearch(ctx, args),
+        Geosearchstore => geo::geosearchstore(ctx, args),
         // transactions
         Multi => transaction::multi(ctx, args),
         Exec => return transaction::exec(ctx, args),
@@ -399,6 +429,9 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Punsubscribe => pubsub::punsubscribe(ctx, args),
         Publish => pubsub::publish(ctx, args),
         Pubsub => pubsub::pubsub(ctx, args),
+        Ssubscribe => pubsub::ssubscribe(ctx, args),
+        Sunsubscribe => pubsub::sunsubscribe(ctx, args),
+        Spublish => pubsub::spublish(ctx, args),
         // scripting
         Eval => scripting::eval(ctx, args, false),
         EvalRo => scripting::eval(ctx, args, true),
@@ -434,6 +467,8 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Replicaof | Slaveof => server::replicaof(ctx, args),
         Monitor => monitor::monitor(ctx, args),
         Shutdown => return server::shutdown(ctx, args),
+        Slowlog => slowlog::slowlog(ctx, args),
+        Latency => latency::latency(ctx, args),
     };
     Response::Reply(result.into())
 }

@@ -9,7 +9,7 @@ use super::info;
 use crate::engine::error::{unknown_subcommand, CmdError};
 use crate::engine::replication::Role;
 use crate::engine::reply::Reply;
-use crate::engine::settings::NAMES;
+use crate::engine::settings;
 use crate::engine::{digest, expire, glob, memory};
 
 /// COMMAND [COUNT | INFO name... | DOCS name... | LIST | GETKEYS cmd args...]
@@ -143,8 +143,7 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let sub = &args[1];
     if is(sub, "GET") && args.len() >= 3 {
         let settings = &ctx.engine.settings;
-        let pairs = NAMES
-            .iter()
+        let pairs = settings::all_names()
             .filter(|name| {
                 args[2..]
                     .iter()
@@ -163,6 +162,7 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     }
     if is(sub, "RESETSTAT") && args.len() == 2 {
         ctx.engine.stats = Default::default();
+        ctx.engine.observed.reset_stats();
         return Ok(Reply::Ok);
     }
     if is(sub, "REWRITE") {
@@ -186,7 +186,7 @@ fn config_set(ctx: &mut Ctx, pairs: &[Bytes]) -> Result<Reply, CmdError> {
     for pair in pairs.chunks_exact(2) {
         let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
         let value = String::from_utf8_lossy(&pair[1]);
-        if !NAMES.contains(&name.as_str()) {
+        if !settings::is_known(&name) {
             return Err(CmdError::err(format!(
                 "Unknown option or number of arguments for CONFIG SET - '{name}'"
             )));

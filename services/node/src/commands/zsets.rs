@@ -37,6 +37,8 @@ pub use self::range::{
     zrevrangebyscore,
 };
 pub use self::remove::{zpopmax, zpopmin, zrem, zremrangebylex, zremrangebyrank, zremrangebyscore};
+/// Replaces a destination with a computed sorted set (GEOSEARCHSTORE shares it).
+pub(super) use self::store::store as store_zset;
 pub use self::store::{zdiffstore, zinterstore, zrangestore, zunionstore};
 use super::ctx::Ctx;
 use super::scan_args::{self, ScanOptions};

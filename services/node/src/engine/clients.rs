@@ -25,6 +25,7 @@ pub struct ClientInfo {
     pub protocol: u8,
     pub subscriptions: usize,
     pub pattern_subscriptions: usize,
+    pub shard_subscriptions: usize,
     pub in_multi: bool,
     pub blocked: bool,
     pub last_command: &'static str,
@@ -57,6 +58,7 @@ impl Clients {
                 protocol: 2,
                 subscriptions: 0,
                 pattern_subscriptions: 0,
+                shard_subscriptions: 0,
                 in_multi: false,
                 blocked: false,
                 last_command: "NULL",
@@ -91,7 +93,8 @@ impl Clients {
     }
 
     pub fn pubsub_count(&self) -> usize {
-        let subscribed = |c: &&ClientInfo| c.subscriptions + c.pattern_subscriptions > 0;
+        let subscribed =
+            |c: &&ClientInfo| c.subscriptions + c.pattern_subscriptions + c.shard_subscriptions > 0;
         self.by_id.values().filter(subscribed).count()
     }
 
@@ -122,7 +125,7 @@ impl ClientInfo {
         let flags = match (
             self.in_multi,
             self.blocked,
-            self.subscriptions + self.pattern_subscriptions,
+            self.subscriptions + self.pattern_subscriptions + self.shard_subscriptions,
         ) {
             (true, _, _) => "x",
             (_, true, _) => "b",
@@ -131,7 +134,7 @@ impl ClientInfo {
         };
         format!(
             "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags={flags} db={} sub={} \
-             psub={} ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 \
+             psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 \
              obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} \
              lib-name={} lib-ver={}",
             self.id,
@@ -143,6 +146,7 @@ impl ClientInfo {
             self.db,
             self.subscriptions,
             self.pattern_subscriptions,
+            self.shard_subscriptions,
             if self.in_multi { 0 } else { -1 },
             self.last_command,
             self.protocol,

@@ -26,9 +26,11 @@ pub const PERSISTENT: Millis = 0;
 
 const NO_SLOT: u32 = u32::MAX;
 
-/// The top bit of an entry's `volatile_pos` is its snapshot mark; the rest is its position.
+/// The top bit of an entry's `volatile_pos` is its snapshot mark, the next its
+/// [`Entry::grown`] flag; the rest is its position.
 const MARK: u32 = 1 << 31;
-const NO_POS: u32 = !MARK;
+const GROWN: u32 = 1 << 30;
+const NO_POS: u32 = GROWN - 1;
 
 #[derive(Debug)]
 pub struct Entry {
@@ -38,8 +40,9 @@ pub struct Entry {
     pub expires_at: Millis,
     /// The eviction policy's access stamp (LRU clock or LFU counter).
     pub access: u32,
-    /// Where this entry sits in the keyspace's list of keys with an expiry (low 31 bits),
-    /// and whether the running snapshot has handled it (top bit, see [`Keyspace::mark`]).
+    /// Where this entry sits in the keyspace's list of keys with an expiry (low 30 bits),
+    /// whether its value ever outgrew Redis's compact encoding (bit 30), and whether the
+    /// running snapshot has handled it (top bit, see [`Keyspace::mark`]).
     volatile_pos: u32,
 }
 
@@ -49,7 +52,18 @@ impl Entry {
     }
 
     fn set_pos(&mut self, pos: u32) {
-        self.volatile_pos = (self.volatile_pos & MARK) | (pos & NO_POS);
+        self.volatile_pos = (self.volatile_pos & (MARK | GROWN)) | (pos & NO_POS);
+    }
+
+    /// The value once outgrew the compact encoding Redis would give it (OBJECT ENCODING):
+    /// Redis never converts a value back, so neither does the answer. Cleared when the
+    /// key gets a new value.
+    pub fn grown(&self) -> bool {
+        self.volatile_pos & GROWN != 0
+    }
+
+    pub fn set_grown(&mut self) {
+        self.volatile_pos |= GROWN;
     }
 
     fn marked(&self) -> bool {
@@ -57,7 +71,7 @@ impl Entry {
     }
 
     fn set_marked(&mut self, marked: bool) {
-        self.volatile_pos = (self.volatile_pos & NO_POS) | if marked { MARK } else { 0 };
+        self.volatile_pos = (self.volatile_pos & !MARK) | if marked { MARK } else { 0 };
     }
 }
 
@@ -163,6 +177,7 @@ impl Keyspace {
                 let entry = self.entry_mut(slot);
                 entry.value = value;
                 entry.access = access;
+                entry.volatile_pos &= !GROWN;
                 slot
             }
             IndexEntry::Vacant(vacant) => {
@@ -461,5 +476,22 @@ mod tests {
             cursor = next;
         }
         assert!(seen >= 99);
+    }
+
+    #[test]
+    fn the_grown_flag_survives_expiry_and_marks_but_not_a_new_value() {
+        let mut keys = Keyspace::default();
+        let slot = keys.insert(b"h", string("v"), 0);
+        keys.entry_mut(slot).set_grown();
+        keys.set_expiry(slot, 1000);
+        keys.entry_mut(slot).set_marked(true);
+        let entry = keys.entry(slot);
+        assert!(entry.grown() && entry.marked() && entry.pos() != NO_POS);
+        keys.set_expiry(slot, PERSISTENT);
+        keys.entry_mut(slot).set_marked(false);
+        assert!(keys.entry(slot).grown());
+        assert_eq!(keys.entry(slot).pos(), NO_POS);
+        keys.insert(b"h", string("w"), 0);
+        assert!(!keys.entry(slot).grown());
     }
 }

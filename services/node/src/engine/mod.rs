@@ -14,6 +14,7 @@ pub mod glob;
 pub mod keyspace;
 pub mod memory;
 pub mod monitor;
+pub mod observed;
 pub mod pubsub;
 pub mod replication;
 pub mod reply;
@@ -92,6 +93,8 @@ pub struct Engine {
     pub repl: replication::ReplState,
     /// The Lua scripts cached, and the state they run in.
     pub scripts: crate::scripting::Scripts,
+    /// Command statistics, the slow log and latency events.
+    pub observed: observed::Observed,
 }
 
 impl Engine {
@@ -111,6 +114,7 @@ impl Engine {
             started_at: now,
             repl: replication::ReplState::new(64 * 1024 * 1024),
             scripts: Default::default(),
+            observed: Default::default(),
         }
     }
 

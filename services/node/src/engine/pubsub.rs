@@ -19,6 +19,11 @@ pub enum PushMessage {
         channel: Bytes,
         payload: Bytes,
     },
+    /// SPUBLISH to a shard channel (`smessage`).
+    ShardMessage {
+        channel: Bytes,
+        payload: Bytes,
+    },
     /// A command another client ran, for a client in MONITOR mode.
     Monitor(String),
 }
@@ -29,6 +34,8 @@ type Listeners = Vec<(ClientId, Sender<PushMessage>)>;
 pub struct PubSub {
     channels: HashMap<Bytes, Listeners>,
     patterns: HashMap<Bytes, Listeners>,
+    /// Shard channels (SSUBSCRIBE): a namespace of their own, even without a cluster.
+    shard_channels: HashMap<Bytes, Listeners>,
 }
 
 /// What a PUBLISH did: how many received it, and which subscribers were too slow to keep.
@@ -88,13 +95,48 @@ impl PubSub {
         delivery
     }
 
+    pub fn ssubscribe(
+        &mut self,
+        channel: Bytes,
+        client: ClientId,
+        tx: Sender<PushMessage>,
+    ) -> bool {
+        add(self.shard_channels.entry(channel).or_default(), client, tx)
+    }
+
+    pub fn sunsubscribe(&mut self, channel: &[u8], client: ClientId) -> bool {
+        remove(&mut self.shard_channels, channel, client)
+    }
+
+    /// SPUBLISH: shard subscribers only (patterns never match shard channels).
+    pub fn spublish(&self, channel: &Bytes, payload: &Bytes) -> Delivery {
+        let mut delivery = Delivery::default();
+        for (client, tx) in self.shard_channels.get(channel).into_iter().flatten() {
+            let message = PushMessage::ShardMessage {
+                channel: channel.clone(),
+                payload: payload.clone(),
+            };
+            deliver(&mut delivery, *client, tx, message);
+        }
+        delivery
+    }
+
+    /// Active shard channels, optionally only those matching `pattern`.
+    pub fn shard_channels(&self, pattern: Option<&[u8]>) -> Vec<Bytes> {
+        matching(&self.shard_channels, pattern)
+    }
+
+    pub fn shard_subscriber_count(&self, channel: &[u8]) -> usize {
+        self.shard_channels.get(channel).map_or(0, Vec::len)
+    }
+
+    pub fn shard_channel_count(&self) -> usize {
+        self.shard_channels.len()
+    }
+
     /// Active channels, optionally only those matching `pattern` (PUBSUB CHANNELS).
     pub fn channels(&self, pattern: Option<&[u8]>) -> Vec<Bytes> {
-        self.channels
-            .keys()
-            .filter(|c| pattern.is_none_or(|p| glob::matches(p, c)))
-            .cloned()
-            .collect()
+        matching(&self.channels, pattern)
     }
 
     pub fn subscriber_count(&self, channel: &[u8]) -> usize {
@@ -108,6 +150,13 @@ impl PubSub {
     pub fn channel_count(&self) -> usize {
         self.channels.len()
     }
+}
+
+fn matching(map: &HashMap<Bytes, Listeners>, pattern: Option<&[u8]>) -> Vec<Bytes> {
+    map.keys()
+        .filter(|c| pattern.is_none_or(|p| glob::matches(p, c)))
+        .cloned()
+        .collect()
 }
 
 fn add(listeners: &mut Listeners, client: ClientId, tx: Sender<PushMessage>) -> bool {

@@ -20,6 +20,9 @@ pub enum Reply {
     Map(Vec<(Reply, Reply)>),
     Set(Vec<Reply>),
     Double(f64),
+    /// A double as Redis's `addReplyHumanLongDouble` writes it (`%.17Lf` without trailing
+    /// zeros: GEOPOS coordinates); a bulk string in RESP2.
+    HumanDouble(f64),
     Bool(bool),
     /// Human-readable text (INFO, CLIENT LIST): verbatim in RESP3, bulk in RESP2.
     Text(String),
@@ -76,6 +79,17 @@ impl Reply {
                 }
             }
             Reply::Double(value) => encode::double(out, *value, protocol),
+            Reply::HumanDouble(value) => {
+                let text = human_double(*value);
+                match protocol {
+                    Protocol::Resp2 => encode::bulk(out, text.as_bytes()),
+                    Protocol::Resp3 => {
+                        out.extend_from_slice(b",");
+                        out.extend_from_slice(text.as_bytes());
+                        out.extend_from_slice(b"\r\n");
+                    }
+                }
+            }
             Reply::Bool(value) => encode::boolean(out, *value, protocol),
             Reply::Text(text) => encode::verbatim(out, b"txt", text.as_bytes(), protocol),
             Reply::BigNumber(digits) => encode::big_number(out, digits.as_bytes(), protocol),
@@ -93,6 +107,24 @@ impl Reply {
             Reply::Many(replies) => replies.iter().for_each(|r| r.encode(out, protocol)),
         }
     }
+}
+
+/// `%.17Lf` of the value with trailing zeros (and a trailing dot) removed, as Redis's
+/// `ld2string(..., LD_STR_HUMAN)` writes it; Rust's fixed-precision formatting of a double
+/// is exact, as glibc's printf of the same value widened to long double is.
+pub fn human_double(value: f64) -> String {
+    if value.is_infinite() {
+        return if value > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    let mut text = format!("{value:.17}");
+    if text.contains('.') {
+        let trimmed = text.trim_end_matches('0').trim_end_matches('.').len();
+        text.truncate(trimmed);
+    }
+    if text == "-0" {
+        text = "0".into();
+    }
+    text
 }
 
 impl From<CmdError> for Reply {

@@ -6,6 +6,16 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer};
 
+mod extra;
+mod parse;
+mod redis_table;
+
+pub use self::extra::Extra;
+use self::parse::{bounded, parse_percentiles, percentiles_text};
+pub use self::parse::{
+    deserialize_memory, long_long, parse_memory, parse_yes_no, percentile_text, yes_no,
+};
+
 /// What to do when `maxmemory` is reached, with Redis's names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Policy {
@@ -82,46 +92,6 @@ impl<'de> Deserialize<'de> for Policy {
     }
 }
 
-/// Parses a memory size as Redis does: a plain number of bytes, or with a unit
-/// (`k`, `kb`, `m`, `mb`, `g`, `gb`; `k` is 1000 and `kb` 1024).
-pub fn parse_memory(text: &str) -> Result<u64, String> {
-    let lower = text.trim().to_ascii_lowercase();
-    let split = lower
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(lower.len());
-    let (digits, unit) = lower.split_at(split);
-    let multiplier: u64 = match unit {
-        "" | "b" => 1,
-        "k" => 1000,
-        "kb" => 1024,
-        "m" => 1000 * 1000,
-        "mb" => 1024 * 1024,
-        "g" => 1000 * 1000 * 1000,
-        "gb" => 1024 * 1024 * 1024,
-        _ => return Err(format!("invalid memory size '{text}'")),
-    };
-    let number: u64 = digits
-        .parse()
-        .map_err(|_| format!("invalid memory size '{text}'"))?;
-    number
-        .checked_mul(multiplier)
-        .ok_or_else(|| format!("memory size '{text}' is too large"))
-}
-
-/// Accepts a memory size as a number or as a string with a unit, in config files.
-pub fn deserialize_memory<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Size {
-        Number(u64),
-        Text(String),
-    }
-    match Size::deserialize(deserializer)? {
-        Size::Number(n) => Ok(n),
-        Size::Text(text) => parse_memory(&text).map_err(serde::de::Error::custom),
-    }
-}
-
 /// Settings that CONFIG GET reports and, where marked, CONFIG SET changes at run time.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -157,6 +127,16 @@ pub struct Settings {
     pub threads: usize,
     pub log_format: String,
     pub log_level: String,
+    /// Commands at least this slow (µs) enter the slow log; negative: none, 0: all.
+    pub slowlog_log_slower_than: i64,
+    pub slowlog_max_len: u64,
+    /// Commands at least this slow (ms) are latency events; 0: off.
+    pub latency_monitor_threshold: u64,
+    /// Per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM).
+    pub latency_tracking: bool,
+    pub latency_tracking_info_percentiles: Vec<f64>,
+    /// Redis's other settings, known by default and validation (see `extra`).
+    pub extra: Extra,
 }
 
 impl Default for Settings {
@@ -184,6 +164,12 @@ impl Default for Settings {
             threads: 1,
             log_format: "human".into(),
             log_level: "info".into(),
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
+            latency_monitor_threshold: 0,
+            latency_tracking: true,
+            latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
+            extra: Extra::default(),
         }
     }
 }
@@ -216,7 +202,24 @@ pub const NAMES: &[&str] = &[
     "log-level",
     "save",
     "appendonly",
+    "slowlog-log-slower-than",
+    "slowlog-max-len",
+    "latency-monitor-threshold",
+    "latency-tracking",
+    "latency-tracking-info-percentiles",
+    "slave-priority",
+    "min-slaves-to-write",
+    "min-slaves-max-lag",
 ];
+
+/// Every name CONFIG knows: rg-node's own, then Redis's others.
+pub fn all_names() -> impl Iterator<Item = &'static str> {
+    NAMES.iter().copied().chain(extra::names())
+}
+
+pub fn is_known(name: &str) -> bool {
+    NAMES.contains(&name) || Extra::knows(name)
+}
 
 impl Settings {
     pub fn get(&self, name: &str) -> Option<String> {
@@ -234,8 +237,10 @@ impl Settings {
             "proto-max-bulk-len" => self.proto_max_bulk_len.to_string(),
             "lfu-log-factor" => self.lfu_log_factor.to_string(),
             "lfu-decay-time" => self.lfu_decay_time.to_string(),
-            "min-replicas-to-write" => self.min_replicas_to_write.to_string(),
-            "min-replicas-max-lag" => self.min_replicas_max_lag.to_string(),
+            "min-replicas-to-write" | "min-slaves-to-write" => {
+                self.min_replicas_to_write.to_string()
+            }
+            "min-replicas-max-lag" | "min-slaves-max-lag" => self.min_replicas_max_lag.to_string(),
             "min-replicas-max-lag-ms" => self.min_replicas_max_lag_ms.to_string(),
             "sync-replicas" => self.sync_replicas.to_string(),
             "sync-timeout-ms" => self.sync_timeout_ms.to_string(),
@@ -247,7 +252,14 @@ impl Settings {
             // rgroup keeps no files: persistence is replication.
             "save" => String::new(),
             "appendonly" => "no".into(),
-            _ => return None,
+            "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string(),
+            "slowlog-max-len" => self.slowlog_max_len.to_string(),
+            "latency-monitor-threshold" => self.latency_monitor_threshold.to_string(),
+            "latency-tracking" => yes_no(self.latency_tracking),
+            "latency-tracking-info-percentiles" => {
+                percentiles_text(&self.latency_tracking_info_percentiles)
+            }
+            _ => return self.extra.get(name),
         };
         Some(value)
     }
@@ -273,8 +285,12 @@ impl Settings {
             }
             "lfu-log-factor" => self.lfu_log_factor = bounded(value, 0, 1_000_000)?,
             "lfu-decay-time" => self.lfu_decay_time = bounded(value, 0, 1_000_000)?,
-            "min-replicas-to-write" => self.min_replicas_to_write = bounded(value, 0, 1000)?,
-            "min-replicas-max-lag" => self.min_replicas_max_lag = bounded(value, 0, 86_400)?,
+            "min-replicas-to-write" | "min-slaves-to-write" => {
+                self.min_replicas_to_write = bounded(value, 0, 1000)?
+            }
+            "min-replicas-max-lag" | "min-slaves-max-lag" => {
+                self.min_replicas_max_lag = bounded(value, 0, 86_400)?
+            }
             "min-replicas-max-lag-ms" => {
                 self.min_replicas_max_lag_ms = u64::from(bounded(value, 0, 86_400_000)?);
             }
@@ -288,25 +304,24 @@ impl Settings {
             "replica-priority" | "slave-priority" => {
                 self.replica_priority = bounded(value, 0, i32::MAX as u32)?;
             }
+            "slowlog-log-slower-than" => {
+                self.slowlog_log_slower_than = long_long(value, -1, i64::MAX)?;
+            }
+            "slowlog-max-len" => self.slowlog_max_len = long_long(value, 0, i64::MAX)? as u64,
+            "latency-monitor-threshold" => {
+                self.latency_monitor_threshold = long_long(value, 0, i64::MAX)? as u64;
+            }
+            "latency-tracking" => self.latency_tracking = parse_yes_no(value)?,
+            "latency-tracking-info-percentiles" => {
+                self.latency_tracking_info_percentiles = parse_percentiles(value)?;
+            }
             "save" | "appendonly" if value.is_empty() || value == "no" => {}
             "bind" | "port" | "databases" | "save" | "appendonly" | "threads" | "log-format"
             | "log-level" => return Err("can't set immutable config".into()),
-            _ => return Err("Unknown option or number of arguments for CONFIG SET".into()),
+            _ => return self.extra.set(name, value),
         }
         Ok(())
     }
-}
-
-fn bounded(value: &str, min: u32, max: u32) -> Result<u32, String> {
-    let number: u32 = value
-        .parse()
-        .map_err(|_| format!("argument couldn't be parsed into an integer: '{value}'"))?;
-    if number < min || number > max {
-        return Err(format!(
-            "argument must be between {min} and {max} inclusive"
-        ));
-    }
-    Ok(number)
 }
 
 #[cfg(test)]

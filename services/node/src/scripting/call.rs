@@ -97,7 +97,9 @@ fn run(ctx: &mut Ctx, permissions: Permissions, args: &[Bytes]) -> Result<Reply,
             Reply::Int(ctx.engine.repl.replicas_at(&target) as i64)
         }
     };
-    if spec.is_write() && !matches!(reply, Reply::Error(_)) {
+    if let Reply::Error(error) = &reply {
+        ctx.engine.observed.script_call_error = Some(error.line().into_owned());
+    } else if spec.is_write() {
         ctx.engine.scripts.running.note_write();
     }
     Ok(reply)

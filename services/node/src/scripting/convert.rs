@@ -63,6 +63,8 @@ pub fn to_lua(lua: &Lua, reply: &Reply, resp3: bool) -> mlua::Result<Value> {
         }
         Reply::Double(value) if resp3 => table(&[("double", Value::Number(*value))])?,
         Reply::Double(value) => string(rg_resp::encode::format_double(*value).as_bytes())?,
+        Reply::HumanDouble(value) if resp3 => table(&[("double", Value::Number(*value))])?,
+        Reply::HumanDouble(value) => string(crate::engine::reply::human_double(*value).as_bytes())?,
         Reply::Bool(value) if resp3 => Value::Boolean(*value),
         Reply::Bool(value) => Value::Integer(mlua::Integer::from(*value)),
         Reply::BigNumber(digits) if resp3 => table(&[("big_number", string(digits.as_bytes())?)])?,

@@ -1,7 +1,7 @@
 //! A HyperLogLog string of either encoding: adding, reading and merging registers, turning
 //! sparse into dense, counting. Works on the stored bytes directly.
 
-use super::header::{self, Encoding, HllError, DENSE_LEN, HEADER_LEN, REGISTERS};
+use super::header::{self, Encoding, HllError, DENSE_LEN, HEADER_LEN, REGISTERS, SPARSE_MAX_BYTES};
 use super::{dense, estimate, sparse};
 
 /// The string of an empty HyperLogLog (sparse, cardinality 0 cached).
@@ -11,15 +11,31 @@ pub fn empty() -> Vec<u8> {
 
 /// Adds one element; whether a register changed.
 pub fn add(bytes: &mut Vec<u8>, element: &[u8]) -> Result<bool, HllError> {
+    add_within(bytes, element, SPARSE_MAX_BYTES)
+}
+
+/// [`add`], turning dense past `max_bytes` of sparse string (`hll-sparse-max-bytes`).
+pub fn add_within(bytes: &mut Vec<u8>, element: &[u8], max_bytes: usize) -> Result<bool, HllError> {
     let (index, value) = header::register_for(element);
-    raise(bytes, index, value)
+    raise_within(bytes, index, value, max_bytes)
 }
 
 /// Raises register `index` to `value`, turning the string dense when sparse cannot hold it.
+#[cfg(test)]
 pub fn raise(bytes: &mut Vec<u8>, index: usize, value: u8) -> Result<bool, HllError> {
+    raise_within(bytes, index, value, SPARSE_MAX_BYTES)
+}
+
+/// [`raise`], turning dense past `max_bytes` of sparse string.
+pub fn raise_within(
+    bytes: &mut Vec<u8>,
+    index: usize,
+    value: u8,
+    max_bytes: usize,
+) -> Result<bool, HllError> {
     match header::check(bytes)? {
         Encoding::Dense => Ok(dense::raise(&mut bytes[HEADER_LEN..], index, value)),
-        Encoding::Sparse => match sparse::raise(bytes, index, value)? {
+        Encoding::Sparse => match sparse::raise(bytes, index, value, max_bytes)? {
             sparse::Raised::Unchanged => Ok(false),
             sparse::Raised::Updated => Ok(true),
             sparse::Raised::NeedsDense => {

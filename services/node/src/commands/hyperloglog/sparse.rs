@@ -7,7 +7,9 @@
 //! Updates follow Redis's steps exactly (split the run, splice, merge neighbouring VALs), so
 //! the same additions give the same bytes as on redis-server.
 
-use super::header::{HllError, HEADER_LEN, REGISTERS, SPARSE_MAX_BYTES};
+#[cfg(doc)]
+use super::header::SPARSE_MAX_BYTES;
+use super::header::{HllError, HEADER_LEN, REGISTERS};
 
 const ZERO_MAX: usize = 64;
 const XZERO_MAX: usize = 16384;
@@ -92,12 +94,18 @@ pub enum Raised {
     Unchanged,
     Updated,
     /// The value does not fit the sparse encoding, or the string would outgrow
-    /// [`SPARSE_MAX_BYTES`]: the caller must turn it dense and set the register there.
+    /// `max_bytes` (`hll-sparse-max-bytes`, [`SPARSE_MAX_BYTES`] by default): the caller
+    /// must turn it dense and set the register there.
     NeedsDense,
 }
 
 /// Raises register `index` to `value` in the whole sparse string `bytes` (header included).
-pub fn raise(bytes: &mut Vec<u8>, index: usize, value: u8) -> Result<Raised, HllError> {
+pub fn raise(
+    bytes: &mut Vec<u8>,
+    index: usize,
+    value: u8,
+    max_bytes: usize,
+) -> Result<Raised, HllError> {
     if value > VAL_MAX_VALUE {
         return Ok(Raised::NeedsDense);
     }
@@ -111,7 +119,7 @@ pub fn raise(bytes: &mut Vec<u8>, index: usize, value: u8) -> Result<Raised, Hll
     } else {
         let seq = split(run, first, index, value);
         let grows = seq.len() > run.width;
-        if grows && bytes.len() + seq.len() - run.width > SPARSE_MAX_BYTES {
+        if grows && bytes.len() + seq.len() - run.width > max_bytes {
             return Ok(Raised::NeedsDense);
         }
         let start = HEADER_LEN + at;

@@ -59,7 +59,7 @@ fn combine(ctx: &mut Ctx, args: &[Bytes], name: &str, op: Op) -> Result<Reply, C
 }
 
 /// Replaces `dst` with `result` (deleting it when empty) and answers the result's size.
-fn store(ctx: &mut Ctx, dst: &[u8], result: ZSet) -> Reply {
+pub(in crate::commands) fn store(ctx: &mut Ctx, dst: &[u8], result: ZSet) -> Reply {
     let len = result.len();
     if len == 0 {
         if ctx.delete(dst) {
