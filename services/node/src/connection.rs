@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use rg_resp::{Limits, ProtocolError, RequestDecoder};
+use rg_resp::{Limits, Protocol, ProtocolError, RequestDecoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, Notify};
@@ -17,6 +17,7 @@ use crate::engine::blocking::WaiterId;
 use crate::engine::keyspace::Millis;
 use crate::engine::pubsub::PushMessage;
 use crate::engine::reply::Reply;
+use crate::engine::Engine;
 use crate::server::{now_ms, Shared};
 
 mod busy;
@@ -40,6 +41,8 @@ enum Step {
     Blocked(Blocked),
     /// WAIT: replicas' acks of an offset.
     WaitAcks(rg_proto::Position, usize, Option<Millis>),
+    /// CLIENT PAUSE holds the next pending command until this deadline or an UNPAUSE.
+    Paused(Millis, Arc<Notify>),
     Close(Close),
 }
 
@@ -91,6 +94,9 @@ pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream) {
     let (session, kill) = loop {
         if let Some(mut engine) = shared.engine.try_lock_for(busy::CHECK) {
             let id = engine.clients.register(peer, local, now_ms());
+            if let Some(client) = engine.clients.get_mut(id) {
+                client.push = Some(tx.clone());
+            }
             let kill = engine
                 .clients
                 .get(id)
@@ -186,16 +192,7 @@ impl Connection {
 
     /// Decodes what has arrived and executes it; Some when the connection must close.
     async fn handle_input(&mut self) -> Option<Close> {
-        loop {
-            match self.decoder.decode(&mut self.input) {
-                Ok(Some(args)) => self.pending.push_back(args),
-                Ok(None) => break,
-                Err(error) => {
-                    self.protocol_error = Some(error);
-                    break;
-                }
-            }
-        }
+        self.decode_input();
         while !self.pending.is_empty() {
             match self.execute_pending() {
                 Step::Answered => {}
@@ -219,6 +216,16 @@ impl Connection {
                         return Some(close);
                     }
                 }
+                Step::Paused(until, resumed) => {
+                    if self.flush().await.is_err() {
+                        return Some(Close::Done);
+                    }
+                    if let Some(close) = self.wait_paused(until, resumed).await {
+                        return Some(close);
+                    }
+                    // What arrived meanwhile runs after the held command.
+                    self.decode_input();
+                }
             }
         }
         if let Some(error) = self.protocol_error.take() {
@@ -228,6 +235,16 @@ impl Connection {
             return Some(Close::Done);
         }
         self.flush().await.err().map(|_| Close::Done)
+    }
+
+    fn decode_input(&mut self) {
+        while self.protocol_error.is_none() {
+            match self.decoder.decode(&mut self.input) {
+                Ok(Some(args)) => self.pending.push_back(args),
+                Ok(None) => break,
+                Err(error) => self.protocol_error = Some(error),
+            }
+        }
     }
 
     /// Executes pending requests under one lock until they run out or one blocks.
@@ -286,7 +303,14 @@ impl Connection {
             let records_before = pending_records(ctx.engine);
             let response = commands::process(&mut ctx, &args);
             let wrote = pending_records(ctx.engine) > records_before;
+            if let Response::Paused { until, resumed } = response {
+                self.pending.push_front(args);
+                return Step::Paused(until, resumed);
+            }
+            let (answer, next) = ctx.session.reply.after_command();
+            ctx.session.reply = next;
             match response {
+                Response::Reply(_) if !answer => {}
                 Response::Reply(reply) => {
                     let start = self.output.len();
                     reply.encode(&mut self.output, ctx.session.protocol);
@@ -299,6 +323,7 @@ impl Connection {
                     return Step::Close(Close::Done);
                 }
                 Response::Shutdown => return Step::Close(Close::Shutdown),
+                Response::Paused { .. } => {}
                 Response::WaitAcks {
                     target,
                     needed,
@@ -322,10 +347,15 @@ impl Connection {
 
     async fn deliver(&mut self, first: PushMessage) -> std::io::Result<()> {
         let protocol = self.session.protocol;
-        push_reply(first).encode(&mut self.output, protocol);
+        let subscribed = self.session.subscription_count() > 0;
+        if let Some(reply) = push_reply(first, protocol, subscribed) {
+            reply.encode(&mut self.output, protocol);
+        }
         // Drain what else is queued so one write carries many messages.
         while let Ok(message) = self.push.try_recv() {
-            push_reply(message).encode(&mut self.output, protocol);
+            if let Some(reply) = push_reply(message, protocol, subscribed) {
+                reply.encode(&mut self.output, protocol);
+            }
             if self.output.len() > 64 * 1024 {
                 break;
             }
@@ -359,7 +389,12 @@ impl Connection {
             from_primary: false,
         };
         commands::unsubscribe_all(&mut ctx);
-        engine.clients.unregister(self.session.id);
+        let id = self.session.id;
+        let Engine {
+            tracking, clients, ..
+        } = &mut *engine;
+        tracking.disable(clients, id);
+        clients.unregister(id);
     }
 }
 
@@ -368,7 +403,38 @@ fn pending_records(engine: &crate::engine::Engine) -> usize {
     engine.records.as_ref().map_or(0, Vec::len)
 }
 
-fn push_reply(message: PushMessage) -> Reply {
+/// The message as this connection can receive it now, if it can (sendTrackingMessage:
+/// RESP2 gets invalidations only as a redirect target in subscribe mode).
+fn push_reply(message: PushMessage, protocol: Protocol, subscribed: bool) -> Option<Reply> {
+    let resp3 = protocol == Protocol::Resp3;
+    let reply = match message {
+        PushMessage::Invalidate { keys, redirected } => {
+            let keys = keys.map_or(Reply::Nil, |keys| {
+                Reply::Array(keys.into_iter().map(Reply::Bulk).collect())
+            });
+            if resp3 {
+                Reply::Push(vec![Reply::bulk(b"invalidate"), keys])
+            } else if redirected && subscribed {
+                Reply::Push(vec![
+                    Reply::bulk(b"message"),
+                    Reply::bulk(b"__redis__:invalidate"),
+                    keys,
+                ])
+            } else {
+                return None;
+            }
+        }
+        PushMessage::RedirectBroken(id) if resp3 => Reply::Push(vec![
+            Reply::bulk(b"tracking-redir-broken"),
+            Reply::Int(id as i64),
+        ]),
+        PushMessage::RedirectBroken(_) => return None,
+        other => pubsub_reply(other),
+    };
+    Some(reply)
+}
+
+fn pubsub_reply(message: PushMessage) -> Reply {
     match message {
         PushMessage::Message { channel, payload } => Reply::Push(vec![
             Reply::bulk(b"message"),
@@ -385,5 +451,6 @@ fn push_reply(message: PushMessage) -> Reply {
             Reply::Bulk(channel),
             Reply::Bulk(payload),
         ]),
+        PushMessage::Invalidate { .. } | PushMessage::RedirectBroken(_) => Reply::Nil,
     }
 }

@@ -44,6 +44,7 @@ pub use self::transaction::{unwatch_all, wrap_records};
 use crate::engine::error::{unknown_command, CmdError};
 use crate::engine::evict;
 use crate::engine::reply::Reply;
+use crate::engine::{Current, Engine};
 
 /// Runs one client command with all of Redis's checks around it.
 pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
@@ -56,6 +57,9 @@ pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
             return Response::Reply(Reply::Error(error));
         }
     };
+    if let Some(wait) = connection::postponed(ctx, spec) {
+        return wait;
+    }
     if let Some(tx) = ctx.session.transaction.as_mut() {
         use CommandId::*;
         if !matches!(spec.id, Exec | Discard | Multi | Watch | Quit | Reset) {
@@ -74,7 +78,16 @@ pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
             }
         }
     }
-    run(ctx, spec, args)
+    let response = run(ctx, spec, args);
+    connection::end_of_command(ctx, spec);
+    ctx.engine.current.client = 0;
+    if !ctx.engine.tracking.is_idle() {
+        let Engine {
+            tracking, clients, ..
+        } = &mut *ctx.engine;
+        tracking.broadcast(clients);
+    }
+    response
 }
 
 /// Runs a command that passed its checks (directly, or from EXEC's queue).
@@ -84,7 +97,14 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
         client.last_command = spec.name;
         client.last_active = ctx.now;
     }
+    ctx.engine.current = Current {
+        client: ctx.session.id,
+        readonly: spec.flags.contains(Flags::READONLY),
+    };
     let response = dispatch(ctx, spec, args);
+    if !ctx.engine.tracking.is_idle() {
+        connection::remember_read_keys(ctx, spec, args);
+    }
     // Inside EXEC, blocked clients are served once the whole transaction has run.
     if !ctx.in_exec && ctx.engine.blocking.has_ready() {
         serve_blocked(ctx.engine, ctx.now);

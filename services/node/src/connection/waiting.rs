@@ -47,6 +47,32 @@ impl Connection {
         self.flush().await.err().map(|_| Close::Done)
     }
 
+    /// CLIENT PAUSE: waits for the deadline or an UNPAUSE (checked again at least every
+    /// 50 ms, so an UNPAUSE between the check and this wait is not missed for long).
+    pub(super) async fn wait_paused(
+        &mut self,
+        until: Millis,
+        resumed: std::sync::Arc<tokio::sync::Notify>,
+    ) -> Option<Close> {
+        let left = Duration::from_millis(until.saturating_sub(now_ms()));
+        let sleep = tokio::time::sleep(left.min(Duration::from_millis(50)));
+        tokio::pin!(sleep);
+        let mut stopping = self.shared.stopping.clone();
+        loop {
+            tokio::select! {
+                biased;
+                _ = resumed.notified() => return None,
+                _ = self.kill.notified() => return Some(Close::Done),
+                _ = stopping.changed() => return Some(Close::Done),
+                _ = &mut sleep => return None,
+                read = self.socket.read_buf(&mut self.input) => match read {
+                    Ok(0) | Err(_) => return Some(Close::Done),
+                    Ok(_) => {}
+                },
+            }
+        }
+    }
+
     /// WAIT: answers how many replicas acknowledged `target` once `needed` have or the
     /// deadline passes.
     pub(super) async fn wait_acks(

@@ -13,11 +13,14 @@ pub mod expire;
 pub mod glob;
 pub mod keyspace;
 pub mod memory;
+pub mod notify;
+pub mod pause;
 pub mod pubsub;
 pub mod replication;
 pub mod reply;
 pub mod settings;
 pub mod small_bytes;
+pub mod tracking;
 pub mod value;
 pub mod zset;
 
@@ -29,6 +32,7 @@ use rand::SeedableRng;
 use self::blocking::Blocking;
 use self::clients::{ClientId, Clients};
 use self::keyspace::{Keyspace, Millis};
+use self::notify::Class;
 use self::pubsub::PubSub;
 use self::settings::Settings;
 use self::small_bytes::SmallBytes;
@@ -86,6 +90,20 @@ pub struct Engine {
     pub repl: replication::ReplState,
     /// The Lua scripts cached, and the state they run in.
     pub scripts: crate::scripting::Scripts,
+    /// Client-side caching: who may hold which keys.
+    pub tracking: tracking::Tracking,
+    /// The command running now, for NOLOOP and `keymiss` events.
+    pub current: Current,
+    /// CLIENT PAUSE.
+    pub pause: pause::Pause,
+}
+
+/// The client whose command is running (0 between commands: expiry, eviction) and whether
+/// that command is read-only.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Current {
+    pub client: ClientId,
+    pub readonly: bool,
 }
 
 impl Engine {
@@ -103,6 +121,9 @@ impl Engine {
             started_at: now,
             repl: replication::ReplState::new(64 * 1024 * 1024),
             scripts: Default::default(),
+            tracking: Default::default(),
+            current: Current::default(),
+            pause: Default::default(),
         }
     }
 
@@ -135,6 +156,10 @@ impl Engine {
             }
         }
         self.blocking.signal(db, key);
+        if !self.tracking.is_idle() {
+            let current = self.current.client;
+            self.tracking.invalidate(&self.clients, key, current);
+        }
     }
 
     /// Marks every watched key of `db` as changed (FLUSHDB, FLUSHALL, SWAPDB).
@@ -158,10 +183,39 @@ impl Engine {
         if self.dbs[db].keys.remove(key).is_some() {
             self.stats.expired_keys += 1;
             self.touch(db, key);
+            self.notify(Class::EXPIRED, "expired", db, key);
             self.propagate(
                 db,
                 vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)],
             );
+        }
+    }
+
+    /// Publishes a keyspace event if `notify-keyspace-events` asks for its class.
+    #[inline]
+    pub fn notify(&mut self, class: Class, event: &str, db: usize, key: &[u8]) {
+        if self.settings.notify_keyspace_events.contains(class) {
+            self.publish_event(event, db, key);
+        }
+    }
+
+    fn publish_event(&mut self, event: &str, db: usize, key: &[u8]) {
+        let flags = self.settings.notify_keyspace_events;
+        let mut messages = Vec::with_capacity(2);
+        if flags.contains(Class::KEYSPACE) {
+            let channel = notify::channel("keyspace", db, key);
+            messages.push((channel, Bytes::copy_from_slice(event.as_bytes())));
+        }
+        if flags.contains(Class::KEYEVENT) {
+            let channel = notify::channel("keyevent", db, event.as_bytes());
+            messages.push((channel, Bytes::copy_from_slice(key)));
+        }
+        for (channel, payload) in messages {
+            let delivery = self.pubsub.publish(&channel, &payload);
+            for client in delivery.too_slow {
+                tracing::warn!(client, "disconnecting a subscriber that cannot keep up");
+                self.clients.kill(client);
+            }
         }
     }
 

@@ -157,6 +157,11 @@ pub struct Settings {
     pub threads: usize,
     pub log_format: String,
     pub log_level: String,
+    /// Which keyspace events are published (`notify-keyspace-events`); empty by default.
+    pub notify_keyspace_events: super::notify::Class,
+    /// Keys the client-side caching table remembers before it forgets (and invalidates)
+    /// some; 0: no limit.
+    pub tracking_table_max_keys: u64,
 }
 
 impl Default for Settings {
@@ -184,6 +189,8 @@ impl Default for Settings {
             threads: 1,
             log_format: "human".into(),
             log_level: "info".into(),
+            notify_keyspace_events: Default::default(),
+            tracking_table_max_keys: 1_000_000,
         }
     }
 }
@@ -216,6 +223,8 @@ pub const NAMES: &[&str] = &[
     "log-level",
     "save",
     "appendonly",
+    "notify-keyspace-events",
+    "tracking-table-max-keys",
 ];
 
 impl Settings {
@@ -247,6 +256,8 @@ impl Settings {
             // rgroup keeps no files: persistence is replication.
             "save" => String::new(),
             "appendonly" => "no".into(),
+            "notify-keyspace-events" => super::notify::format(self.notify_keyspace_events),
+            "tracking-table-max-keys" => self.tracking_table_max_keys.to_string(),
             _ => return None,
         };
         Some(value)
@@ -287,6 +298,12 @@ impl Settings {
             }
             "replica-priority" | "slave-priority" => {
                 self.replica_priority = bounded(value, 0, i32::MAX as u32)?;
+            }
+            "notify-keyspace-events" => {
+                self.notify_keyspace_events = super::notify::parse(value)?;
+            }
+            "tracking-table-max-keys" => {
+                self.tracking_table_max_keys = u64::from(bounded(value, 0, i32::MAX as u32)?);
             }
             "save" | "appendonly" if value.is_empty() || value == "no" => {}
             "bind" | "port" | "databases" | "save" | "appendonly" | "threads" | "log-format"
