@@ -25,6 +25,7 @@ mod lists;
 mod lists_multi;
 mod local_group;
 mod node_smoke;
+mod notifications;
 mod pipelining;
 mod pubsub;
 mod redis_cli;
