@@ -40,6 +40,7 @@ mod server;
 mod sets;
 mod startup;
 mod strings;
+mod tracking;
 mod transactions;
 mod zsets;
 mod zsets_multi;
