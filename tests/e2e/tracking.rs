@@ -62,13 +62,15 @@ impl Wire {
     }
 }
 
+/// Logs one command and its reply.
+fn step(log: &mut Vec<String>, who: &str, wire: &mut Wire, args: &[&str]) {
+    log.push(format!("{who}> {} = {:?}", args.join(" "), wire.call(args)));
+}
+
 /// The conversation, as `who> command` lines followed by what each connection received.
 fn conversation(port: u16) -> Vec<String> {
     let mut log = Vec::new();
     let (mut a, mut b) = (Wire::open(port, true), Wire::open(port, false));
-    let mut step = |log: &mut Vec<String>, who: &str, wire: &mut Wire, args: &[&str]| {
-        log.push(format!("{who}> {} = {:?}", args.join(" "), wire.call(args)));
-    };
     // Default mode: keys read are tracked; a write by anyone invalidates them once.
     step(&mut log, "a", &mut a, &["CLIENT", "TRACKING", "ON"]);
     step(&mut log, "a", &mut a, &["GET", "k"]);
@@ -133,9 +135,6 @@ fn optin_bcast_conversation(port: u16) -> Vec<String> {
     let mut log = Vec::new();
     let (mut a, mut b) = (Wire::open(port, true), Wire::open(port, false));
     let mut c = Wire::open(port, true);
-    let mut step = |log: &mut Vec<String>, who: &str, wire: &mut Wire, args: &[&str]| {
-        log.push(format!("{who}> {} = {:?}", args.join(" "), wire.call(args)));
-    };
     // OPTIN: only the command after CLIENT CACHING YES is tracked.
     step(
         &mut log,
