@@ -12,6 +12,7 @@ mod bad_input;
 mod bitmaps;
 mod blocking;
 mod chaos;
+mod client_control;
 mod clients;
 mod eviction;
 mod expiry;

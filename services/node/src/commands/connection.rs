@@ -218,12 +218,11 @@ pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         _ if is(sub, "NO-EVICT") && args.len() == 3 => pause::no_evict(ctx, args),
         _ if is(sub, "NO-TOUCH") => Ok(Reply::Ok),
         _ if is(sub, "TRACKING") && args.len() >= 3 => tracking::tracking(ctx, args),
-        _ if is(sub, "CACHING") && args.len() >= 3 => tracking::caching(ctx, args),
+        _ if is(sub, "CACHING") && args.len() == 3 => tracking::caching(ctx, args),
         _ if is(sub, "GETREDIR") && args.len() == 2 => tracking::getredir(ctx),
         _ if is(sub, "TRACKINGINFO") && args.len() == 2 => tracking::trackinginfo(ctx),
         _ if is(sub, "PAUSE") && (args.len() == 3 || args.len() == 4) => pause::pause(ctx, args),
         _ if is(sub, "UNPAUSE") && args.len() == 2 => pause::unpause(ctx),
-        _ if is(sub, "UNPAUSE") => Err(CmdError::WrongArity("client|unpause".into())),
         _ if is(sub, "REPLY") && args.len() == 3 => pause::reply(ctx, args),
         _ if is(sub, "UNBLOCK") && (args.len() == 3 || args.len() == 4) => {
             pause::unblock(ctx, args)
@@ -243,7 +242,37 @@ pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
             .map(|l| Reply::Status(l.to_string()))
             .collect(),
         )),
-        _ => Err(unknown_subcommand(sub, "client")),
+        _ => Err(wrong_subcommand_arity(sub, args.len())),
+    }
+}
+
+/// The subcommands rg-node added with their Redis 7.0 arities: the arity is checked as
+/// the command table does in Redis (`client|name`), more arguments than a subcommand
+/// takes by the subcommand itself.
+const ARITIES: &[(&str, i32)] = &[
+    ("tracking", -3),
+    ("caching", 3),
+    ("getredir", 2),
+    ("trackinginfo", 2),
+    ("pause", -3),
+    ("unpause", 2),
+    ("reply", 3),
+    ("unblock", -3),
+    ("no-evict", 3),
+];
+
+fn wrong_subcommand_arity(sub: &[u8], argc: usize) -> CmdError {
+    let name = String::from_utf8_lossy(sub).to_ascii_lowercase();
+    let argc = argc as i32;
+    match ARITIES.iter().find(|(n, _)| *n == name) {
+        Some((_, arity)) if (*arity > 0 && argc != *arity) || argc < -arity => {
+            CmdError::WrongArity(format!("client|{name}"))
+        }
+        Some(_) => CmdError::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(sub)
+        )),
+        None => unknown_subcommand(sub, "client"),
     }
 }
 

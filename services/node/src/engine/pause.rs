@@ -24,8 +24,11 @@ pub struct Pause {
 }
 
 impl Pause {
-    /// A new pause extends the current one: the later deadline, the stricter kind.
-    pub fn start(&mut self, until: Millis, kind: PauseKind) {
+    /// A new pause extends one still in force: the later deadline, the stricter kind.
+    pub fn start(&mut self, now: Millis, until: Millis, kind: PauseKind) {
+        if self.active(now).is_none() {
+            self.kind = None;
+        }
         self.until = self.until.max(until);
         self.kind = self.kind.max(Some(kind));
     }

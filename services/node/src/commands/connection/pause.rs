@@ -23,7 +23,7 @@ pub fn pause(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         return Err(CmdError::err("timeout is negative"));
     }
     let until = ctx.now.saturating_add(timeout as u64);
-    ctx.engine.pause.start(until, kind);
+    ctx.engine.pause.start(ctx.now, until, kind);
     Ok(Reply::Ok)
 }
 
@@ -40,7 +40,18 @@ pub fn postponed(ctx: &Ctx, spec: &CommandSpec) -> Option<Response> {
         return None;
     }
     let writes = |spec: &CommandSpec| {
-        spec.flags.contains(Flags::WRITE) || spec.flags.contains(Flags::MAY_REPLICATE)
+        // Redis 7.0 marks these may_replicate although COMMAND INFO does not show it.
+        let may_replicate = matches!(
+            spec.id,
+            CommandId::Publish
+                | CommandId::Eval
+                | CommandId::Evalsha
+                | CommandId::Fcall
+                | CommandId::Pfcount
+        );
+        may_replicate
+            || spec.flags.contains(Flags::WRITE)
+            || spec.flags.contains(Flags::MAY_REPLICATE)
     };
     let wait = match kind {
         PauseKind::All => true,
