@@ -42,6 +42,7 @@ mod sets;
 mod startup;
 mod strings;
 mod tracking;
+mod tracking_router;
 mod transactions;
 mod zsets;
 mod zsets_multi;

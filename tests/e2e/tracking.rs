@@ -10,12 +10,12 @@ use crate::reference::{same, RedisServer};
 use crate::support::{connect, q, Raw};
 
 /// A raw connection that sends commands and reads whole RESP frames back.
-struct Wire {
+pub(crate) struct Wire {
     raw: Raw,
 }
 
 impl Wire {
-    fn open(port: u16, resp3: bool) -> Wire {
+    pub(crate) fn open(port: u16, resp3: bool) -> Wire {
         let mut wire = Wire {
             raw: Raw::to_port(port),
         };
@@ -34,13 +34,13 @@ impl Wire {
     }
 
     /// Sends a command and returns its reply as it was written.
-    fn call(&mut self, args: &[&str]) -> String {
+    pub(crate) fn call(&mut self, args: &[&str]) -> String {
         self.send(args);
         self.frame()
     }
 
     /// One whole frame: its header line and everything it contains.
-    fn frame(&mut self) -> String {
+    pub(crate) fn frame(&mut self) -> String {
         let line = self.raw.read_line();
         let mut text = format!("{line}\r\n");
         let (kind, rest) = line.split_at(1.min(line.len()));
