@@ -178,6 +178,12 @@ async fn background_work(shared: Arc<Shared>) {
         tokio::time::sleep(period).await;
         let mut engine = shared.lock_engine().await;
         expire::active_cycle(&mut engine, now_ms(), period / 4);
+        if !engine.tracking.is_idle() {
+            let Engine {
+                tracking, clients, ..
+            } = &mut *engine;
+            tracking.broadcast(clients);
+        }
         if engine.blocking.has_ready() {
             crate::commands::serve_blocked(&mut engine, now_ms());
         }

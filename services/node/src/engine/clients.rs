@@ -39,8 +39,6 @@ pub struct ClientInfo {
     pub tracking: Option<tracking::Mode>,
     /// CLIENT NO-EVICT ON (shown as the `e` flag; rg-node evicts no clients anyway).
     pub no_evict: bool,
-    /// A transaction's watched key changed (the `d` flag).
-    pub dirty_cas: bool,
 }
 
 #[derive(Debug, Default)]
@@ -75,7 +73,6 @@ impl Clients {
                 push: None,
                 tracking: None,
                 no_evict: false,
-                dirty_cas: false,
             },
         );
         id
@@ -152,7 +149,6 @@ impl ClientInfo {
             (tracking.is_some(), 't'),
             (tracking.is_some_and(|m| m.broken_redirect.get()), 'R'),
             (tracking.is_some_and(|m| m.bcast), 'B'),
-            (self.dirty_cas, 'd'),
             (self.no_evict, 'e'),
         ];
         let text: String = flags.iter().filter(|(on, _)| *on).map(|(_, c)| c).collect();

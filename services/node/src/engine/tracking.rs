@@ -240,3 +240,91 @@ fn send(clients: &Clients, id: ClientId, mode: &Mode, keys: Option<Vec<Bytes>>) 
         clients.push(id, PushMessage::RedirectBroken(mode.redirect));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use tokio::sync::mpsc;
+
+    use super::*;
+
+    /// Two registered clients with push channels.
+    fn two_clients() -> (Clients, Vec<mpsc::Receiver<PushMessage>>) {
+        let mut clients = Clients::default();
+        let addr = SocketAddr::from(([127, 0, 0, 1], 1));
+        let mut receivers = Vec::new();
+        for _ in 0..2 {
+            let id = clients.register(addr, addr, 0);
+            let (tx, rx) = mpsc::channel(16);
+            clients.get_mut(id).unwrap().push = Some(tx);
+            receivers.push(rx);
+        }
+        (clients, receivers)
+    }
+
+    fn keys(rx: &mut mpsc::Receiver<PushMessage>) -> Option<Option<Vec<Bytes>>> {
+        match rx.try_recv().ok()? {
+            PushMessage::Invalidate { keys, .. } => Some(keys),
+            other => panic!("not an invalidation: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_write_invalidates_once_and_noloop_skips_the_writer() {
+        let (mut clients, mut rx) = two_clients();
+        let mut tracking = Tracking::default();
+        tracking.enable(&mut clients, 1, Mode::default());
+        let noloop = Mode {
+            noloop: true,
+            ..Mode::default()
+        };
+        tracking.enable(&mut clients, 2, noloop);
+        let k = Bytes::from_static(b"k");
+        tracking.remember(1, [&k].into_iter());
+        tracking.remember(2, [&k].into_iter());
+        assert_eq!((tracking.key_count(), tracking.item_count()), (1, 2));
+        tracking.invalidate(&clients, b"k", 2);
+        assert_eq!(keys(&mut rx[0]), Some(Some(vec![k.clone()])));
+        assert_eq!(keys(&mut rx[1]), None, "NOLOOP: its own write");
+        tracking.invalidate(&clients, b"k", 0);
+        assert_eq!(keys(&mut rx[0]), None, "forgotten after the first write");
+        assert_eq!(tracking.item_count(), 0);
+    }
+
+    #[test]
+    fn bcast_collects_keys_per_prefix_until_broadcast() {
+        let (mut clients, mut rx) = two_clients();
+        let mut tracking = Tracking::default();
+        let bcast = Mode {
+            bcast: true,
+            prefixes: [Bytes::from_static(b"u:")].into_iter().collect(),
+            ..Mode::default()
+        };
+        tracking.enable(&mut clients, 1, bcast);
+        tracking.invalidate(&clients, b"u:1", 2);
+        tracking.invalidate(&clients, b"other", 2);
+        tracking.invalidate(&clients, b"u:2", 2);
+        assert_eq!(keys(&mut rx[0]), None, "sent after the command");
+        tracking.broadcast(&clients);
+        let expected = vec![Bytes::from_static(b"u:1"), Bytes::from_static(b"u:2")];
+        assert_eq!(keys(&mut rx[0]), Some(Some(expected)));
+        tracking.disable(&mut clients, 1);
+        assert_eq!((tracking.client_count(), tracking.prefix_count()), (0, 0));
+    }
+
+    #[test]
+    fn a_flush_sends_a_null_and_the_limit_trims_the_table() {
+        let (mut clients, mut rx) = two_clients();
+        let mut tracking = Tracking::default();
+        tracking.enable(&mut clients, 1, Mode::default());
+        let names: Vec<Bytes> = (0..5).map(|i| Bytes::from(format!("k{i}"))).collect();
+        tracking.remember(1, names.iter());
+        tracking.limit(&clients, 3);
+        assert_eq!(tracking.key_count(), 3);
+        assert!(keys(&mut rx[0]).is_some() && keys(&mut rx[0]).is_some());
+        tracking.invalidate_all(&clients);
+        assert_eq!(keys(&mut rx[0]), Some(None));
+        assert_eq!(tracking.key_count(), 0);
+    }
+}

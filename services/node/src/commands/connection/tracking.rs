@@ -234,7 +234,8 @@ pub fn after_command(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) {
 
 /// Lets CLIENT CACHING lapse after a top-level command other than CLIENT, outside MULTI.
 pub fn end_of_command(ctx: &mut Ctx, spec: &CommandSpec) {
-    if spec.id == CommandId::Client || ctx.session.transaction.is_some() {
+    let tracking = ctx.engine.tracking.client_count() > 0;
+    if !tracking || spec.id == CommandId::Client || ctx.session.transaction.is_some() {
         return;
     }
     let client = ctx.engine.clients.get_mut(ctx.session.id);
