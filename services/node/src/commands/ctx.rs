@@ -168,13 +168,27 @@ impl Ctx<'_> {
         Some(slot)
     }
 
+    /// [`find`](Self::find) for commands that only look (EXISTS, TYPE, TTL...): a missing
+    /// key is a `keymiss` event, as Redis's lookupKeyRead makes it.
+    pub fn find_for_read(&mut self, key: &[u8]) -> Option<u32> {
+        let slot = self.find(key);
+        if slot.is_none() {
+            self.note_miss(key);
+        }
+        slot
+    }
+
+    fn note_miss(&mut self, key: &[u8]) {
+        if self.engine.current.notify_misses {
+            self.notify(Class::KEY_MISS, "keymiss", key);
+        }
+    }
+
     /// Reads a key's value, counting hits and misses and stamping the access.
     pub fn read(&mut self, key: &[u8]) -> Option<&Value> {
         let Some(slot) = self.find(key) else {
             self.engine.stats.keyspace_misses += 1;
-            if self.engine.current.readonly {
-                self.notify(Class::KEY_MISS, "keymiss", key);
-            }
+            self.note_miss(key);
             return None;
         };
         self.engine.stats.keyspace_hits += 1;

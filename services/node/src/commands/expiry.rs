@@ -190,7 +190,7 @@ fn remaining(ctx: &mut Ctx, key: &[u8], unit: fn(i64) -> i64) -> Reply {
 }
 
 fn expiry_of(ctx: &mut Ctx, key: &[u8]) -> Option<Millis> {
-    let slot = ctx.find(key)?;
+    let slot = ctx.find_for_read(key)?;
     Some(ctx.keys().entry(slot).expires_at)
 }
 

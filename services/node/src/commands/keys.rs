@@ -36,13 +36,13 @@ pub fn del(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 pub fn exists(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let count = args[1..]
         .iter()
-        .filter(|key| ctx.find(key).is_some())
+        .filter(|key| ctx.find_for_read(key).is_some())
         .count();
     Ok(Reply::Int(count as i64))
 }
 
 pub fn type_(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
-    let name = match ctx.find(&args[1]) {
+    let name = match ctx.find_for_read(&args[1]) {
         Some(slot) => ctx.keys().entry(slot).value.type_name(),
         None => "none",
     };
@@ -200,7 +200,7 @@ pub fn copy(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     if target_db == ctx.db() && source == destination {
         return Err(CmdError::err("source and destination objects are the same"));
     }
-    let Some(slot) = ctx.find(source) else {
+    let Some(slot) = ctx.find_for_read(source) else {
         return Ok(Reply::Int(0));
     };
     let entry = ctx.keys().entry(slot);

@@ -99,7 +99,7 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
     }
     ctx.engine.current = Current {
         client: ctx.session.id,
-        readonly: spec.flags.contains(Flags::READONLY),
+        notify_misses: reads_as_lookup_read(spec),
     };
     let response = dispatch(ctx, spec, args);
     if !ctx.engine.tracking.is_idle() {
@@ -110,6 +110,31 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
         serve_blocked(ctx.engine, ctx.now);
     }
     response
+}
+
+/// Read commands, and the writes that look their sources up as reads in Redis (so that a
+/// missing one is a `keymiss`): SET GET, GETSET, the STORE forms, BITOP, PFMERGE, COPY...
+fn reads_as_lookup_read(spec: &CommandSpec) -> bool {
+    use CommandId::*;
+    spec.flags.contains(Flags::READONLY)
+        || matches!(
+            spec.id,
+            Set | Getset
+                | Getdel
+                | Getex
+                | Sinterstore
+                | Sunionstore
+                | Sdiffstore
+                | Bitop
+                | Pfmerge
+                | Zunionstore
+                | Zinterstore
+                | Zdiffstore
+                | Zrangestore
+                | Sort
+                | Copy
+                | Bitfield
+        )
 }
 
 fn check(ctx: &mut Ctx, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError> {

@@ -99,11 +99,11 @@ pub struct Engine {
 }
 
 /// The client whose command is running (0 between commands: expiry, eviction) and whether
-/// that command is read-only.
+/// a missing key it reads is a `keymiss` event (Redis's lookupKeyRead, not lookupKeyWrite).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Current {
     pub client: ClientId,
-    pub readonly: bool,
+    pub notify_misses: bool,
 }
 
 impl Engine {

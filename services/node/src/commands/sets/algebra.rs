@@ -90,6 +90,8 @@ fn sets_at<'c>(
 ) -> Result<Vec<Option<&'c Set>>, CmdError> {
     for key in keys {
         if for_write {
+            // A missing source is still a keymiss for Redis.
+            ctx.find_for_read(key);
             ctx.write_as(key, Value::as_set_mut)?;
         } else {
             ctx.read_as(key, Value::as_set)?;
