@@ -218,6 +218,57 @@ fn only_the_classes_asked_for_are_published() {
     }
 }
 
+/// Clients blocked on a key are served after the write that fed it: its event, then the
+/// pop's (and the "del" of an emptied key), in Redis's order.
+#[test]
+fn serving_blocked_clients_announces_their_pops() {
+    let reference = RedisServer::start();
+    let node = Node::start(&[]);
+    let mut sequences = Vec::new();
+    for port in [reference.port, node.port] {
+        let url = format!("redis://127.0.0.1:{port}");
+        let client = redis::Client::open(url).unwrap();
+        let (mut con, mut sub_con) = (
+            client.get_connection().unwrap(),
+            client.get_connection().unwrap(),
+        );
+        let mut sub = subscriber(&mut sub_con);
+        q::<()>(
+            &mut con,
+            &["CONFIG", "SET", "notify-keyspace-events", "KEA"],
+        );
+        for (block, feed) in [
+            (&["BLPOP", "l", "0"][..], &["RPUSH", "l", "a", "b"][..]),
+            (
+                &["BLMOVE", "l2", "dst", "LEFT", "RIGHT", "0"],
+                &["LPUSH", "l2", "x"],
+            ),
+            (&["BZPOPMIN", "z", "0"], &["ZADD", "z", "1", "m"]),
+            (
+                &["BLMPOP", "0", "1", "l3", "RIGHT", "COUNT", "5"],
+                &["RPUSH", "l3", "p", "q"],
+            ),
+        ] {
+            let mut blocked = crate::support::Raw::to_port(port);
+            let mut request = format!("*{}\r\n", block.len());
+            block
+                .iter()
+                .for_each(|a| request.push_str(&format!("${}\r\n{a}\r\n", a.len())));
+            blocked.send(request.as_bytes());
+            crate::support::wait_for_blocked_clients(&mut con, 1);
+            let _: redis::Value = q(&mut con, feed);
+            crate::support::wait_for_blocked_clients(&mut con, 0);
+        }
+        q::<i64>(&mut con, &["PUBLISH", "done", "."]);
+        sequences.push(events_until_done(&mut sub));
+    }
+    assert_eq!(sequences[1], sequences[0]);
+    assert!(
+        sequences[0].iter().any(|e| e == "__keyevent@0__:zpopmin z"),
+        "{sequences:?}"
+    );
+}
+
 /// `keymiss` comes from Redis's lookupKeyRead: reads, and the writes that look their
 /// sources up that way; not from writes that create what they miss.
 #[test]

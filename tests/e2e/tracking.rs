@@ -108,6 +108,22 @@ fn conversation(port: u16) -> Vec<String> {
     step(&mut log, "a", &mut a, &["TTL", "h"]);
     step(&mut log, "b", &mut b, &["EXPIRE", "h", "100"]);
     log.push(format!("a< {:?}", a.frame()));
+    // Reads inside MULTI are tracked; a script's reads track the keys it declared.
+    step(&mut log, "a", &mut a, &["MULTI"]);
+    step(&mut log, "a", &mut a, &["GET", "t1"]);
+    step(&mut log, "a", &mut a, &["EXEC"]);
+    step(&mut log, "b", &mut b, &["SET", "t1", "x"]);
+    log.push(format!("a< {:?}", a.frame()));
+    let script = "redis.call('GET', KEYS[1]) redis.call('GET', 'undeclared') return 1";
+    step(&mut log, "a", &mut a, &["EVAL", script, "1", "t2"]);
+    step(
+        &mut log,
+        "b",
+        &mut b,
+        &["MSET", "undeclared", "x", "t2", "x"],
+    );
+    log.push(format!("a< {:?}", a.frame()));
+    step(&mut log, "a", &mut a, &["PING"]);
     // A flush invalidates everything with a null.
     step(&mut log, "a", &mut a, &["GET", "k"]);
     step(&mut log, "b", &mut b, &["FLUSHALL"]);

@@ -44,7 +44,7 @@ pub use self::transaction::{unwatch_all, wrap_records};
 use crate::engine::error::{unknown_command, CmdError};
 use crate::engine::evict;
 use crate::engine::reply::Reply;
-use crate::engine::{Current, Engine};
+use crate::engine::Engine;
 
 /// Runs one client command with all of Redis's checks around it.
 pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
@@ -97,19 +97,30 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
         client.last_command = spec.name;
         client.last_active = ctx.now;
     }
-    ctx.engine.current = Current {
-        client: ctx.session.id,
-        notify_misses: reads_as_lookup_read(spec),
-    };
+    ctx.engine.current.client = ctx.session.id;
+    ctx.engine.current.notify_misses = reads_as_lookup_read(spec);
+    let script = is_script(spec);
+    if script {
+        ctx.engine.current.script_read = Some(false);
+    }
     let response = dispatch(ctx, spec, args);
+    let script_read = script && ctx.engine.current.script_read.take() == Some(true);
     if !ctx.engine.tracking.is_idle() {
-        connection::remember_read_keys(ctx, spec, args);
+        connection::remember_read_keys(ctx, spec, args, script_read);
     }
     // Inside EXEC, blocked clients are served once the whole transaction has run.
     if !ctx.in_exec && ctx.engine.blocking.has_ready() {
         serve_blocked(ctx.engine, ctx.now);
     }
     response
+}
+
+fn is_script(spec: &CommandSpec) -> bool {
+    use CommandId::*;
+    matches!(
+        spec.id,
+        Eval | Evalsha | EvalRo | EvalshaRo | Fcall | FcallRo
+    )
 }
 
 /// Read commands, and the writes that look their sources up as reads in Redis (so that a

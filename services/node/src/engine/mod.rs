@@ -104,6 +104,9 @@ pub struct Engine {
 pub struct Current {
     pub client: ClientId,
     pub notify_misses: bool,
+    /// While a script runs: whether it ran a read-only command (client-side caching then
+    /// tracks the script's declared keys, as Redis 7.0 does).
+    pub script_read: Option<bool>,
 }
 
 impl Engine {

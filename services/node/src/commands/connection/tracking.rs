@@ -204,9 +204,14 @@ pub fn trackinginfo(ctx: &mut Ctx) -> Result<Reply, CmdError> {
     ]))
 }
 
-/// After a command: remembers the keys a tracking client read (trackingRememberKeys), and
-/// lets CLIENT CACHING's choice lapse unless this was a CLIENT command or inside MULTI.
-pub fn after_command(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) {
+/// After a command: remembers the keys a tracking client read (trackingRememberKeys). A
+/// script's own commands are not tracked by their keys: Redis 7.0 tracks the keys the
+/// script declared, once it ran a read (`script_read`).
+pub fn after_command(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes], script_read: bool) {
+    if let Some(read) = ctx.engine.current.script_read.as_mut() {
+        *read |= spec.flags.contains(Flags::READONLY);
+        return;
+    }
     let id = ctx.session.id;
     let Some(mode) = ctx
         .engine
@@ -216,14 +221,15 @@ pub fn after_command(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes]) {
     else {
         return;
     };
-    let tracked = spec.flags.contains(Flags::READONLY)
-        && !spec.flags.contains(Flags::PUBSUB)
-        && !matches!(
-            spec.id,
-            CommandId::EvalRo | CommandId::EvalshaRo | CommandId::FcallRo
-        )
-        && !mode.bcast
-        && !((mode.optin && !mode.caching) || (mode.optout && mode.caching));
+    let read = script_read
+        || (spec.flags.contains(Flags::READONLY)
+            && !spec.flags.contains(Flags::PUBSUB)
+            && !matches!(
+                spec.id,
+                CommandId::EvalRo | CommandId::EvalshaRo | CommandId::FcallRo
+            ));
+    let tracked =
+        read && !mode.bcast && !((mode.optin && !mode.caching) || (mode.optout && mode.caching));
     if tracked {
         let keys = read_keys(spec, args);
         ctx.engine.tracking.remember(id, keys.map(|i| &args[i]));
@@ -244,17 +250,24 @@ pub fn end_of_command(ctx: &mut Ctx, spec: &CommandSpec) {
     }
 }
 
-/// The argv indexes of a read command's keys, counting `numkeys` for the few read
-/// commands whose keys move (ZUNION, ZINTER, ZDIFF, SINTERCARD, ZINTERCARD).
+/// The argv indexes of a read command's keys, counting `numkeys` for the commands whose
+/// keys move (ZUNION, ZINTER, ZDIFF, SINTERCARD, ZINTERCARD; a script's declared keys).
 fn read_keys(spec: &CommandSpec, args: &[Bytes]) -> Box<dyn Iterator<Item = usize>> {
     if !spec.flags.contains(Flags::MOVABLEKEYS) {
         return Box::new(spec.key_positions(args.len()));
     }
+    // EVAL script numkeys key... / FCALL function numkeys key...
+    use CommandId::*;
+    let script = matches!(
+        spec.id,
+        Eval | Evalsha | EvalRo | EvalshaRo | Fcall | FcallRo
+    );
+    let at = if script { 2 } else { 1 };
     let count = args
-        .get(1)
+        .get(at)
         .and_then(|n| args::parse_int(n))
         .and_then(|n| usize::try_from(n).ok())
         .unwrap_or(0);
-    let end = (2 + count).min(args.len());
-    Box::new(2..end)
+    let end = (at + 1 + count).min(args.len());
+    Box::new(at + 1..end)
 }
