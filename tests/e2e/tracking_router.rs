@@ -73,3 +73,28 @@ fn the_router_refuses_what_would_bind_or_pause_node_connections() {
     assert!(err(&mut con, &["CLIENT", "CACHING", "YES"]).contains("tracking mode"));
     assert_eq!(q::<String>(&mut con, &["SET", "k", "v"]), "OK");
 }
+
+/// After a failover the router turns tracking on again on the new primary and tells the
+/// client to drop its whole cache (a null invalidation), as a flush would.
+#[test]
+fn tracking_survives_a_failover_with_an_invalidation_of_everything() {
+    let (mut group, router) = group_with_router(&["--failover-hold-ms", "10000"]);
+    let mut tracker = Wire::open(router.smart, true);
+    assert_eq!(tracker.call(&["CLIENT", "TRACKING", "ON"]), "+OK\r\n");
+    assert_eq!(tracker.call(&["GET", "k"]), "_\r\n");
+    group.kill_node("n1");
+    rg_testkit::assert_eventually!(
+        group.only_primary(&["n2", "n3"]).is_some(),
+        Duration::from_secs(20)
+    );
+    assert_eq!(tracker.frame(), ">2\r\n$10\r\ninvalidate\r\n_\r\n");
+    assert_eq!(tracker.call(&["GET", "k"]), "_\r\n");
+    let mut writer = router.connect(router.smart);
+    rg_testkit::assert_eventually!(
+        crate::support::command(&["SET", "k", "1"])
+            .query::<()>(&mut writer)
+            .is_ok(),
+        Duration::from_secs(20)
+    );
+    assert_eq!(tracker.frame(), INVALIDATE_K);
+}
