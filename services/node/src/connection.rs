@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use rg_resp::{Limits, Protocol, ProtocolError, RequestDecoder};
+use rg_resp::{Limits, ProtocolError, RequestDecoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, Notify};
@@ -21,6 +21,7 @@ use crate::engine::Engine;
 use crate::server::{now_ms, Shared};
 
 mod busy;
+mod push;
 mod waiting;
 
 /// Messages a subscriber may have waiting before it counts as too slow and is disconnected.
@@ -348,12 +349,12 @@ impl Connection {
     async fn deliver(&mut self, first: PushMessage) -> std::io::Result<()> {
         let protocol = self.session.protocol;
         let subscribed = self.session.subscription_count() > 0;
-        if let Some(reply) = push_reply(first, protocol, subscribed) {
+        if let Some(reply) = push::reply(first, protocol, subscribed) {
             reply.encode(&mut self.output, protocol);
         }
         // Drain what else is queued so one write carries many messages.
         while let Ok(message) = self.push.try_recv() {
-            if let Some(reply) = push_reply(message, protocol, subscribed) {
+            if let Some(reply) = push::reply(message, protocol, subscribed) {
                 reply.encode(&mut self.output, protocol);
             }
             if self.output.len() > 64 * 1024 {
@@ -401,56 +402,4 @@ impl Connection {
 /// Write records executed but not yet captured into the replication stream.
 fn pending_records(engine: &crate::engine::Engine) -> usize {
     engine.records.as_ref().map_or(0, Vec::len)
-}
-
-/// The message as this connection can receive it now, if it can (sendTrackingMessage:
-/// RESP2 gets invalidations only as a redirect target in subscribe mode).
-fn push_reply(message: PushMessage, protocol: Protocol, subscribed: bool) -> Option<Reply> {
-    let resp3 = protocol == Protocol::Resp3;
-    let reply = match message {
-        PushMessage::Invalidate { keys, redirected } => {
-            let keys = keys.map_or(Reply::Nil, |keys| {
-                Reply::Array(keys.into_iter().map(Reply::Bulk).collect())
-            });
-            if resp3 {
-                Reply::Push(vec![Reply::bulk(b"invalidate"), keys])
-            } else if redirected && subscribed {
-                Reply::Push(vec![
-                    Reply::bulk(b"message"),
-                    Reply::bulk(b"__redis__:invalidate"),
-                    keys,
-                ])
-            } else {
-                return None;
-            }
-        }
-        PushMessage::RedirectBroken(id) if resp3 => Reply::Push(vec![
-            Reply::bulk(b"tracking-redir-broken"),
-            Reply::Int(id as i64),
-        ]),
-        PushMessage::RedirectBroken(_) => return None,
-        other => pubsub_reply(other),
-    };
-    Some(reply)
-}
-
-fn pubsub_reply(message: PushMessage) -> Reply {
-    match message {
-        PushMessage::Message { channel, payload } => Reply::Push(vec![
-            Reply::bulk(b"message"),
-            Reply::Bulk(channel),
-            Reply::Bulk(payload),
-        ]),
-        PushMessage::PatternMessage {
-            pattern,
-            channel,
-            payload,
-        } => Reply::Push(vec![
-            Reply::bulk(b"pmessage"),
-            Reply::Bulk(pattern),
-            Reply::Bulk(channel),
-            Reply::Bulk(payload),
-        ]),
-        PushMessage::Invalidate { .. } | PushMessage::RedirectBroken(_) => Reply::Nil,
-    }
 }

@@ -16,7 +16,7 @@ use crate::engine::reply::Reply;
 use crate::engine::Engine;
 
 pub(super) use self::pause::postponed;
-pub(super) use self::tracking::{after_command as remember_read_keys, end_of_command};
+pub(super) use self::tracking::{after_command as remember_read_keys, end_of_command, is_script};
 
 /// The version rg-node reports to clients: the Redis release whose behaviour it follows.
 pub const REDIS_VERSION: &str = "7.0.15";
@@ -237,6 +237,16 @@ pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
                 "LIST",
                 "INFO",
                 "KILL <ip:port> | ID <id> | ADDR <ip:port> | LADDR <ip:port> | SKIPME <yes|no>",
+                "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] \
+                 [OPTOUT] [NOLOOP]",
+                "CACHING (YES|NO)",
+                "GETREDIR",
+                "TRACKINGINFO",
+                "PAUSE <timeout> [WRITE|ALL]",
+                "UNPAUSE",
+                "REPLY (ON|OFF|SKIP)",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "NO-EVICT (ON|OFF)",
             ]
             .iter()
             .map(|l| Reply::Status(l.to_string()))

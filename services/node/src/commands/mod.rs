@@ -43,8 +43,8 @@ pub use self::pubsub::unsubscribe_all;
 pub use self::transaction::{unwatch_all, wrap_records};
 use crate::engine::error::{unknown_command, CmdError};
 use crate::engine::evict;
+use crate::engine::notify;
 use crate::engine::reply::Reply;
-use crate::engine::Engine;
 
 /// Runs one client command with all of Redis's checks around it.
 pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
@@ -81,12 +81,6 @@ pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
     let response = run(ctx, spec, args);
     connection::end_of_command(ctx, spec);
     ctx.engine.current.client = 0;
-    if !ctx.engine.tracking.is_idle() {
-        let Engine {
-            tracking, clients, ..
-        } = &mut *ctx.engine;
-        tracking.broadcast(clients);
-    }
     response
 }
 
@@ -98,8 +92,8 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
         client.last_active = ctx.now;
     }
     ctx.engine.current.client = ctx.session.id;
-    ctx.engine.current.notify_misses = reads_as_lookup_read(spec);
-    let script = is_script(spec);
+    ctx.engine.current.notify_misses = notify::misses_are_events(spec);
+    let script = connection::is_script(spec);
     if script {
         ctx.engine.current.script_read = Some(false);
     }
@@ -113,39 +107,6 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
         serve_blocked(ctx.engine, ctx.now);
     }
     response
-}
-
-fn is_script(spec: &CommandSpec) -> bool {
-    use CommandId::*;
-    matches!(
-        spec.id,
-        Eval | Evalsha | EvalRo | EvalshaRo | Fcall | FcallRo
-    )
-}
-
-/// Read commands, and the writes that look their sources up as reads in Redis (so that a
-/// missing one is a `keymiss`): SET GET, GETSET, the STORE forms, BITOP, PFMERGE, COPY...
-fn reads_as_lookup_read(spec: &CommandSpec) -> bool {
-    use CommandId::*;
-    spec.flags.contains(Flags::READONLY)
-        || matches!(
-            spec.id,
-            Set | Getset
-                | Getdel
-                | Getex
-                | Sinterstore
-                | Sunionstore
-                | Sdiffstore
-                | Bitop
-                | Pfmerge
-                | Zunionstore
-                | Zinterstore
-                | Zdiffstore
-                | Zrangestore
-                | Sort
-                | Copy
-                | Bitfield
-        )
 }
 
 fn check(ctx: &mut Ctx, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError> {

@@ -9,6 +9,7 @@
 //! right after the write, before any "del" of an emptied key.
 
 use bytes::{BufMut, Bytes, BytesMut};
+use rg_commands::{CommandId, CommandSpec, Flags};
 
 /// The classes of `notify-keyspace-events`, with Redis's bit values (notify.c).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -111,6 +112,31 @@ pub fn format(flags: Class) -> String {
         }
     }
     text
+}
+
+/// Read commands, and the writes that look their sources up as reads in Redis (so that a
+/// missing one is a `keymiss`): SET GET, GETSET, the STORE forms, BITOP, PFMERGE, COPY...
+pub fn misses_are_events(spec: &CommandSpec) -> bool {
+    use CommandId::*;
+    spec.flags.contains(Flags::READONLY)
+        || matches!(
+            spec.id,
+            Set | Getset
+                | Getdel
+                | Getex
+                | Sinterstore
+                | Sunionstore
+                | Sdiffstore
+                | Bitop
+                | Pfmerge
+                | Zunionstore
+                | Zinterstore
+                | Zdiffstore
+                | Zrangestore
+                | Sort
+                | Copy
+                | Bitfield
+        )
 }
 
 /// `__keyspace@<db>__:<key>` or `__keyevent@<db>__:<event>`.

@@ -238,8 +238,24 @@ pub fn after_command(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes], script_r
     }
 }
 
-/// Lets CLIENT CACHING lapse after a top-level command other than CLIENT, outside MULTI.
+/// EVAL, EVALSHA, FCALL and their read-only forms.
+pub fn is_script(spec: &CommandSpec) -> bool {
+    use CommandId::*;
+    matches!(
+        spec.id,
+        Eval | Evalsha | EvalRo | EvalshaRo | Fcall | FcallRo
+    )
+}
+
+/// After a top-level command: sends what BCAST clients are owed, and lets CLIENT CACHING
+/// lapse unless the command was CLIENT or is queued in MULTI.
 pub fn end_of_command(ctx: &mut Ctx, spec: &CommandSpec) {
+    if !ctx.engine.tracking.is_idle() {
+        let Engine {
+            tracking, clients, ..
+        } = &mut *ctx.engine;
+        tracking.broadcast(clients);
+    }
     let tracking = ctx.engine.tracking.client_count() > 0;
     if !tracking || spec.id == CommandId::Client || ctx.session.transaction.is_some() {
         return;
@@ -257,12 +273,7 @@ fn read_keys(spec: &CommandSpec, args: &[Bytes]) -> Box<dyn Iterator<Item = usiz
         return Box::new(spec.key_positions(args.len()));
     }
     // EVAL script numkeys key... / FCALL function numkeys key...
-    use CommandId::*;
-    let script = matches!(
-        spec.id,
-        Eval | Evalsha | EvalRo | EvalshaRo | Fcall | FcallRo
-    );
-    let at = if script { 2 } else { 1 };
+    let at = if is_script(spec) { 2 } else { 1 };
     let count = args
         .get(at)
         .and_then(|n| args::parse_int(n))
