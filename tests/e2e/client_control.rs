@@ -45,6 +45,12 @@ fn client_reply_off_and_skip_silence_replies_as_redis_does() {
         &["CLIENT", "REPLY", "SKIP"],
         &["CLIENT", "REPLY", "SKIP"],
         &["GET", "a"],
+        &["RPUSH", "l", "x"],
+        &["CLIENT", "REPLY", "SKIP"],
+        &["BLPOP", "l", "1"],
+        &["CLIENT", "REPLY", "OFF"],
+        &["BLPOP", "l", "0.05"],
+        &["CLIENT", "REPLY", "ON"],
     ];
     assert_eq!(
         pipelined(node.port, script),

@@ -80,6 +80,8 @@ struct Connection {
     unacked: Vec<std::ops::Range<usize>>,
     sync_replicas: usize,
     sync_timeout: Duration,
+    /// CLIENT REPLY OFF or SKIP silenced the command now waiting (a blocked pop, WAIT).
+    silent_wait: bool,
 }
 
 pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream) {
@@ -138,6 +140,7 @@ pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream) {
         unacked: Vec::new(),
         sync_replicas: 0,
         sync_timeout: Duration::ZERO,
+        silent_wait: false,
     };
     let close = connection.run().await;
     connection.cleanup();
@@ -310,6 +313,7 @@ impl Connection {
             }
             let (answer, next) = ctx.session.reply.after_command();
             ctx.session.reply = next;
+            self.silent_wait = !answer;
             match response {
                 Response::Reply(_) if !answer => {}
                 Response::Reply(reply) => {

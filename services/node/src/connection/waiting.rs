@@ -40,9 +40,11 @@ impl Connection {
             }
         };
         let protocol = self.session.protocol;
-        reply
-            .unwrap_or(Reply::NilArray)
-            .encode(&mut self.output, protocol);
+        if !self.silent_wait {
+            reply
+                .unwrap_or(Reply::NilArray)
+                .encode(&mut self.output, protocol);
+        }
         self.set_blocked(false);
         self.flush().await.err().map(|_| Close::Done)
     }
@@ -101,7 +103,9 @@ impl Connection {
             }
         };
         let protocol = self.session.protocol;
-        Reply::Int(acked as i64).encode(&mut self.output, protocol);
+        if !self.silent_wait {
+            Reply::Int(acked as i64).encode(&mut self.output, protocol);
+        }
         self.flush().await.err().map(|_| Close::Done)
     }
 
