@@ -93,11 +93,12 @@ fn client_subcommand_errors_read_as_redis_writes_them() {
     }
 }
 
-/// BLPOP clients released by CLIENT UNBLOCK, as on timeout and with the UNBLOCKED error.
-fn unblocked(port: u16, id_of: impl Fn(&mut Raw) -> String, reason: &str) -> String {
+/// A client blocked on `command`, released by CLIENT UNBLOCK (as on timeout, or with the
+/// UNBLOCKED error): what it answered.
+fn unblocked(port: u16, command: &[&str], reason: &str) -> String {
     let mut blocked = Raw::to_port(port);
-    let id = id_of(&mut blocked);
-    blocked.send(&request(&["BLPOP", "nothing", "0"]));
+    let id = client_id(&mut blocked);
+    blocked.send(&request(command));
     let mut admin = Raw::to_port(port);
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -118,15 +119,18 @@ fn client_id(raw: &mut Raw) -> String {
 }
 
 #[test]
-fn client_unblock_releases_a_blocked_pop_as_redis_does() {
+fn client_unblock_releases_blocked_pops_and_waits_as_redis_does() {
     let reference = RedisServer::start();
     let node = Node::start(&[]);
-    for reason in ["TIMEOUT", "ERROR"] {
-        assert_eq!(
-            unblocked(node.port, client_id, reason),
-            unblocked(reference.port, client_id, reason),
-            "{reason}"
-        );
+    // WAIT with no replica to count blocks until its timeout, in both.
+    for command in [&["BLPOP", "nothing", "0"][..], &["WAIT", "1", "0"]] {
+        for reason in ["TIMEOUT", "ERROR"] {
+            assert_eq!(
+                unblocked(node.port, command, reason),
+                unblocked(reference.port, command, reason),
+                "{command:?} {reason}"
+            );
+        }
     }
     let mut con = connect(&node);
     wait_for_blocked_clients(&mut con, 0);

@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 
 use super::{Blocked, Close, Connection};
 use crate::engine::blocking::WaiterId;
+use crate::engine::error::CmdError;
 use crate::engine::keyspace::Millis;
 use crate::engine::reply::Reply;
 use crate::server::now_ms;
@@ -87,6 +88,10 @@ impl Connection {
         let sleep = tokio::time::sleep(timeout.unwrap_or(Duration::MAX));
         tokio::pin!(sleep);
         let shared = self.shared.clone();
+        // CLIENT UNBLOCK reaches this wait through the registry: true asks for the error.
+        let (unblock, mut unblocked) = oneshot::channel::<bool>();
+        self.set_wait_unblock(Some(unblock));
+        let mut unblocked_with_error = false;
         let acked = loop {
             // Registered before the check, so an ack landing in between still wakes us.
             let notified = shared.ack_notify.notified();
@@ -100,13 +105,31 @@ impl Connection {
                 _ = &mut notified => {}
                 _ = &mut sleep, if timeout.is_some() => break acked,
                 _ = self.kill.notified() => return Some(Close::Done),
+                error = &mut unblocked => {
+                    unblocked_with_error = error == Ok(true);
+                    break acked;
+                }
             }
         };
+        self.set_wait_unblock(None);
         let protocol = self.session.protocol;
+        let reply = match unblocked_with_error {
+            false => Reply::Int(acked as i64),
+            true => Reply::Error(CmdError::Line(
+                "UNBLOCKED client unblocked via CLIENT UNBLOCK".into(),
+            )),
+        };
         if !self.silent_wait {
-            Reply::Int(acked as i64).encode(&mut self.output, protocol);
+            reply.encode(&mut self.output, protocol);
         }
         self.flush().await.err().map(|_| Close::Done)
+    }
+
+    fn set_wait_unblock(&mut self, unblock: Option<oneshot::Sender<bool>>) {
+        let mut engine = self.shared.engine.lock();
+        if let Some(client) = engine.clients.get_mut(self.session.id) {
+            client.unblock_wait = unblock;
+        }
     }
 
     /// `sync-replicas`: holds the replies until enough replicas acknowledged the writes; past

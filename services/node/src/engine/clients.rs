@@ -37,6 +37,8 @@ pub struct ClientInfo {
     pub push: Option<Sender<PushMessage>>,
     /// Client-side caching, when CLIENT TRACKING is on.
     pub tracking: Option<tracking::Mode>,
+    /// A WAIT in progress, for CLIENT UNBLOCK (true: answer with the UNBLOCKED error).
+    pub unblock_wait: Option<tokio::sync::oneshot::Sender<bool>>,
     /// CLIENT NO-EVICT ON (shown as the `e` flag; rg-node evicts no clients anyway).
     pub no_evict: bool,
 }
@@ -72,6 +74,7 @@ impl Clients {
                 kill: Arc::new(Notify::new()),
                 push: None,
                 tracking: None,
+                unblock_wait: None,
                 no_evict: false,
             },
         );

@@ -86,8 +86,8 @@ pub fn reply(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     Ok(Reply::Ok)
 }
 
-/// CLIENT UNBLOCK id [TIMEOUT | ERROR]: 1 if the client was blocked (BLPOP and friends)
-/// and now answers as on timeout or with an UNBLOCKED error, 0 otherwise.
+/// CLIENT UNBLOCK id [TIMEOUT | ERROR]: 1 if the client was blocked (BLPOP and friends,
+/// WAIT) and now answers as on timeout or with an UNBLOCKED error, 0 otherwise.
 pub fn unblock(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let error = match args.get(3) {
         None => false,
@@ -99,13 +99,14 @@ pub fn unblock(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
             ))
         }
     };
-    let id = args::int(&args[2])?;
+    let id = args::int(&args[2])? as u64;
     let blocking = &mut ctx.engine.blocking;
-    let Some(waiter) = blocking
-        .waiter_of(id as u64)
-        .and_then(|w| blocking.unblock(w))
-    else {
-        return Ok(Reply::Int(0));
+    let Some(waiter) = blocking.waiter_of(id).and_then(|w| blocking.unblock(w)) else {
+        // WAIT answers what it has so far (TIMEOUT) or the error.
+        let client = ctx.engine.clients.get_mut(id);
+        let wait = client.and_then(|c| c.unblock_wait.take());
+        let unblocked = wait.is_some_and(|w| w.send(error).is_ok());
+        return Ok(Reply::Int(i64::from(unblocked)));
     };
     let answer = if error {
         Reply::Error(CmdError::Line(
