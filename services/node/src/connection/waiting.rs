@@ -90,7 +90,7 @@ impl Connection {
         let shared = self.shared.clone();
         // CLIENT UNBLOCK reaches this wait through the registry: true asks for the error.
         let (unblock, mut unblocked) = oneshot::channel::<bool>();
-        self.set_wait_unblock(Some(unblock));
+        self.set_wait_unblock(Some(unblock)).await;
         let mut unblocked_with_error = false;
         let acked = loop {
             // Registered before the check, so an ack landing in between still wakes us.
@@ -111,7 +111,7 @@ impl Connection {
                 }
             }
         };
-        self.set_wait_unblock(None);
+        self.set_wait_unblock(None).await;
         let protocol = self.session.protocol;
         let reply = match unblocked_with_error {
             false => Reply::Int(acked as i64),
@@ -125,8 +125,9 @@ impl Connection {
         self.flush().await.err().map(|_| Close::Done)
     }
 
-    fn set_wait_unblock(&mut self, unblock: Option<oneshot::Sender<bool>>) {
-        let mut engine = self.shared.engine.lock();
+    async fn set_wait_unblock(&mut self, unblock: Option<oneshot::Sender<bool>>) {
+        let shared = self.shared.clone();
+        let mut engine = shared.lock_engine().await;
         if let Some(client) = engine.clients.get_mut(self.session.id) {
             client.unblock_wait = unblock;
         }
