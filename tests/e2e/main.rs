@@ -20,6 +20,7 @@ mod failover;
 mod failover_choice;
 mod hashes;
 mod hyperloglog;
+mod introspection;
 mod keymiss;
 mod keys;
 mod keys_sort;

@@ -136,7 +136,20 @@ FUNCTION|LIST
 FUNCTION|LIST|WITHCODE|LIBRARYNAME|li*
 FUNCTION|RESTORE|garbage
 FUNCTION|KILL
-FUNCTION|NOPE";
+FUNCTION|NOPE
+EVAL|redis.call('set', KEYS[1], 9007199254740991) return redis.call('get', KEYS[1])|1|big
+EVAL|redis.call('set', KEYS[1], 3.14) return redis.call('get', KEYS[1])|1|big
+EVAL|return cjson.encode_keep_buffer(false)|0
+SADD|letters|q|w|e|r|t|y|u|i|o|p|a|s|d|f|g
+EVAL|return redis.call('sort', KEYS[1], 'by', 'nosort')|1|letters
+EVAL|return redis.call('sort', KEYS[1], 'by', 'nosort', 'desc', 'limit', '2', '5')|1|letters
+CONFIG|SET|maxmemory|1
+EVAL|#!lua\nreturn 1|0
+EVAL|#!lua flags=allow-oom\nreturn 1|0
+EVAL|#!lua flags=no-writes\nreturn 1|0
+EVAL|return 1|0
+CONFIG|SET|maxmemory|0
+EVAL|return {err='one\ntwo'}|0";
 
 #[test]
 fn scripts_answer_as_redis_7_does() {
@@ -284,6 +297,21 @@ fn a_busy_script_answers_busy_and_can_be_killed_until_it_writes() {
     );
     assert!(killed.ends_with(", on @user_script:1."), "{killed}");
     assert_eq!(q::<String>(&mut con, &["PING"]), "PONG");
+
+    // A script that catches the kill with pcall is stopped all the same, and the next
+    // script runs as usual.
+    let mut runner = connect(&node);
+    let catching = "local f = function() while true do redis.call('ping') end end \
+                    while true do pcall(f) end";
+    let looping = std::thread::spawn(move || reply(&mut runner, &["EVAL", catching, "0"]));
+    assert_eventually!(reply(&mut con, &["PING"]).starts_with("BUSY"));
+    assert_eq!(
+        reply(&mut con, &["SCRIPT", "KILL"]),
+        format!("{:?}", Value::Okay)
+    );
+    let killed = looping.join().unwrap();
+    assert!(killed.starts_with("ERR Script killed by user"), "{killed}");
+    assert_eq!(q::<i64>(&mut con, &["EVAL", "return 7", "0"]), 7);
 
     let mut writer = connect(&node);
     std::thread::spawn(move || {

@@ -394,6 +394,7 @@ impl Connection {
             from_primary: false,
         };
         commands::unsubscribe_all(&mut ctx);
+        ctx.engine.monitors.remove(ctx.session.id);
         let id = self.session.id;
         let Engine {
             tracking, clients, ..

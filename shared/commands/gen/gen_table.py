@@ -27,7 +27,7 @@ multi exec discard watch unwatch
 subscribe psubscribe unsubscribe punsubscribe publish pubsub
 eval evalsha eval_ro evalsha_ro script fcall fcall_ro function
 ping echo quit reset hello auth client command config info time shutdown debug lastsave save bgsave
-replicaof slaveof role wait readonly readwrite monitor object memory
+replicaof slaveof role wait readonly readwrite monitor object memory module
 """.split()
 
 # The flags Flags knows, in Redis's print order; anything else from the server is an error.
@@ -72,6 +72,14 @@ pub static COMMANDS: &[CommandSpec] = commands! {
 """
 
 
+SUBCOMMANDS_HEADER = """
+/// The subcommands of the container commands above (`config|get`...), each with the
+/// container's id, in name order.
+#[rustfmt::skip]
+pub static SUBCOMMANDS: &[CommandSpec] = commands! {
+"""
+
+
 def command_info(port, names):
     out = subprocess.run(
         ["redis-cli", "-p", str(port), "-2", "--json", "COMMAND", "INFO", *names],
@@ -85,7 +93,7 @@ def variant(name):
     return "".join(word[0].upper() + word[1:] for word in name.split("_"))
 
 
-def entry(info):
+def entry(info, parent=None):
     name, arity, flags, first, last, step, cats = info[:7]
     unknown = [f for f in flags if f not in REDIS_FLAGS]
     if unknown:
@@ -97,7 +105,9 @@ def entry(info):
     if name in CONNECTION_STATE:
         flags.append("CONNECTION_STATE")
     cats = ", ".join(json.dumps(c) for c in cats)
-    return (f'    {json.dumps(name) + " =>":<20} {variant(name) + ",":<18} {arity:>2}, '
+    # A subcommand carries its container's id: the container's handler dispatches it.
+    id = variant(parent or name)
+    return (f'    {json.dumps(name) + " =>":<20} {id + ",":<18} {arity:>2}, '
             f'{"[" + " ".join(flags) + "],":<44} ({first}, {last}, {step}), [{cats}];')
 
 
@@ -110,6 +120,11 @@ def main():
     print(HEADER, end="")
     for info in infos:
         print(entry(info))
+    print("};")
+    print(SUBCOMMANDS_HEADER, end="")
+    for info in infos:
+        for sub in sorted(info[9] if len(info) > 9 else [], key=lambda s: s[0]):
+            print(entry(sub, parent=info[0]))
     print("};")
 
 

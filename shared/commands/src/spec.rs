@@ -162,7 +162,7 @@ pub enum CommandId {
     // Connection and server
     Ping, Echo, Quit, Reset, Hello, Auth, Client, Command, Config, Info, Time, Shutdown,
     Debug, Lastsave, Save, Bgsave, Replicaof, Slaveof, Role, Wait, Readonly, Readwrite,
-    Monitor, Object, Memory,
+    Monitor, Object, Memory, Module,
 }
 
 /// A command's entry in the table: Redis 7.0's `COMMAND INFO` facts plus rgroup's flags.

@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use crate::{lookup, CommandId, CommandSpec, Flags, COMMANDS};
+use crate::{
+    lookup, lookup_subcommand, subcommands_of, CommandId, CommandSpec, Flags, COMMANDS, SUBCOMMANDS,
+};
 
 fn spec(name: &str) -> &'static CommandSpec {
     lookup(name.as_bytes()).unwrap_or_else(|| panic!("{name} is in the table"))
@@ -171,4 +173,58 @@ fn bitmap_and_hyperloglog_commands_read_or_write_as_in_redis() {
     assert_eq!(keys("bitop", 6), [2, 3, 4, 5]);
     assert_eq!(keys("pfcount", 4), [1, 2, 3]);
     assert_eq!(keys("pfdebug", 3), [2]);
+}
+
+#[test]
+fn subcommands_carry_their_own_arity_and_flags_and_the_container_id() {
+    let get = lookup_subcommand(spec("config"), b"GeT").expect("config|get");
+    assert_eq!(get.name, "config|get");
+    assert_eq!(get.id, CommandId::Config);
+    assert_eq!(get.arity, -3);
+    assert!(get.is_admin());
+    let load = lookup_subcommand(spec("function"), b"load").expect("function|load");
+    assert!(load.is_write());
+    assert!(lookup_subcommand(spec("config"), b"nope").is_none());
+    assert!(lookup_subcommand(spec("get"), b"x").is_none());
+}
+
+#[test]
+fn subcommands_of_a_container_are_its_own_only() {
+    let names: Vec<_> = subcommands_of(spec("script")).map(|s| s.name).collect();
+    assert!(names.contains(&"script|load") && names.contains(&"script|kill"));
+    assert!(names.iter().all(|n| n.starts_with("script|")));
+    assert_eq!(subcommands_of(spec("get")).count(), 0);
+    // No subcommand's container is missing from the table.
+    for sub in SUBCOMMANDS {
+        let container = sub.name.split('|').next().unwrap_or_default();
+        assert_eq!(lookup(container.as_bytes()).map(|c| c.id), Some(sub.id));
+    }
+}
+
+fn call_keys(line: &str) -> Vec<usize> {
+    let args: Vec<&str> = line.split(' ').collect();
+    crate::key_indexes(spec(args[0]), &args)
+}
+
+#[test]
+fn key_indexes_follow_numkeys_and_store_like_redis() {
+    assert_eq!(
+        call_keys("zunionstore dst 2 a b WEIGHTS 1 2"),
+        vec![1, 3, 4]
+    );
+    assert_eq!(call_keys("zinter 2 a b"), vec![2, 3]);
+    assert_eq!(call_keys("lmpop 1 l LEFT"), vec![2]);
+    assert_eq!(call_keys("bzmpop 0 2 a b MIN"), vec![3, 4]);
+    assert_eq!(call_keys("eval body 2 k1 k2 arg"), vec![3, 4]);
+    assert_eq!(call_keys("fcall f 0 arg"), Vec::<usize>::new());
+    assert_eq!(call_keys("sort k BY w GET store STORE dst"), vec![1, 7]);
+    assert_eq!(call_keys("sort_ro k GET #"), vec![1]);
+    assert_eq!(call_keys("get k"), vec![1]);
+}
+
+#[test]
+fn key_indexes_of_a_bad_numkeys_are_none() {
+    assert!(call_keys("zunion 3 a b").is_empty());
+    assert!(call_keys("zunion x a").is_empty());
+    assert!(call_keys("eval body -1").is_empty());
 }

@@ -37,17 +37,31 @@ impl Protocol {
     }
 }
 
+/// A status line (line breaks become spaces, as in [`error`]).
 pub fn simple(out: &mut BytesMut, text: &[u8]) {
     out.put_u8(b'+');
-    out.put_slice(text);
+    line_safe(out, text);
     out.put_slice(b"\r\n");
 }
 
-/// An error line; `text` starts with its code (`ERR ...`, `WRONGTYPE ...`).
+/// An error line; `text` starts with its code (`ERR ...`, `WRONGTYPE ...`). A line break inside the text (a Lua traceback, a client's argument
+/// echoed back) would end the reply early and desynchronise the client: it becomes a space,
+/// as Redis makes it.
 pub fn error(out: &mut BytesMut, text: &[u8]) {
     out.put_u8(b'-');
-    out.put_slice(text);
+    line_safe(out, text);
     out.put_slice(b"\r\n");
+}
+
+fn line_safe(out: &mut BytesMut, text: &[u8]) {
+    if !text.iter().any(|&b| b == b'\r' || b == b'\n') {
+        out.put_slice(text);
+        return;
+    }
+    out.extend(
+        text.iter()
+            .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+    );
 }
 
 pub fn integer(out: &mut BytesMut, value: i64) {
@@ -203,6 +217,14 @@ mod tests {
             "1.2345678901234568e+17"
         );
         assert_eq!(format_double(f64::INFINITY), "inf");
+    }
+
+    #[test]
+    fn a_line_break_in_an_error_or_status_becomes_a_space() {
+        let mut out = BytesMut::new();
+        error(&mut out, b"ERR one\ntwo\r\nthree");
+        simple(&mut out, b"ok\nthen");
+        assert_eq!(&out[..], b"-ERR one two  three\r\n+ok then\r\n");
     }
 
     #[test]

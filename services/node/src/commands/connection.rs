@@ -42,6 +42,7 @@ pub fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
     ctx.session.transaction = None;
     unwatch_all(ctx.engine, ctx.session);
     unsubscribe_all(ctx);
+    ctx.engine.monitors.remove(ctx.session.id);
     ctx.session.db = 0;
     ctx.session.protocol = Protocol::Resp2;
     ctx.session.authenticated = ctx.engine.settings.requirepass.is_none();

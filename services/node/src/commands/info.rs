@@ -12,12 +12,13 @@ use crate::engine::replication::Role;
 use crate::engine::value::Value;
 use crate::engine::Engine;
 
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 7] = [
     "server",
     "clients",
     "memory",
     "stats",
     "replication",
+    "cluster",
     "keyspace",
 ];
 
@@ -54,6 +55,8 @@ fn fields(engine: &Engine, section: &str, now: Millis) -> Vec<(String, String)> 
         "memory" => memory_fields(engine),
         "stats" => stats(engine),
         "replication" => return replication(engine, now),
+        // Clients (redis-py's own tests among them) read this to tell a cluster from a server.
+        "cluster" => vec![("cluster_enabled", "0".to_string())],
         "keyspace" => return keyspace(engine, now),
         _ => Vec::new(),
     };

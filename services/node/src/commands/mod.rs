@@ -19,6 +19,7 @@ mod hyperloglog;
 mod info;
 mod keys;
 mod lists;
+mod monitor;
 mod mpop_args;
 mod pubsub;
 #[cfg(test)]
@@ -97,8 +98,15 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
     if script {
         ctx.engine.current.script_read = Some(false);
     }
+    let first = monitor::shown_first(spec);
+    if first && !ctx.engine.monitors.is_empty() {
+        monitor::feed(ctx, spec, args);
+    }
     let response = dispatch(ctx, spec, args);
     let script_read = script && ctx.engine.current.script_read.take() == Some(true);
+    if !first && !ctx.engine.monitors.is_empty() {
+        monitor::feed(ctx, spec, args);
+    }
     if !ctx.engine.tracking.is_idle() {
         connection::remember_read_keys(ctx, spec, args, script_read);
     }
@@ -109,12 +117,32 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
     response
 }
 
+/// The subcommand's entry (`config|get`), with its own arity and flags, for a container
+/// command; the container's own entry for a plain command or an unknown subcommand (which
+/// the container's handler answers).
+pub fn subcommand(
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+) -> Result<&'static CommandSpec, CmdError> {
+    let Some(sub) = args
+        .get(1)
+        .and_then(|name| rg_commands::lookup_subcommand(spec, name))
+    else {
+        return Ok(spec);
+    };
+    if !sub.arity_ok(args.len()) {
+        return Err(CmdError::WrongArity(sub.name.to_string()));
+    }
+    Ok(sub)
+}
+
 fn check(ctx: &mut Ctx, args: &[Bytes]) -> Result<&'static CommandSpec, CmdError> {
     let name = &args[0];
     let spec = rg_commands::lookup(name).ok_or_else(|| unknown_command(name, &args[1..]))?;
     if !spec.arity_ok(args.len()) {
         return Err(CmdError::WrongArity(spec.name.to_string()));
     }
+    let spec = subcommand(spec, args)?;
     let needs_auth = ctx.engine.settings.requirepass.is_some() && !ctx.session.authenticated;
     if needs_auth && !spec.flags.contains(Flags::NO_AUTH) {
         return Err(CmdError::NoAuth);
@@ -396,6 +424,7 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Time => server::time(ctx, args),
         Debug => server::debug(ctx, args),
         Memory => server::memory(ctx, args),
+        Module => server::module(ctx, args),
         Lastsave => server::lastsave(ctx, args),
         Save | Bgsave => Err(CmdError::err(
             "rgroup keeps no snapshots on disk: durability comes from replication",
@@ -403,7 +432,7 @@ fn dispatch(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respon
         Role => server::role(ctx, args),
         Wait => return into_response(server::wait(ctx, args)),
         Replicaof | Slaveof => server::replicaof(ctx, args),
-        Monitor => Err(CmdError::err("MONITOR is not supported by rg-node")),
+        Monitor => monitor::monitor(ctx, args),
         Shutdown => return server::shutdown(ctx, args),
     };
     Response::Reply(result.into())

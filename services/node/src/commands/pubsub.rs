@@ -175,9 +175,7 @@ pub fn pubsub(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
             "NUMPAT",
             "NUMSUB [<channel> ...]",
         ];
-        return Ok(Reply::Array(
-            lines.iter().map(|l| Reply::Status(l.to_string())).collect(),
-        ));
+        return Ok(Reply::help(&lines));
     }
     Err(unknown_subcommand(sub, "pubsub"))
 }

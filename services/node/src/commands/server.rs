@@ -1,7 +1,7 @@
 //! Server commands: https://redis.io/commands/?group=server
 
 use bytes::Bytes;
-use rg_commands::{CommandSpec, COMMANDS};
+use rg_commands::{CommandSpec, Flags, COMMANDS, SUBCOMMANDS};
 
 use super::args::{self, is};
 use super::ctx::{Ctx, Response};
@@ -20,7 +20,7 @@ pub fn command(_ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let selected = |names: &[Bytes]| -> Vec<Option<&'static CommandSpec>> {
         match names {
             [] => COMMANDS.iter().map(Some).collect(),
-            names => names.iter().map(|n| rg_commands::lookup(n)).collect(),
+            names => names.iter().map(|n| lookup_any(n)).collect(),
         }
     };
     if is(sub, "COUNT") {
@@ -44,7 +44,11 @@ pub fn command(_ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         ));
     }
     if is(sub, "LIST") {
-        return Ok(Reply::bulks(COMMANDS.iter().map(|c| c.name.as_bytes())));
+        let names = COMMANDS
+            .iter()
+            .chain(SUBCOMMANDS)
+            .map(|c| c.name.as_bytes());
+        return Ok(Reply::bulks(names));
     }
     if is(sub, "GETKEYS") && args.len() > 2 {
         return getkeys(&args[2..]);
@@ -52,7 +56,17 @@ pub fn command(_ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     Err(unknown_subcommand(sub, "command"))
 }
 
-/// One entry of COMMAND INFO, in Redis 7's ten-field shape.
+/// A command by name, or a subcommand by its full name (`config|get`).
+fn lookup_any(name: &[u8]) -> Option<&'static CommandSpec> {
+    match name.iter().position(|&b| b == b'|') {
+        Some(bar) => {
+            rg_commands::lookup_subcommand(rg_commands::lookup(&name[..bar])?, &name[bar + 1..])
+        }
+        None => rg_commands::lookup(name),
+    }
+}
+
+/// One entry of COMMAND INFO, in Redis 7's ten-field shape (the last: the subcommands').
 fn command_info(spec: &CommandSpec) -> Reply {
     let flags = spec.flags.names().map(Reply::Simple).collect();
     let categories = spec
@@ -70,7 +84,11 @@ fn command_info(spec: &CommandSpec) -> Reply {
         Reply::Set(categories),
         Reply::Array(Vec::new()),
         Reply::Array(Vec::new()),
-        Reply::Array(Vec::new()),
+        Reply::Array(
+            rg_commands::subcommands_of(spec)
+                .map(command_info)
+                .collect(),
+        ),
     ])
 }
 
@@ -96,20 +114,26 @@ fn command_docs(spec: &CommandSpec) -> Reply {
     ])
 }
 
+/// COMMAND GETKEYS, with Redis's checks in Redis's order.
 fn getkeys(command: &[Bytes]) -> Result<Reply, CmdError> {
     let spec = rg_commands::lookup(&command[0])
         .ok_or_else(|| CmdError::err("Invalid command specified"))?;
+    let spec = super::subcommand(spec, command).unwrap_or(spec);
+    let movable = spec.flags.contains(Flags::MOVABLEKEYS);
+    if spec.first_key == 0 && !movable {
+        return Err(CmdError::err("The command has no key arguments"));
+    }
     if !spec.arity_ok(command.len()) {
         return Err(CmdError::err(
             "Invalid number of arguments specified for command",
         ));
     }
-    let keys: Vec<Reply> = spec
-        .key_positions(command.len())
+    let keys: Vec<Reply> = rg_commands::key_indexes(spec, command)
+        .into_iter()
         .map(|i| Reply::Bulk(command[i].clone()))
         .collect();
-    if keys.is_empty() {
-        return Err(CmdError::err("The command has no key arguments"));
+    if keys.is_empty() && !spec.flags.contains(Flags::NO_MANDATORY_KEYS) {
+        return Err(CmdError::err("Invalid arguments specified for command"));
     }
     Ok(Reply::Array(keys))
 }
@@ -151,9 +175,7 @@ pub fn config(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
             "SET <directive> <value>",
             "RESETSTAT",
         ];
-        return Ok(Reply::Array(
-            lines.iter().map(|l| Reply::Status(l.to_string())).collect(),
-        ));
+        return Ok(Reply::help(&lines));
     }
     Err(unknown_subcommand(sub, "config"))
 }
@@ -231,9 +253,7 @@ pub fn debug(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
             "DIGEST-VALUE <key> [<key> ...]",
             "ACTIVE-EXPIRE-CYCLE",
         ];
-        return Ok(Reply::Array(
-            lines.iter().map(|l| Reply::Status(l.to_string())).collect(),
-        ));
+        return Ok(Reply::help(&lines));
     }
     Err(unknown_subcommand(sub, "debug"))
 }
@@ -258,17 +278,54 @@ pub fn memory(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
             ),
         ]));
     }
+    if is(sub, "MALLOC-STATS") {
+        // Redis's answer for an allocator other than jemalloc (rg-node uses mimalloc).
+        return Ok(Reply::Text(
+            "Stats not supported for the current allocator".into(),
+        ));
+    }
+    if is(sub, "PURGE") {
+        return Ok(Reply::Ok);
+    }
     if is(sub, "HELP") {
         let lines = [
             "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "MALLOC-STATS",
+            "PURGE",
             "STATS",
             "USAGE <key>",
         ];
-        return Ok(Reply::Array(
-            lines.iter().map(|l| Reply::Status(l.to_string())).collect(),
-        ));
+        return Ok(Reply::help(&lines));
     }
     Err(unknown_subcommand(sub, "memory"))
+}
+
+/// MODULE LIST | HELP answer as a server with no modules loaded; LOAD and friends refuse:
+/// rg-node runs no native extensions.
+pub fn module(_ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
+    let sub = &args[1];
+    if is(sub, "LIST") && args.len() == 2 {
+        return Ok(Reply::Array(Vec::new()));
+    }
+    if is(sub, "LOAD") || is(sub, "LOADEX") {
+        return Err(CmdError::err(
+            "Error loading the extension: rg-node does not load modules",
+        ));
+    }
+    if is(sub, "UNLOAD") && args.len() == 3 {
+        return Err(CmdError::err(
+            "Error unloading module: no such module with that name",
+        ));
+    }
+    if is(sub, "HELP") {
+        let lines = [
+            "MODULE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "LIST",
+            "    Return a list of loaded modules (rg-node loads none).",
+        ];
+        return Ok(Reply::help(&lines));
+    }
+    Err(unknown_subcommand(sub, "module"))
 }
 
 pub fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {

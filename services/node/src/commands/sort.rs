@@ -7,8 +7,9 @@
 //! the C locale); a missing BY key sorts as 0, or first under ALPHA. Elements whose order
 //! Redis leaves undefined (equal ALPHA weights) keep their stored order here. A BY pattern
 //! without `*` (`BY nosort`) skips sorting: lists and sorted sets keep their order (reversed
-//! by DESC), and a set stored with STORE is sorted ALPHA so that the stored list does not
-//! depend on the set's internal order, as in Redis.
+//! by DESC), and a set stored with STORE or sorted from a script is sorted ALPHA so that
+//! neither the stored list nor the script's effects depend on the set's internal order, as
+//! in Redis.
 //!
 //! A stored result is recorded as `DEL dst` then `RPUSH dst element...`, which replicas
 //! apply identically whatever their sets' internal order.
@@ -62,7 +63,8 @@ fn run(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> Result<Reply, CmdError>
     let mut options = parse(&args[2..], readonly)?;
     let (kind, elements) = load(ctx, &args[1])?;
     let mut sorted = options.by.is_none_or(pattern::sorts);
-    if !sorted && kind == Kind::Set && options.store.is_some() {
+    let in_script = ctx.engine.scripts.running.is_running();
+    if !sorted && kind == Kind::Set && (options.store.is_some() || in_script) {
         (sorted, options.alpha, options.by) = (true, true, None);
     }
     let (start, end) = window(options.limit, elements.len());

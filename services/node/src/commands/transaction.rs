@@ -60,6 +60,10 @@ fn run_queued(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     let Some(spec) = rg_commands::lookup(&args[0]) else {
         return Reply::Error(crate::engine::error::unknown_command(&args[0], &args[1..]));
     };
+    let spec = match super::subcommand(spec, args) {
+        Ok(spec) => spec,
+        Err(error) => return Reply::Error(error),
+    };
     match super::run(ctx, spec, args) {
         Response::Reply(reply) | Response::Close(reply) => reply,
         // Blocking commands do not block inside EXEC, and SHUTDOWN cannot be queued.

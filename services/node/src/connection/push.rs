@@ -54,6 +54,7 @@ fn pubsub_reply(message: PushMessage) -> Reply {
             Reply::Bulk(channel),
             Reply::Bulk(payload),
         ]),
+        PushMessage::Monitor(line) => Reply::Status(line),
         PushMessage::Invalidate { .. } | PushMessage::RedirectBroken(_) => Reply::Nil,
     }
 }

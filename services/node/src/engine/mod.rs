@@ -13,6 +13,7 @@ pub mod expire;
 pub mod glob;
 pub mod keyspace;
 pub mod memory;
+pub mod monitor;
 pub mod notify;
 pub mod pause;
 pub mod pubsub;
@@ -79,6 +80,7 @@ pub struct Engine {
     pub stats: Stats,
     pub clients: Clients,
     pub pubsub: PubSub,
+    pub monitors: monitor::Monitors,
     pub blocking: Blocking,
     /// Clients whose watched keys changed: their EXEC will fail.
     pub dirty_watchers: HashSet<ClientId>,
@@ -117,6 +119,7 @@ impl Engine {
             stats: Stats::default(),
             clients: Clients::default(),
             pubsub: PubSub::default(),
+            monitors: Default::default(),
             blocking: Blocking::default(),
             dirty_watchers: HashSet::new(),
             records: None,

@@ -28,6 +28,8 @@ pub enum PushMessage {
     },
     /// The client that invalidations were redirected to is gone (RESP3 only).
     RedirectBroken(u64),
+    /// A command another client ran, for a client in MONITOR mode.
+    Monitor(String),
 }
 
 type Listeners = Vec<(ClientId, Sender<PushMessage>)>;

@@ -30,6 +30,11 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// A HELP subcommand's answer: one status line each.
+    pub fn help(lines: &[&str]) -> Reply {
+        Reply::Array(lines.iter().map(|l| Reply::Status(l.to_string())).collect())
+    }
+
     pub fn bulk(bytes: &[u8]) -> Reply {
         Reply::Bulk(Bytes::copy_from_slice(bytes))
     }

@@ -36,6 +36,7 @@ impl Running {
     }
 
     pub fn finish(&self) {
+        self.kill.store(false, Ordering::Relaxed);
         self.since.store(0, Ordering::Release);
     }
 

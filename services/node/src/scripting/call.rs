@@ -4,7 +4,8 @@
 
 use bytes::Bytes;
 use mlua::{Lua, MultiValue, Value};
-use rg_commands::{CommandId, Flags};
+use rg_commands::Flags;
+use rg_resp::encode::format_double;
 
 use super::convert;
 use crate::commands::{self, Ctx, Response};
@@ -36,7 +37,8 @@ pub fn command(
     Ok((convert::to_lua(lua, &reply, resp3)?, failed))
 }
 
-/// The command's words: strings as they are, numbers as Lua writes them.
+/// The command's words: strings as they are, numbers as `%.17g` writes them (as Redis does:
+/// Lua's own `%.14g` would lose digits of large integers).
 fn arguments(lua: &Lua, args: MultiValue) -> Result<Vec<Bytes>, CmdError> {
     if args.is_empty() {
         return Err(CmdError::err(
@@ -45,7 +47,9 @@ fn arguments(lua: &Lua, args: MultiValue) -> Result<Vec<Bytes>, CmdError> {
     }
     args.into_iter()
         .map(|arg| match arg {
-            Value::String(_) | Value::Integer(_) | Value::Number(_) => lua
+            Value::Integer(n) => Some(Bytes::from(format_double(n as f64))),
+            Value::Number(n) => Some(Bytes::from(format_double(n))),
+            Value::String(_) => lua
                 .coerce_string(arg)
                 .ok()
                 .flatten()
@@ -59,17 +63,12 @@ fn arguments(lua: &Lua, args: MultiValue) -> Result<Vec<Bytes>, CmdError> {
 fn run(ctx: &mut Ctx, permissions: Permissions, args: &[Bytes]) -> Result<Reply, CmdError> {
     let spec = rg_commands::lookup(&args[0])
         .ok_or_else(|| CmdError::err("Unknown Redis command called from script"))?;
+    let arity_error = || CmdError::err("Wrong number of args calling Redis command from script");
     if !spec.arity_ok(args.len()) {
-        return Err(CmdError::err(
-            "Wrong number of args calling Redis command from script",
-        ));
+        return Err(arity_error());
     }
-    // Commands with subcommands carry their flags there; these are noscript on all of them.
-    let noscript_family = matches!(
-        spec.id,
-        CommandId::Script | CommandId::Function | CommandId::Config | CommandId::Client
-    );
-    if spec.flags.contains(Flags::NOSCRIPT) || noscript_family {
+    let spec = commands::subcommand(spec, args).map_err(|_| arity_error())?;
+    if spec.flags.contains(Flags::NOSCRIPT) {
         return Err(CmdError::err(
             "This Redis command is not allowed from script",
         ));

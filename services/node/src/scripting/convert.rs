@@ -5,7 +5,6 @@
 
 use bytes::Bytes;
 use mlua::{Lua, Table, Value};
-use rg_resp::Protocol;
 
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
@@ -78,13 +77,14 @@ fn array(lua: &Lua, items: &[Reply], resp3: bool) -> mlua::Result<Value> {
     Ok(Value::Table(table))
 }
 
-/// A script's result as the reply its caller gets.
-pub fn to_reply(value: &Value, protocol: Protocol) -> Reply {
-    to_reply_at(value, protocol, 0)
+/// A script's result as the reply its caller gets. As in Redis, the protocol the script
+/// chose with `redis.setresp` decides what a boolean means: under RESP2 (the default) false
+/// is a null and true is 1, whatever protocol the caller speaks.
+pub fn to_reply(value: &Value, script_resp3: bool) -> Reply {
+    to_reply_at(value, script_resp3, 0)
 }
 
-fn to_reply_at(value: &Value, protocol: Protocol, depth: usize) -> Reply {
-    let resp3 = protocol == Protocol::Resp3;
+fn to_reply_at(value: &Value, resp3: bool, depth: usize) -> Reply {
     match value {
         Value::Nil => Reply::Nil,
         Value::Boolean(true) if resp3 => Reply::Bool(true),
@@ -94,14 +94,14 @@ fn to_reply_at(value: &Value, protocol: Protocol, depth: usize) -> Reply {
         Value::Integer(n) => Reply::Int(*n),
         Value::Number(n) => Reply::Int(lua_number_to_integer(*n)),
         Value::String(text) => Reply::Bulk(Bytes::copy_from_slice(&text.as_bytes())),
-        Value::Table(table) if depth < MAX_DEPTH => table_to_reply(table, protocol, depth),
+        Value::Table(table) if depth < MAX_DEPTH => table_to_reply(table, resp3, depth),
         Value::Table(_) => Reply::Error(CmdError::err("reached lua stack limit")),
         _ => Reply::Nil,
     }
 }
 
 /// A table: an error, a status, one of RESP3's types, or an array up to its first nil.
-fn table_to_reply(table: &Table, protocol: Protocol, depth: usize) -> Reply {
+fn table_to_reply(table: &Table, resp3: bool, depth: usize) -> Reply {
     let field = |name: &str| table.raw_get::<Value>(name).unwrap_or(Value::Nil);
     if let Value::String(text) = field("err") {
         let text = String::from_utf8_lossy(&text.as_bytes()).into_owned();
@@ -121,8 +121,8 @@ fn table_to_reply(table: &Table, protocol: Protocol, depth: usize) -> Reply {
             .filter_map(Result::ok)
             .map(|(k, v)| {
                 (
-                    to_reply_at(&k, protocol, depth + 1),
-                    to_reply_at(&v, protocol, depth + 1),
+                    to_reply_at(&k, resp3, depth + 1),
+                    to_reply_at(&v, resp3, depth + 1),
                 )
             })
             .collect();
@@ -132,7 +132,7 @@ fn table_to_reply(table: &Table, protocol: Protocol, depth: usize) -> Reply {
         let members = set
             .pairs::<Value, Value>()
             .filter_map(Result::ok)
-            .map(|(k, _)| to_reply_at(&k, protocol, depth + 1))
+            .map(|(k, _)| to_reply_at(&k, resp3, depth + 1))
             .collect();
         return Reply::Set(members);
     }
@@ -140,7 +140,7 @@ fn table_to_reply(table: &Table, protocol: Protocol, depth: usize) -> Reply {
     for index in 1.. {
         match table.raw_get::<Value>(index) {
             Ok(Value::Nil) | Err(_) => break,
-            Ok(item) => items.push(to_reply_at(&item, protocol, depth + 1)),
+            Ok(item) => items.push(to_reply_at(&item, resp3, depth + 1)),
         }
     }
     Reply::Array(items)
@@ -179,7 +179,7 @@ mod tests {
         ]);
         let value = to_lua(&lua, &reply, false).unwrap();
         assert_eq!(
-            to_reply(&value, Protocol::Resp2),
+            to_reply(&value, false),
             Reply::Array(vec![
                 Reply::Int(1),
                 Reply::bulk(b"two"),
@@ -189,10 +189,10 @@ mod tests {
         // A RESP2 null is false in Lua, and false is a null again.
         let null = to_lua(&lua, &Reply::Nil, false).unwrap();
         assert_eq!(null, Value::Boolean(false));
-        assert_eq!(to_reply(&null, Protocol::Resp2), Reply::Nil);
+        assert_eq!(to_reply(&null, false), Reply::Nil);
         // RESP3: a map stays a map, a double a double.
         let map = Reply::Map(vec![(Reply::bulk(b"k"), Reply::Double(1.5))]);
         let value = to_lua(&lua, &map, true).unwrap();
-        assert_eq!(to_reply(&value, Protocol::Resp3), map);
+        assert_eq!(to_reply(&value, true), map);
     }
 }

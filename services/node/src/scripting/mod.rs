@@ -217,6 +217,11 @@ fn execute(
         if let Some(refusal) = commands::write_refusal(ctx) {
             return Err(refusal);
         }
+        // Redis counts such a script a deny-oom command unless it says allow-oom.
+        let limited = ctx.engine.settings.maxmemory > 0 && !ctx.engine.repl.is_replica();
+        if limited && !flags.allow_oom {
+            crate::engine::evict::make_room(ctx.engine, ctx.now)?;
+        }
     }
     let vm = ctx.engine.scripts.vm()?.clone();
     vm.reset_run_state()
@@ -257,6 +262,7 @@ fn execute(
         })
     };
     running.finish();
+    let script_resp3 = vm.rg.raw_get::<i64>("resp").unwrap_or(2) == 3;
     let _ = vm.redis.raw_set("call", Value::Nil);
     let _ = vm.redis.raw_set("pcall", Value::Nil);
     ctx.in_exec = in_exec;
@@ -266,7 +272,7 @@ fn execute(
         commands::serve_blocked(ctx.engine, ctx.now);
     }
     match outcome.map_err(|e| CmdError::err(format!("error running script: {e}")))? {
-        Ok(value) => Ok(convert::to_reply(&value, ctx.session.protocol)),
+        Ok(value) => Ok(convert::to_reply(&value, script_resp3)),
         Err(error) => Err(script_error(&error, which)),
     }
 }

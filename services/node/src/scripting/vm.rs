@@ -2,7 +2,7 @@
 //! string and math libraries, cjson, cmsgpack, bit and struct, and the `redis` table, then
 //! sandboxed (sandbox.lua) so that a script sees read-only globals and libraries.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use mlua::{ChunkMode, Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Value, VmState};
@@ -22,6 +22,39 @@ pub struct Vm {
     /// The real `redis` table (scripts see it read-only), where each run puts its `call`
     /// and `pcall`.
     pub redis: Table,
+    running: Arc<Running>,
+    /// The hook runs at every line since a SCRIPT KILL, until the next run.
+    killing: Arc<AtomicBool>,
+}
+
+/// Installs the hook that stops a run SCRIPT KILL (or the node's stop) asked to end. It runs
+/// every 10,000 instructions: often enough that a loop stops at once, rarely enough to cost
+/// nothing. Once a kill is asked, it runs at every line and raises each time, as Redis's does,
+/// so a script that catches the error with pcall cannot go on.
+fn watch(lua: &Lua, running: &Arc<Running>, killing: &Arc<AtomicBool>, every_line: bool) {
+    let triggers = if every_line {
+        HookTriggers::EVERY_LINE
+    } else {
+        HookTriggers::new().every_nth_instruction(10_000)
+    };
+    let (running, killing) = (running.clone(), killing.clone());
+    lua.set_hook(triggers, move |lua, _| {
+        if running.must_exit() {
+            // Stopping the run would publish the half of it that ran; a process that
+            // ends here publishes none of it, so replicas never see half a script.
+            tracing::warn!("the node is stopping with a script running: exiting now");
+            std::process::exit(1);
+        }
+        if running.must_stop() {
+            if !killing.swap(true, Ordering::Relaxed) {
+                watch(lua, &running, &killing, true);
+            }
+            return Err(mlua::Error::runtime(
+                "Script killed by user with SCRIPT KILL...",
+            ));
+        }
+        Ok(VmState::Continue)
+    });
 }
 
 impl Vm {
@@ -44,29 +77,15 @@ impl Vm {
         globals.raw_set("redis", redis.clone())?;
         run_internal(&lua, include_str!("sandbox.lua"), &rg)?;
         let globals: Table = rg.raw_get("globals")?;
-        // Often enough that SCRIPT KILL stops a loop at once, rarely enough to cost nothing.
-        lua.set_hook(
-            HookTriggers::new().every_nth_instruction(10_000),
-            move |_, _| {
-                if running.must_exit() {
-                    // Stopping the run would publish the half of it that ran; a process that
-                    // ends here publishes none of it, so replicas never see half a script.
-                    tracing::warn!("the node is stopping with a script running: exiting now");
-                    std::process::exit(1);
-                }
-                if running.must_stop() {
-                    return Err(mlua::Error::runtime(
-                        "Script killed by user with SCRIPT KILL...",
-                    ));
-                }
-                Ok(VmState::Continue)
-            },
-        );
+        let killing = Arc::new(AtomicBool::new(false));
+        watch(&lua, &running, &killing, false);
         Ok(Vm {
             lua,
             rg,
             globals,
             redis,
+            running,
+            killing,
         })
     }
 
@@ -115,6 +134,9 @@ impl Vm {
 
     /// Starts a run: replies to its commands in RESP2 until it calls redis.setresp(3).
     pub fn reset_run_state(&self) -> mlua::Result<()> {
+        if self.killing.swap(false, Ordering::Relaxed) {
+            watch(&self.lua, &self.running, &self.killing, false);
+        }
         self.rg.raw_set("resp", 2)
     }
 

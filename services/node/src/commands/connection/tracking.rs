@@ -231,8 +231,10 @@ pub fn after_command(ctx: &mut Ctx, spec: &CommandSpec, args: &[Bytes], script_r
     let tracked =
         read && !mode.bcast && !((mode.optin && !mode.caching) || (mode.optout && mode.caching));
     if tracked {
-        let keys = read_keys(spec, args);
-        ctx.engine.tracking.remember(id, keys.map(|i| &args[i]));
+        let keys = rg_commands::key_indexes(spec, args);
+        ctx.engine
+            .tracking
+            .remember(id, keys.into_iter().map(|i| &args[i]));
         let max = ctx.engine.settings.tracking_table_max_keys;
         ctx.engine.tracking.limit(&ctx.engine.clients, max);
     }
@@ -264,21 +266,4 @@ pub fn end_of_command(ctx: &mut Ctx, spec: &CommandSpec) {
     if let Some(mode) = client.and_then(|c| c.tracking.as_mut()) {
         mode.caching = false;
     }
-}
-
-/// The argv indexes of a read command's keys, counting `numkeys` for the commands whose
-/// keys move (ZUNION, ZINTER, ZDIFF, SINTERCARD, ZINTERCARD; a script's declared keys).
-fn read_keys(spec: &CommandSpec, args: &[Bytes]) -> Box<dyn Iterator<Item = usize>> {
-    if !spec.flags.contains(Flags::MOVABLEKEYS) {
-        return Box::new(spec.key_positions(args.len()));
-    }
-    // EVAL script numkeys key... / FCALL function numkeys key...
-    let at = if is_script(spec) { 2 } else { 1 };
-    let count = args
-        .get(at)
-        .and_then(|n| args::parse_int(n))
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(0);
-    let end = (at + 1 + count).min(args.len());
-    Box::new(at + 1..end)
 }

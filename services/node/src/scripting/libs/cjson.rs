@@ -27,6 +27,22 @@ pub fn install(lua: &Lua, globals: &Table) -> mlua::Result<()> {
             decode(lua, &json)
         })?,
     )?;
+    // lua-cjson's settings, accepted as lua-cjson accepts them; rgroup's encoder keeps no
+    // buffer and has one fixed behaviour, so each reports the value it was given.
+    for setting in [
+        "encode_keep_buffer",
+        "encode_max_depth",
+        "decode_max_depth",
+        "encode_number_precision",
+        "encode_invalid_numbers",
+        "decode_invalid_numbers",
+        "encode_sparse_array",
+    ] {
+        cjson.raw_set(
+            setting,
+            lua.create_function(|_, args: mlua::MultiValue| Ok(args))?,
+        )?;
+    }
     cjson.raw_set("null", null())?;
     globals.raw_set("cjson", cjson)
 }
