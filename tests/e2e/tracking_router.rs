@@ -1,7 +1,8 @@
-//! Client-side caching through rg-router: CLIENT TRACKING ON keeps the client on a
-//! connection of its own to the primary, whose invalidation pushes the router relays
-//! (also long after the client's last command); what would bind or pause node connections
-//! is refused with a reason.
+//! Client-side caching in a group: through rg-router, CLIENT TRACKING ON keeps the client
+//! on a connection of its own to the primary, whose invalidation pushes the router relays
+//! (also long after the client's last command, and after a failover); what would bind or
+//! pause node connections is refused with a reason. On a replica, the primary's writes
+//! invalidate what the replica's clients read.
 
 use std::time::Duration;
 
@@ -96,5 +97,23 @@ fn tracking_survives_a_failover_with_an_invalidation_of_everything() {
             .is_ok(),
         Duration::from_secs(20)
     );
+    assert_eq!(tracker.frame(), INVALIDATE_K);
+}
+
+/// A replica applies the primary's stream through the same commands: a client tracking
+/// keys it read on the replica hears of the primary's writes.
+#[test]
+fn a_replica_invalidates_keys_its_clients_read_when_the_primary_writes() {
+    let group = crate::replication::Group::new("tracking");
+    let primary = group.node("p", None, &[]);
+    let replica = group.node("r", Some("p"), &[]);
+    let mut writer = crate::support::connect(&primary);
+    let mut check = crate::support::connect(&replica);
+    q::<()>(&mut writer, &["SET", "k", "0"]);
+    rg_testkit::assert_eventually!(q::<Option<String>>(&mut check, &["GET", "k"]).is_some());
+    let mut tracker = Wire::open(replica.port, true);
+    assert_eq!(tracker.call(&["CLIENT", "TRACKING", "ON"]), "+OK\r\n");
+    assert_eq!(tracker.call(&["GET", "k"]), "$1\r\n0\r\n");
+    q::<()>(&mut writer, &["SET", "k", "1"]);
     assert_eq!(tracker.frame(), INVALIDATE_K);
 }
