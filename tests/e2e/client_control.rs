@@ -209,3 +209,29 @@ fn a_pause_holds_expiry_until_it_ends() {
     q::<()>(&mut con, &["CLIENT", "UNPAUSE"]);
     assert_eventually!(q::<i64>(&mut con, &["DBSIZE"]) == 0);
 }
+
+/// What a client sends while its command waits (blocked, WAIT, paused) is read meanwhile
+/// and answered, in order, once the wait ends, without the client sending anything more.
+#[test]
+fn commands_sent_during_a_wait_run_after_it() {
+    let node = Node::start(&[]);
+    let mut con = connect(&node);
+    let mut blocked = Raw::to_port(node.port);
+    blocked.send(&request(&["BLPOP", "l", "0"]));
+    wait_for_blocked_clients(&mut con, 1);
+    blocked.send(&request(&["PING"]));
+    std::thread::sleep(Duration::from_millis(100));
+    q::<i64>(&mut con, &["RPUSH", "l", "x"]);
+    assert_eq!(
+        blocked.read_until_suffix(b"+PONG\r\n"),
+        "*2\r\n$1\r\nl\r\n$1\r\nx\r\n+PONG\r\n"
+    );
+    blocked.send(&request(&["WAIT", "1", "200"]));
+    blocked.send(&request(&["PING"]));
+    assert_eq!(blocked.read_until_suffix(b"+PONG\r\n"), ":0\r\n+PONG\r\n");
+    q::<()>(&mut con, &["CLIENT", "PAUSE", "200", "WRITE"]);
+    blocked.send(&request(&["SET", "k", "v"]));
+    std::thread::sleep(Duration::from_millis(50));
+    blocked.send(&request(&["PING"]));
+    assert_eq!(blocked.read_until_suffix(b"+PONG\r\n"), "+OK\r\n+PONG\r\n");
+}

@@ -211,6 +211,7 @@ impl Connection {
                     if let Some(close) = self.wait_acks(target, needed, deadline).await {
                         return Some(close);
                     }
+                    self.decode_input();
                 }
                 Step::Blocked(blocked) => {
                     if self.flush().await.is_err() {
@@ -219,6 +220,8 @@ impl Connection {
                     if let Some(close) = self.wait_blocked(blocked).await {
                         return Some(close);
                     }
+                    // Commands sent while it waited were read, not run: they run now.
+                    self.decode_input();
                 }
                 Step::Paused(until, resumed) => {
                     if self.flush().await.is_err() {
