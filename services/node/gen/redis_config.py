@@ -13,7 +13,8 @@ OWN = """bind port databases maxmemory maxmemory-policy maxmemory-samples maxcli
 timeout proto-max-bulk-len lfu-log-factor lfu-decay-time min-replicas-to-write
 min-replicas-max-lag busy-reply-threshold lua-time-limit replica-priority save appendonly
 slowlog-log-slower-than slowlog-max-len latency-monitor-threshold latency-tracking
-latency-tracking-info-percentiles slave-priority min-slaves-to-write min-slaves-max-lag""".split()
+latency-tracking-info-percentiles slave-priority min-slaves-to-write min-slaves-max-lag
+notify-keyspace-events tracking-table-max-keys""".split()
 
 ALIASES = {
     "hash-max-ziplist-entries": "hash-max-listpack-entries",

@@ -73,6 +73,10 @@ pub struct NodeConfig {
     pub sync_timeout_ms: u64,
     /// Failover preference: lower is promoted first, 0 never.
     pub replica_priority: u32,
+    /// Keyspace event classes published (Redis's letters, e.g. `KEA`); empty: none.
+    pub notify_keyspace_events: String,
+    /// Keys the client-side caching table remembers; 0: no limit.
+    pub tracking_table_max_keys: u64,
     /// Threads that serve client sockets; 0 means one per core. The engine itself is serial
     /// (one lock), so more threads only help when socket work dominates; on small machines
     /// the client load generator needs the other cores, and 1 measured fastest.
@@ -114,6 +118,8 @@ impl Default for NodeConfig {
             sync_replicas: 0,
             sync_timeout_ms: 1000,
             replica_priority: settings.replica_priority,
+            notify_keyspace_events: String::new(),
+            tracking_table_max_keys: settings.tracking_table_max_keys,
         }
     }
 }
@@ -225,6 +231,12 @@ pub struct Flags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replica_priority: Option<u32>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify_keyspace_events: Option<String>,
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking_table_max_keys: Option<u64>,
 }
 
 impl NodeConfig {
@@ -271,6 +283,14 @@ impl NodeConfig {
             ("sync-replicas", self.sync_replicas.to_string()),
             ("sync-timeout-ms", self.sync_timeout_ms.to_string()),
             ("replica-priority", self.replica_priority.to_string()),
+            (
+                "notify-keyspace-events",
+                self.notify_keyspace_events.clone(),
+            ),
+            (
+                "tracking-table-max-keys",
+                self.tracking_table_max_keys.to_string(),
+            ),
         ];
         for (setting, value) in pairs {
             settings

@@ -17,9 +17,11 @@ use crate::engine::blocking::WaiterId;
 use crate::engine::keyspace::Millis;
 use crate::engine::pubsub::PushMessage;
 use crate::engine::reply::Reply;
+use crate::engine::Engine;
 use crate::server::{now_ms, Shared};
 
 mod busy;
+mod push;
 mod waiting;
 
 /// Messages a subscriber may have waiting before it counts as too slow and is disconnected.
@@ -40,6 +42,8 @@ enum Step {
     Blocked(Blocked),
     /// WAIT: replicas' acks of an offset.
     WaitAcks(rg_proto::Position, usize, Option<Millis>),
+    /// CLIENT PAUSE holds the next pending command until this deadline or an UNPAUSE.
+    Paused(Millis, Arc<Notify>),
     Close(Close),
 }
 
@@ -76,6 +80,8 @@ struct Connection {
     unacked: Vec<std::ops::Range<usize>>,
     sync_replicas: usize,
     sync_timeout: Duration,
+    /// CLIENT REPLY OFF or SKIP silenced the command now waiting (a blocked pop, WAIT).
+    silent_wait: bool,
 }
 
 pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream) {
@@ -91,6 +97,9 @@ pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream) {
     let (session, kill) = loop {
         if let Some(mut engine) = shared.engine.try_lock_for(busy::CHECK) {
             let id = engine.clients.register(peer, local, now_ms());
+            if let Some(client) = engine.clients.get_mut(id) {
+                client.push = Some(tx.clone());
+            }
             let kill = engine
                 .clients
                 .get(id)
@@ -131,6 +140,7 @@ pub async fn serve(shared: Arc<Shared>, mut socket: TcpStream) {
         unacked: Vec::new(),
         sync_replicas: 0,
         sync_timeout: Duration::ZERO,
+        silent_wait: false,
     };
     let close = connection.run().await;
     connection.cleanup();
@@ -186,16 +196,7 @@ impl Connection {
 
     /// Decodes what has arrived and executes it; Some when the connection must close.
     async fn handle_input(&mut self) -> Option<Close> {
-        loop {
-            match self.decoder.decode(&mut self.input) {
-                Ok(Some(args)) => self.pending.push_back(args),
-                Ok(None) => break,
-                Err(error) => {
-                    self.protocol_error = Some(error);
-                    break;
-                }
-            }
-        }
+        self.decode_input();
         while !self.pending.is_empty() {
             match self.execute_pending() {
                 Step::Answered => {}
@@ -210,6 +211,7 @@ impl Connection {
                     if let Some(close) = self.wait_acks(target, needed, deadline).await {
                         return Some(close);
                     }
+                    self.decode_input();
                 }
                 Step::Blocked(blocked) => {
                     if self.flush().await.is_err() {
@@ -218,6 +220,18 @@ impl Connection {
                     if let Some(close) = self.wait_blocked(blocked).await {
                         return Some(close);
                     }
+                    // Commands sent while it waited were read, not run: they run now.
+                    self.decode_input();
+                }
+                Step::Paused(until, resumed) => {
+                    if self.flush().await.is_err() {
+                        return Some(Close::Done);
+                    }
+                    if let Some(close) = self.wait_paused(until, resumed).await {
+                        return Some(close);
+                    }
+                    // What arrived meanwhile runs after the held command.
+                    self.decode_input();
                 }
             }
         }
@@ -228,6 +242,16 @@ impl Connection {
             return Some(Close::Done);
         }
         self.flush().await.err().map(|_| Close::Done)
+    }
+
+    fn decode_input(&mut self) {
+        while self.protocol_error.is_none() {
+            match self.decoder.decode(&mut self.input) {
+                Ok(Some(args)) => self.pending.push_back(args),
+                Ok(None) => break,
+                Err(error) => self.protocol_error = Some(error),
+            }
+        }
     }
 
     /// Executes pending requests under one lock until they run out or one blocks.
@@ -286,7 +310,15 @@ impl Connection {
             let records_before = pending_records(ctx.engine);
             let response = commands::process(&mut ctx, &args);
             let wrote = pending_records(ctx.engine) > records_before;
+            if let Response::Paused { until, resumed } = response {
+                self.pending.push_front(args);
+                return Step::Paused(until, resumed);
+            }
+            let (answer, next) = ctx.session.reply.after_command();
+            ctx.session.reply = next;
+            self.silent_wait = !answer;
             match response {
+                Response::Reply(_) if !answer => {}
                 Response::Reply(reply) => {
                     let start = self.output.len();
                     reply.encode(&mut self.output, ctx.session.protocol);
@@ -299,6 +331,7 @@ impl Connection {
                     return Step::Close(Close::Done);
                 }
                 Response::Shutdown => return Step::Close(Close::Shutdown),
+                Response::Paused { .. } => {}
                 Response::WaitAcks {
                     target,
                     needed,
@@ -322,10 +355,15 @@ impl Connection {
 
     async fn deliver(&mut self, first: PushMessage) -> std::io::Result<()> {
         let protocol = self.session.protocol;
-        push_reply(first).encode(&mut self.output, protocol);
+        let subscribed = self.session.subscription_count() > 0;
+        if let Some(reply) = push::reply(first, protocol, subscribed) {
+            reply.encode(&mut self.output, protocol);
+        }
         // Drain what else is queued so one write carries many messages.
         while let Ok(message) = self.push.try_recv() {
-            push_reply(message).encode(&mut self.output, protocol);
+            if let Some(reply) = push::reply(message, protocol, subscribed) {
+                reply.encode(&mut self.output, protocol);
+            }
             if self.output.len() > 64 * 1024 {
                 break;
             }
@@ -360,37 +398,16 @@ impl Connection {
         };
         commands::unsubscribe_all(&mut ctx);
         ctx.engine.monitors.remove(ctx.session.id);
-        engine.clients.unregister(self.session.id);
+        let id = self.session.id;
+        let Engine {
+            tracking, clients, ..
+        } = &mut *engine;
+        tracking.disable(clients, id);
+        clients.unregister(id);
     }
 }
 
 /// Write records executed but not yet captured into the replication stream.
 fn pending_records(engine: &crate::engine::Engine) -> usize {
     engine.records.as_ref().map_or(0, Vec::len)
-}
-
-fn push_reply(message: PushMessage) -> Reply {
-    match message {
-        PushMessage::Message { channel, payload } => Reply::Push(vec![
-            Reply::bulk(b"message"),
-            Reply::Bulk(channel),
-            Reply::Bulk(payload),
-        ]),
-        PushMessage::PatternMessage {
-            pattern,
-            channel,
-            payload,
-        } => Reply::Push(vec![
-            Reply::bulk(b"pmessage"),
-            Reply::Bulk(pattern),
-            Reply::Bulk(channel),
-            Reply::Bulk(payload),
-        ]),
-        PushMessage::ShardMessage { channel, payload } => Reply::Push(vec![
-            Reply::bulk(b"smessage"),
-            Reply::Bulk(channel),
-            Reply::Bulk(payload),
-        ]),
-        PushMessage::Monitor(line) => Reply::Status(line),
-    }
 }

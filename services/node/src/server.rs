@@ -180,6 +180,12 @@ async fn background_work(shared: Arc<Shared>) {
         if engine.active_expire {
             expire::active_cycle(&mut engine, now_ms(), period / 4);
         }
+        if !engine.tracking.is_idle() {
+            let Engine {
+                tracking, clients, ..
+            } = &mut *engine;
+            tracking.broadcast(clients);
+        }
         if engine.blocking.has_ready() {
             crate::commands::serve_blocked(&mut engine, now_ms());
         }

@@ -15,6 +15,9 @@ pub enum Pin {
     Database,
     /// SUBSCRIBE and friends: replies and messages stream on that connection.
     PubSub,
+    /// CLIENT TRACKING ON: the node tracks keys per connection and pushes invalidations
+    /// on it, so the client keeps one connection, relayed like a subscriber's.
+    Tracking,
 }
 
 /// Commands the router answers itself.
@@ -94,7 +97,7 @@ pub fn classify(args: &[Bytes]) -> Class {
         CommandId::Subscribe | CommandId::Psubscribe | CommandId::Ssubscribe => {
             return Class::Pin(Pin::PubSub)
         }
-        CommandId::Client => return client(arg(1)),
+        CommandId::Client => return client(arg(1), &args[2.min(args.len())..]),
         CommandId::Config if arg(1).eq_ignore_ascii_case(b"set") && sets_access(&args[2..]) => {
             return Class::Refused(
                 "CONFIG SET of requirepass, masterauth, masteruser, port or bind would lock out \
@@ -164,13 +167,34 @@ fn sets_access(pairs: &[Bytes]) -> bool {
     })
 }
 
-fn client(sub: &[u8]) -> Class {
+fn client(sub: &[u8], rest: &[Bytes]) -> Class {
     let sub = sub.to_ascii_lowercase();
+    let on = rest.first().is_some_and(|a| a.eq_ignore_ascii_case(b"on"));
+    let redirect = rest.iter().any(|a| a.eq_ignore_ascii_case(b"redirect"));
     match sub.as_slice() {
         b"setname" => Class::Local(Local::ClientSetName),
         b"getname" => Class::Local(Local::ClientGetName),
         b"id" => Class::Local(Local::ClientId),
         b"list" | b"info" | b"help" => Class::Primary,
+        b"tracking" if redirect => Class::Refused(
+            "CLIENT TRACKING REDIRECT names a node's connection id, which a router client \
+             cannot know: use RESP3 (HELLO 3), where invalidations arrive on the tracking \
+             connection itself",
+        ),
+        b"tracking" if on => Class::Pin(Pin::Tracking),
+        // Off, or asked about, on a connection that is not tracking: any node connection
+        // answers the same (OK, -1, "off", or CACHING's error).
+        b"tracking" | b"caching" | b"getredir" | b"trackinginfo" => Class::Primary,
+        b"pause" | b"unpause" => Class::Refused(
+            "CLIENT PAUSE would pause the shared node for every client and for the sentinels: \
+             send it to the node itself",
+        ),
+        b"reply" => Class::Refused(
+            "CLIENT REPLY would desynchronise the router's replies from its requests",
+        ),
+        b"unblock" | b"no-evict" => Class::Refused(
+            "this CLIENT subcommand names or flags node connections: send it to the node itself",
+        ),
         _ => Class::Refused(
             "this CLIENT subcommand binds or changes node connections and is not supported \
              through the router",
@@ -295,6 +319,28 @@ mod tests {
             Class::Local(Local::ClientSetName)
         );
         assert!(matches!(class("CLIENT KILL ID 3"), Class::Refused(_)));
+        assert_eq!(class("CLIENT TRACKING ON"), Class::Pin(Pin::Tracking));
+        assert_eq!(
+            class("client tracking on BCAST PREFIX a"),
+            Class::Pin(Pin::Tracking)
+        );
+        assert!(matches!(
+            class("CLIENT TRACKING ON REDIRECT 5"),
+            Class::Refused(_)
+        ));
+        assert_eq!(class("CLIENT TRACKING OFF"), Class::Primary);
+        assert_eq!(class("CLIENT CACHING YES"), Class::Primary);
+        assert_eq!(class("CLIENT TRACKINGINFO"), Class::Primary);
+        assert_eq!(class("CLIENT GETREDIR"), Class::Primary);
+        for refused in [
+            "CLIENT PAUSE 100",
+            "CLIENT UNPAUSE",
+            "CLIENT REPLY OFF",
+            "CLIENT UNBLOCK 3",
+            "CLIENT NO-EVICT ON",
+        ] {
+            assert!(matches!(class(refused), Class::Refused(_)), "{refused}");
+        }
         assert!(matches!(class("SHUTDOWN"), Class::Refused(_)));
         assert!(matches!(class("REPLICAOF NO ONE"), Class::Refused(_)));
         assert!(matches!(

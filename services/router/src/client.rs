@@ -185,7 +185,8 @@ impl Client {
             }
         }
         let in_transaction = self.pinned.as_ref().is_some_and(|p| p.multi);
-        if class == Class::Pin(Pin::PubSub) && !in_transaction {
+        let streams = matches!(class, Class::Pin(Pin::PubSub | Pin::Tracking));
+        if streams && !in_transaction {
             self.subscribe(args).await;
             return Flow::Continue;
         }

@@ -2,6 +2,11 @@
 //! passed on as they arrive. The channels, patterns and shard channels are remembered, so that when the
 //! primary changes (a failover) the subscriptions are made again on the new one, their
 //! confirmations kept from the client, which sees no more than a gap in messages.
+//!
+//! A client with CLIENT TRACKING on is served the same way: its reads, writes and the
+//! node's invalidation pushes share the connection in the node's order. After a failover
+//! tracking is turned on again on the new primary, and the client is sent an invalidation
+//! of everything (as after FLUSHALL), since what it cached may have changed meanwhile.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -61,6 +66,8 @@ struct Subscriptions {
     channels: BTreeSet<Bytes>,
     patterns: BTreeSet<Bytes>,
     shard_channels: BTreeSet<Bytes>,
+    /// The last CLIENT TRACKING ON, while tracking is on.
+    tracking: Option<Vec<Bytes>>,
 }
 
 enum End {
@@ -129,6 +136,18 @@ impl Subscriptions {
                     .iter()
                     .for_each(|name| encode::bulk(&mut request, name));
                 swallow += names.len();
+            }
+        }
+        if let Some(tracking) = &self.tracking {
+            encode_command(&mut request, tracking);
+            swallow += 1;
+            if self.protocol == Protocol::Resp3 {
+                let _ = out.send(Outgoing::Ready {
+                    bytes: Bytes::from_static(b">2\r\n$10\r\ninvalidate\r\n_\r\n"),
+                    class: class_index(Class::Pin(Pin::Tracking)),
+                    errors: 0,
+                    start: Instant::now(),
+                });
             }
         }
         for args in waiting.drain(..) {
@@ -219,9 +238,29 @@ impl Subscriptions {
             CommandId::Sunsubscribe => names.for_each(|n| {
                 self.shard_channels.remove(&n);
             }),
+            CommandId::Client if is(args, 1, b"tracking") && is(args, 2, b"on") => {
+                self.tracking = Some(args.to_vec());
+            }
+            CommandId::Client if is(args, 1, b"tracking") && is(args, 2, b"off") => {
+                self.tracking = None;
+            }
+            CommandId::Hello => {
+                if let Some(version) = args.get(1) {
+                    self.protocol = match version.as_ref() {
+                        b"3" => Protocol::Resp3,
+                        b"2" => Protocol::Resp2,
+                        _ => self.protocol,
+                    };
+                }
+            }
             _ => {}
         }
     }
+}
+
+fn is(args: &[Bytes], index: usize, word: &[u8]) -> bool {
+    args.get(index)
+        .is_some_and(|a| a.eq_ignore_ascii_case(word))
 }
 
 fn encode_command(out: &mut BytesMut, args: &[Bytes]) {

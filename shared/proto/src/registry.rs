@@ -28,6 +28,8 @@ pub const LIVE_PARAMETERS: &[&str] = &[
     "sync-replicas",
     "sync-timeout-ms",
     "proto-max-bulk-len",
+    "notify-keyspace-events",
+    "tracking-table-max-keys",
 ];
 
 /// Named settings shared by groups (`rgctl create-cache-parameter-group`).

@@ -15,7 +15,7 @@ use bytes::Bytes;
 pub use self::bitfield::{bitfield, bitfield_ro};
 use self::ops::{BitOp, BitRange, Unit};
 use super::args::{self, is};
-use super::ctx::Ctx;
+use super::ctx::{Class, Ctx};
 use super::string_bytes;
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
@@ -70,6 +70,7 @@ pub fn setbit(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     })?;
     if changed {
         ctx.changed(key);
+        ctx.notify(Class::STRING, "setbit", key);
         ctx.propagate_verbatim(args);
     }
     Ok(Reply::Int(i64::from(old)))
@@ -183,6 +184,11 @@ pub fn bitop(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     };
     if changed {
         ctx.changed(dest);
+        let (class, event) = match len {
+            0 => (Class::GENERIC, "del"),
+            _ => (Class::STRING, "set"),
+        };
+        ctx.notify(class, event, dest);
         ctx.propagate_verbatim(args);
     }
     Ok(Reply::Int(len as i64))

@@ -112,5 +112,6 @@ pub(super) fn drop_if_empty(engine: &mut Engine, db: usize, key: &[u8]) {
     let keys = &mut engine.dbs[db].keys;
     if keys.get(key).is_some_and(|e| e.value.is_empty_container()) {
         keys.remove(key);
+        engine.notify(crate::engine::notify::Class::GENERIC, "del", db, key);
     }
 }

@@ -1,5 +1,8 @@
 //! Connection commands: https://redis.io/commands/?group=connection
 
+mod pause;
+mod tracking;
+
 use bytes::Bytes;
 use rg_resp::Protocol;
 
@@ -10,6 +13,10 @@ use super::transaction::unwatch_all;
 use crate::engine::clients::ClientId;
 use crate::engine::error::{unknown_subcommand, CmdError};
 use crate::engine::reply::Reply;
+use crate::engine::Engine;
+
+pub(super) use self::pause::postponed;
+pub(super) use self::tracking::{after_command as remember_read_keys, end_of_command, is_script};
 
 /// The version rg-node reports to clients: the Redis release whose behaviour it follows.
 pub const REDIS_VERSION: &str = "7.0.15";
@@ -39,11 +46,18 @@ pub fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> Result<Reply, CmdError> {
     ctx.session.db = 0;
     ctx.session.protocol = Protocol::Resp2;
     ctx.session.authenticated = ctx.engine.settings.requirepass.is_none();
-    if let Some(client) = ctx.engine.clients.get_mut(ctx.session.id) {
+    ctx.session.reply = super::ctx::ReplyMode::On;
+    let id = ctx.session.id;
+    let Engine {
+        tracking, clients, ..
+    } = &mut *ctx.engine;
+    tracking.disable(clients, id);
+    if let Some(client) = clients.get_mut(id) {
         client.db = 0;
         client.name = None;
         client.protocol = 2;
         client.in_multi = false;
+        client.no_evict = false;
     }
     Ok(Reply::Simple("RESET"))
 }
@@ -202,7 +216,18 @@ pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
             Ok(Reply::Text(format!("{line}\n")))
         }
         _ if is(sub, "KILL") => kill(ctx, &args[2..]),
-        _ if is(sub, "NO-EVICT") || is(sub, "NO-TOUCH") => Ok(Reply::Ok),
+        _ if is(sub, "NO-EVICT") && args.len() == 3 => pause::no_evict(ctx, args),
+        _ if is(sub, "NO-TOUCH") => Ok(Reply::Ok),
+        _ if is(sub, "TRACKING") && args.len() >= 3 => tracking::tracking(ctx, args),
+        _ if is(sub, "CACHING") && args.len() == 3 => tracking::caching(ctx, args),
+        _ if is(sub, "GETREDIR") && args.len() == 2 => tracking::getredir(ctx),
+        _ if is(sub, "TRACKINGINFO") && args.len() == 2 => tracking::trackinginfo(ctx),
+        _ if is(sub, "PAUSE") && (args.len() == 3 || args.len() == 4) => pause::pause(ctx, args),
+        _ if is(sub, "UNPAUSE") && args.len() == 2 => pause::unpause(ctx),
+        _ if is(sub, "REPLY") && args.len() == 3 => pause::reply(ctx, args),
+        _ if is(sub, "UNBLOCK") && (args.len() == 3 || args.len() == 4) => {
+            pause::unblock(ctx, args)
+        }
         _ if is(sub, "HELP") => Ok(Reply::Array(
             [
                 "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -213,12 +238,52 @@ pub fn client(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
                 "LIST",
                 "INFO",
                 "KILL <ip:port> | ID <id> | ADDR <ip:port> | LADDR <ip:port> | SKIPME <yes|no>",
+                "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] \
+                 [OPTOUT] [NOLOOP]",
+                "CACHING (YES|NO)",
+                "GETREDIR",
+                "TRACKINGINFO",
+                "PAUSE <timeout> [WRITE|ALL]",
+                "UNPAUSE",
+                "REPLY (ON|OFF|SKIP)",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "NO-EVICT (ON|OFF)",
             ]
             .iter()
             .map(|l| Reply::Status(l.to_string()))
             .collect(),
         )),
-        _ => Err(unknown_subcommand(sub, "client")),
+        _ => Err(wrong_subcommand_arity(sub, args.len())),
+    }
+}
+
+/// The subcommands rg-node added with their Redis 7.0 arities: the arity is checked as
+/// the command table does in Redis (`client|name`), more arguments than a subcommand
+/// takes by the subcommand itself.
+const ARITIES: &[(&str, i32)] = &[
+    ("tracking", -3),
+    ("caching", 3),
+    ("getredir", 2),
+    ("trackinginfo", 2),
+    ("pause", -3),
+    ("unpause", 2),
+    ("reply", 3),
+    ("unblock", -3),
+    ("no-evict", 3),
+];
+
+fn wrong_subcommand_arity(sub: &[u8], argc: usize) -> CmdError {
+    let name = String::from_utf8_lossy(sub).to_ascii_lowercase();
+    let argc = argc as i32;
+    match ARITIES.iter().find(|(n, _)| *n == name) {
+        Some((_, arity)) if (*arity > 0 && argc != *arity) || argc < -arity => {
+            CmdError::WrongArity(format!("client|{name}"))
+        }
+        Some(_) => CmdError::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(sub)
+        )),
+        None => unknown_subcommand(sub, "client"),
     }
 }
 

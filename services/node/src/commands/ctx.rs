@@ -10,6 +10,7 @@ use crate::engine::clients::ClientId;
 use crate::engine::error::CmdError;
 use crate::engine::evict;
 use crate::engine::keyspace::{Keyspace, Millis, PERSISTENT};
+pub use crate::engine::notify::Class;
 use crate::engine::pubsub::PushMessage;
 use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
@@ -39,6 +40,31 @@ pub struct Session {
     pub push: mpsc::Sender<PushMessage>,
     /// The replication position just after this client's last write, for WAIT.
     pub write_position: Option<rg_proto::Position>,
+    /// CLIENT REPLY.
+    pub reply: ReplyMode,
+}
+
+/// CLIENT REPLY's state: replies are sent (On), dropped (Off), or dropped for this command
+/// and the next (SkipNext, set by CLIENT REPLY SKIP, becomes Skip after it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplyMode {
+    #[default]
+    On,
+    Off,
+    SkipNext,
+    Skip,
+}
+
+impl ReplyMode {
+    /// Whether the reply of the command just run is sent, and the mode for the next one.
+    pub fn after_command(self) -> (bool, ReplyMode) {
+        match self {
+            ReplyMode::On => (true, ReplyMode::On),
+            ReplyMode::Off => (false, ReplyMode::Off),
+            ReplyMode::SkipNext => (false, ReplyMode::Skip),
+            ReplyMode::Skip => (false, ReplyMode::On),
+        }
+    }
 }
 
 impl Session {
@@ -55,6 +81,7 @@ impl Session {
             shard_channels: HashSet::new(),
             push,
             write_position: None,
+            reply: ReplyMode::On,
         }
     }
 
@@ -93,6 +120,11 @@ pub enum Response {
     },
     /// Answer, then close the connection (QUIT).
     Close(Reply),
+    /// CLIENT PAUSE holds this command: run it again at `until` or once `resumed` fires.
+    Paused {
+        until: Millis,
+        resumed: std::sync::Arc<tokio::sync::Notify>,
+    },
     /// Answer nothing; stop the server (SHUTDOWN).
     Shutdown,
 }
@@ -134,16 +166,37 @@ impl Ctx<'_> {
             if self.engine.repl.is_replica() {
                 return self.from_primary.then_some(slot);
             }
+            // Paused: expired for the client, deleted once the pause ends.
+            if self.engine.pause.holds_writes(self.now) && !self.from_primary {
+                return None;
+            }
             self.engine.delete_expired(db, key);
             return None;
         }
         Some(slot)
     }
 
+    /// [`find`](Self::find) for commands that only look (EXISTS, TYPE, TTL...): a missing
+    /// key is a `keymiss` event, as Redis's lookupKeyRead makes it.
+    pub fn find_for_read(&mut self, key: &[u8]) -> Option<u32> {
+        let slot = self.find(key);
+        if slot.is_none() {
+            self.note_miss(key);
+        }
+        slot
+    }
+
+    fn note_miss(&mut self, key: &[u8]) {
+        if self.engine.current.notify_misses {
+            self.notify(Class::KEY_MISS, "keymiss", key);
+        }
+    }
+
     /// Reads a key's value, counting hits and misses and stamping the access.
     pub fn read(&mut self, key: &[u8]) -> Option<&Value> {
         let Some(slot) = self.find(key) else {
             self.engine.stats.keyspace_misses += 1;
+            self.note_miss(key);
             return None;
         };
         self.engine.stats.keyspace_hits += 1;
@@ -197,6 +250,7 @@ impl Ctx<'_> {
         if self.find(key).is_none() {
             let access = self.engine.access_stamp(self.now);
             self.keys().insert(key, make(), access);
+            self.notify(Class::NEW, "new", key);
         }
         let value = self.write(key).ok_or(CmdError::NoSuchKey)?;
         pick(value).ok_or(CmdError::WrongType)
@@ -204,18 +258,27 @@ impl Ctx<'_> {
 
     /// Sets a key's value, keeping its expiry if it has one.
     pub fn set(&mut self, key: &[u8], value: Value) -> u32 {
-        self.find(key);
+        let existed = self.find(key).is_some();
         let access = self.engine.access_stamp(self.now);
-        self.keys().insert(key, value, access)
+        let slot = self.keys().insert(key, value, access);
+        if !existed {
+            self.notify(Class::NEW, "new", key);
+        }
+        slot
     }
 
     /// Sets a key's value and clears any expiry (what SET does without KEEPTTL).
     pub fn set_persistent(&mut self, key: &[u8], value: Value) -> u32 {
-        // No lookup first: whether the old key had expired does not matter once the
-        // expiry is cleared.
+        // No lookup first unless events are wanted: whether the old key had expired does
+        // not matter once the expiry is cleared.
+        let created =
+            !self.engine.settings.notify_keyspace_events.is_empty() && self.find(key).is_none();
         let access = self.engine.access_stamp(self.now);
         let slot = self.keys().insert(key, value, access);
         self.keys().set_expiry(slot, PERSISTENT);
+        if created {
+            self.notify(Class::NEW, "new", key);
+        }
         slot
     }
 
@@ -223,19 +286,31 @@ impl Ctx<'_> {
         self.find(key).is_some() && self.keys().remove(key).is_some()
     }
 
-    /// Deletes `key` if a command left its container empty.
+    /// Deletes `key` if a command left its container empty (with its "del" event, which
+    /// Redis sends after the command's own).
     pub fn drop_if_empty(&mut self, key: &[u8]) {
+        let empty = matches!(self.keys().get(key), Some(e) if e.value.is_empty_container());
+        if empty {
+            self.keys().remove(key);
+            self.notify(Class::GENERIC, "del", key);
+        }
+    }
+
+    /// Deletes `key` if a failed command left the container it created empty: no event,
+    /// as for Redis the key never existed.
+    pub fn discard_if_empty(&mut self, key: &[u8]) {
         let empty = matches!(self.keys().get(key), Some(e) if e.value.is_empty_container());
         if empty {
             self.keys().remove(key);
         }
     }
 
-    /// After a command removed elements from a container: deletes it if now empty, signals
-    /// the change and records the command as sent.
-    pub fn after_removal(&mut self, key: &[u8], args: &[Bytes]) {
-        self.drop_if_empty(key);
+    /// After a command removed elements from a container: signals the change with `event`,
+    /// deletes the key if now empty, and records the command as sent.
+    pub fn after_removal(&mut self, key: &[u8], args: &[Bytes], class: Class, event: &str) {
         self.changed(key);
+        self.notify(class, event, key);
+        self.drop_if_empty(key);
         self.propagate_verbatim(args);
     }
 
@@ -255,6 +330,13 @@ impl Ctx<'_> {
                 entry.set_grown();
             }
         }
+    }
+
+    /// Publishes a keyspace event about `key` in this session's database (a no-op unless
+    /// `notify-keyspace-events` names the class).
+    #[inline]
+    pub fn notify(&mut self, class: Class, event: &str, key: &[u8]) {
+        self.engine.notify(class, event, self.session.db, key);
     }
 
     /// Whether replication records are wanted, so commands skip building them otherwise.

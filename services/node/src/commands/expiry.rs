@@ -5,7 +5,7 @@
 use bytes::Bytes;
 
 use super::args::{self, is};
-use super::ctx::{millis_text, Ctx};
+use super::ctx::{millis_text, Class, Ctx};
 use crate::engine::error::CmdError;
 use crate::engine::keyspace::{Millis, PERSISTENT};
 use crate::engine::reply::Reply;
@@ -68,16 +68,19 @@ pub fn apply(ctx: &mut Ctx, key: &Bytes, expiry: Expiry) {
         Expiry::At(at) if at <= ctx.now => {
             ctx.delete(key);
             ctx.changed(key);
+            ctx.notify(Class::GENERIC, "del", key);
             ctx.propagate_parts(&[b"DEL", key]);
         }
         Expiry::At(at) => {
             ctx.keys().set_expiry(slot, at);
             ctx.changed(key);
+            ctx.notify(Class::GENERIC, "expire", key);
             ctx.propagate_parts(&[b"PEXPIREAT", key, &millis_text(at)]);
         }
         Expiry::Persist if ctx.keys().entry(slot).expires_at != PERSISTENT => {
             ctx.keys().set_expiry(slot, PERSISTENT);
             ctx.changed(key);
+            ctx.notify(Class::GENERIC, "persist", key);
             ctx.propagate_parts(&[b"PERSIST", key]);
         }
         Expiry::None | Expiry::Keep | Expiry::Persist => {}
@@ -187,7 +190,7 @@ fn remaining(ctx: &mut Ctx, key: &[u8], unit: fn(i64) -> i64) -> Reply {
 }
 
 fn expiry_of(ctx: &mut Ctx, key: &[u8]) -> Option<Millis> {
-    let slot = ctx.find(key)?;
+    let slot = ctx.find_for_read(key)?;
     Some(ctx.keys().entry(slot).expires_at)
 }
 

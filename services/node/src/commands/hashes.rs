@@ -11,7 +11,7 @@ use bytes::Bytes;
 pub use self::incr::{hincrby, hincrbyfloat};
 pub use self::random::hrandfield;
 use super::args;
-use super::ctx::Ctx;
+use super::ctx::{Class, Ctx};
 use super::scan_args::{self, ScanOptions};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
@@ -37,6 +37,7 @@ pub fn hset(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         .count();
     // Redis counts HSET as a write even when no value changed.
     ctx.changed(key);
+    ctx.notify(Class::HASH, "hset", key);
     ctx.propagate_verbatim(args);
     Ok(if is_hmset {
         Reply::Ok
@@ -54,6 +55,7 @@ pub fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     }
     hash.insert(SmallBytes::new(field), SmallBytes::new(value));
     ctx.changed(key);
+    ctx.notify(Class::HASH, "hset", key);
     ctx.propagate_verbatim(args);
     Ok(Reply::Int(1))
 }
@@ -89,7 +91,7 @@ pub fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         .filter(|field| hash.remove(&field[..]).is_some())
         .count();
     if removed > 0 {
-        ctx.after_removal(key, args);
+        ctx.after_removal(key, args, Class::HASH, "hdel");
     }
     Ok(Reply::Int(removed as i64))
 }

@@ -24,7 +24,7 @@ use bytes::Bytes;
 
 use self::header::{Encoding, HllError, HEADER_LEN, REGISTERS};
 use super::args::is;
-use super::ctx::Ctx;
+use super::ctx::{Class, Ctx};
 use super::string_bytes;
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
@@ -91,6 +91,7 @@ pub fn pfadd(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     })?;
     if updated {
         ctx.changed(key);
+        ctx.notify(Class::STRING, "pfadd", key);
         ctx.propagate_verbatim(args);
     }
     Ok(Reply::Int(i64::from(updated)))
@@ -159,6 +160,8 @@ pub fn pfmerge(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         Ok(())
     })?;
     ctx.changed(dest);
+    // Redis names a merge's event after PFADD.
+    ctx.notify(Class::STRING, "pfadd", dest);
     ctx.propagate_verbatim(args);
     Ok(Reply::Ok)
 }

@@ -122,7 +122,10 @@ fn clients(engine: &Engine) -> Vec<(&'static str, String)> {
             engine.clients.blocked_count().to_string(),
         ),
         ("pubsub_clients", engine.clients.pubsub_count().to_string()),
-        ("tracking_clients", "0".into()),
+        (
+            "tracking_clients",
+            engine.tracking.client_count().to_string(),
+        ),
     ]
 }
 
@@ -166,6 +169,18 @@ fn stats(engine: &Engine) -> Vec<(&'static str, String)> {
         ("keyspace_misses", s.keyspace_misses.to_string()),
         ("pubsub_channels", engine.pubsub.channel_count().to_string()),
         ("pubsub_patterns", engine.pubsub.pattern_count().to_string()),
+        (
+            "tracking_total_keys",
+            engine.tracking.key_count().to_string(),
+        ),
+        (
+            "tracking_total_items",
+            engine.tracking.item_count().to_string(),
+        ),
+        (
+            "tracking_total_prefixes",
+            engine.tracking.prefix_count().to_string(),
+        ),
         ("total_pubsub_messages", s.pubsub_messages.to_string()),
         (
             "pubsubshard_channels",

@@ -7,7 +7,7 @@ mod move_db;
 use bytes::Bytes;
 
 use super::args::{self, is};
-use super::ctx::Ctx;
+use super::ctx::{Class, Ctx};
 use super::scan_args;
 use crate::engine::error::{unknown_subcommand, CmdError};
 use crate::engine::glob;
@@ -22,6 +22,7 @@ pub fn del(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     for key in &args[1..] {
         if ctx.delete(key) {
             ctx.changed(key);
+            ctx.notify(Class::GENERIC, "del", key);
             deleted.push(key.clone());
         }
     }
@@ -36,13 +37,13 @@ pub fn del(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 pub fn exists(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let count = args[1..]
         .iter()
-        .filter(|key| ctx.find(key).is_some())
+        .filter(|key| ctx.find_for_read(key).is_some())
         .count();
     Ok(Reply::Int(count as i64))
 }
 
 pub fn type_(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
-    let name = match ctx.find(&args[1]) {
+    let name = match ctx.find_for_read(&args[1]) {
         Some(slot) => ctx.keys().entry(slot).value.type_name(),
         None => "none",
     };
@@ -78,9 +79,12 @@ fn move_key(ctx: &mut Ctx, from: &[u8], to: &[u8], replace: bool) -> Result<bool
         return Err(CmdError::NoSuchKey);
     };
     let slot = ctx.keys().insert(to, entry.value, entry.access);
+    ctx.notify(Class::NEW, "new", to);
     ctx.keys().set_expiry(slot, entry.expires_at);
     ctx.changed(from);
     ctx.changed(to);
+    ctx.notify(Class::GENERIC, "rename_from", from);
+    ctx.notify(Class::GENERIC, "rename_to", to);
     Ok(true)
 }
 
@@ -153,6 +157,7 @@ fn check_flush_mode(args: &[Bytes]) -> Result<(), CmdError> {
 pub fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     check_flush_mode(args)?;
     flush(ctx, ctx.db());
+    invalidate_all(ctx);
     ctx.propagate_parts(&[b"FLUSHDB"]);
     Ok(Reply::Ok)
 }
@@ -160,8 +165,15 @@ pub fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
 pub fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     check_flush_mode(args)?;
     (0..DATABASES).for_each(|db| flush(ctx, db));
+    invalidate_all(ctx);
     ctx.propagate_parts(&[b"FLUSHALL"]);
     Ok(Reply::Ok)
+}
+
+/// Client-side caches hold keys of every database: a flush invalidates them all.
+fn invalidate_all(ctx: &mut Ctx) {
+    let engine = &mut *ctx.engine;
+    engine.tracking.invalidate_all(&engine.clients);
 }
 
 fn flush(ctx: &mut Ctx, db: usize) {
@@ -189,7 +201,7 @@ pub fn copy(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     if target_db == ctx.db() && source == destination {
         return Err(CmdError::err("source and destination objects are the same"));
     }
-    let Some(slot) = ctx.find(source) else {
+    let Some(slot) = ctx.find_for_read(source) else {
         return Ok(Reply::Int(0));
     };
     let entry = ctx.keys().entry(slot);
@@ -204,7 +216,10 @@ pub fn copy(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let target = &mut ctx.engine.dbs[target_db].keys;
     let slot = target.insert(destination, value, access);
     target.set_expiry(slot, expires_at);
+    ctx.engine.notify(Class::NEW, "new", target_db, destination);
     ctx.engine.touch(target_db, destination);
+    ctx.engine
+        .notify(Class::GENERIC, "copy_to", target_db, destination);
     ctx.propagate_verbatim(args);
     Ok(Reply::Int(1))
 }

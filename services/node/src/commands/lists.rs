@@ -19,7 +19,7 @@ mod tests;
 use bytes::Bytes;
 
 use super::args;
-use super::ctx::Ctx;
+use super::ctx::{Class, Ctx};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
@@ -65,6 +65,7 @@ fn push(ctx: &mut Ctx, args: &[Bytes], left: bool, create: bool) -> Result<Reply
     }
     let len = list.len();
     ctx.changed(key);
+    ctx.notify(Class::LIST, if left { "lpush" } else { "rpush" }, key);
     ctx.propagate_verbatim(args);
     Ok(Reply::Int(len_int(len)))
 }
@@ -122,6 +123,7 @@ pub(super) fn pop_some(
         return Ok(Some(items));
     }
     ctx.changed(key);
+    ctx.notify(Class::LIST, if left { "lpop" } else { "rpop" }, key);
     ctx.drop_if_empty(key);
     if ctx.recording() {
         let mut record = vec![

@@ -50,6 +50,7 @@ pub use self::pubsub::unsubscribe_all;
 pub use self::transaction::{unwatch_all, wrap_records};
 use crate::engine::error::{unknown_command, CmdError};
 use crate::engine::evict;
+use crate::engine::notify;
 use crate::engine::reply::Reply;
 
 /// Runs one client command with all of Redis's checks around it.
@@ -64,6 +65,9 @@ pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
             return Response::Reply(Reply::Error(error));
         }
     };
+    if let Some(wait) = connection::postponed(ctx, spec) {
+        return wait;
+    }
     if let Some(tx) = ctx.session.transaction.as_mut() {
         use CommandId::*;
         if !matches!(spec.id, Exec | Discard | Multi | Watch | Quit | Reset) {
@@ -84,7 +88,10 @@ pub fn process(ctx: &mut Ctx, args: &[Bytes]) -> Response {
             }
         }
     }
-    run(ctx, spec, args)
+    let response = run(ctx, spec, args);
+    connection::end_of_command(ctx, spec);
+    ctx.engine.current.client = 0;
+    response
 }
 
 /// Runs a command that passed its checks (directly, or from EXEC's queue).
@@ -94,6 +101,12 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
         client.last_command = spec.name;
         client.last_active = ctx.now;
     }
+    ctx.engine.current.client = ctx.session.id;
+    ctx.engine.current.notify_misses = notify::misses_are_events(spec);
+    let script = connection::is_script(spec);
+    if script {
+        ctx.engine.current.script_read = Some(false);
+    }
     let first = monitor::shown_first(spec);
     if first && !ctx.engine.monitors.is_empty() {
         monitor::feed(ctx, spec, args);
@@ -101,10 +114,14 @@ pub fn run(ctx: &mut Ctx, spec: &'static CommandSpec, args: &[Bytes]) -> Respons
     let started = std::time::Instant::now();
     let response = dispatch(ctx, spec, args);
     let usec = started.elapsed().as_micros() as u64;
+    let script_read = script && ctx.engine.current.script_read.take() == Some(true);
     if !first && !ctx.engine.monitors.is_empty() {
         monitor::feed(ctx, spec, args);
     }
     observe::ran(ctx, spec, args, &response, usec);
+    if !ctx.engine.tracking.is_idle() {
+        connection::remember_read_keys(ctx, spec, args, script_read);
+    }
     // Inside EXEC, blocked clients are served once the whole transaction has run.
     if !ctx.in_exec && ctx.engine.blocking.has_ready() {
         serve_blocked(ctx.engine, ctx.now);

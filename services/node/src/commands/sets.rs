@@ -11,7 +11,7 @@ use bytes::Bytes;
 
 pub use self::algebra::{sdiff, sdiffstore, sinter, sintercard, sinterstore, sunion, sunionstore};
 pub use self::random::{spop, srandmember};
-use super::ctx::Ctx;
+use super::ctx::{Class, Ctx};
 use super::scan_args::{self, ScanOptions};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
@@ -28,6 +28,7 @@ pub fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         .count();
     if added > 0 {
         ctx.changed(key);
+        ctx.notify(Class::SET, "sadd", key);
         ctx.propagate_verbatim(args);
     }
     Ok(Reply::Int(added as i64))
@@ -44,7 +45,7 @@ pub fn srem(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         .filter(|member| set.remove(&member[..]))
         .count();
     if removed > 0 {
-        ctx.after_removal(key, args);
+        ctx.after_removal(key, args, Class::SET, "srem");
     }
     Ok(Reply::Int(removed as i64))
 }
@@ -102,11 +103,13 @@ pub fn smove(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     if !removed {
         return Ok(Reply::Int(0));
     }
+    ctx.notify(Class::SET, "srem", source);
     ctx.drop_if_empty(source);
     ctx.changed(source);
     let target = ctx.write_or_create(destination, Value::new_set, Value::as_set_mut)?;
     if target.insert(SmallBytes::new(member)) {
         ctx.changed(destination);
+        ctx.notify(Class::SET, "sadd", destination);
     }
     ctx.propagate_verbatim(args);
     Ok(Reply::Int(1))

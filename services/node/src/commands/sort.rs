@@ -21,7 +21,7 @@ use std::cmp::Ordering;
 use bytes::Bytes;
 
 use super::args;
-use super::ctx::Ctx;
+use super::ctx::{Class, Ctx};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
@@ -238,6 +238,7 @@ fn store(ctx: &mut Ctx, dst: &[u8], output: Vec<Option<Bytes>>) -> Reply {
     if output.is_empty() {
         if ctx.delete(dst) {
             ctx.changed(dst);
+            ctx.notify(Class::GENERIC, "del", dst);
             ctx.propagate_parts(&[b"DEL", dst]);
         }
         return Reply::Int(0);
@@ -246,6 +247,7 @@ fn store(ctx: &mut Ctx, dst: &[u8], output: Vec<Option<Bytes>>) -> Reply {
     let list: List = items.iter().map(|i| SmallBytes::new(i)).collect();
     ctx.set_persistent(dst, Value::List(Box::new(list)));
     ctx.changed(dst);
+    ctx.notify(Class::LIST, "sortstore", dst);
     if ctx.recording() {
         ctx.propagate_parts(&[b"DEL", dst]);
         for batch in items.chunks(RECORD_BATCH) {

@@ -5,7 +5,7 @@ mod lcs;
 use bytes::Bytes;
 
 use super::args::{self, is};
-use super::ctx::{millis_text, Ctx};
+use super::ctx::{millis_text, Class, Ctx};
 use super::expiry::{parse_expiry, Expiry};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
@@ -62,6 +62,10 @@ fn store(ctx: &mut Ctx, key: &Bytes, value: &Bytes, expiry: Expiry) {
         ctx.keys().set_expiry(slot, at);
     }
     ctx.changed(key);
+    ctx.notify(Class::STRING, "set", key);
+    if let Expiry::At(_) = expiry {
+        ctx.notify(Class::GENERIC, "expire", key);
+    }
     if ctx.recording() {
         let mut record = vec![Bytes::from_static(b"SET"), key.clone(), value.clone()];
         match expiry {
@@ -143,6 +147,7 @@ pub fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     };
     ctx.delete(&args[1]);
     ctx.changed(&args[1]);
+    ctx.notify(Class::GENERIC, "del", &args[1]);
     ctx.propagate_parts(&[b"DEL", &args[1]]);
     Ok(Reply::Bulk(old))
 }
@@ -183,6 +188,7 @@ pub fn mset(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     for pair in args[1..].chunks_exact(2) {
         ctx.set_persistent(&pair[0], string_value(&pair[1]));
         ctx.changed(&pair[0]);
+        ctx.notify(Class::STRING, "set", &pair[0]);
     }
     ctx.propagate_verbatim(args);
     Ok(Reply::Ok)
@@ -232,6 +238,7 @@ fn increment(ctx: &mut Ctx, args: &[Bytes], by: i64) -> Result<Reply, CmdError> 
     let text = args::int_bytes(next);
     ctx.set(key, string_value(&text));
     ctx.changed(key);
+    ctx.notify(Class::STRING, "incrby", key);
     if ctx.recording() {
         ctx.propagate(vec![
             Bytes::from_static(b"SET"),
@@ -257,6 +264,7 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let text = Bytes::from(args::float_text(next));
     ctx.set(key, string_value(&text));
     ctx.changed(key);
+    ctx.notify(Class::STRING, "incrbyfloat", key);
     if ctx.recording() {
         let record = vec![
             Bytes::from_static(b"SET"),
@@ -279,6 +287,7 @@ pub fn append(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let len = value.len();
     ctx.set(key, Value::Str(SmallBytes::from(value)));
     ctx.changed(key);
+    ctx.notify(Class::STRING, "append", key);
     ctx.propagate_verbatim(args);
     Ok(Reply::Int(len as i64))
 }
@@ -338,6 +347,7 @@ pub fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let len = value.len();
     ctx.set(key, Value::Str(SmallBytes::from(value)));
     ctx.changed(key);
+    ctx.notify(Class::STRING, "setrange", key);
     ctx.propagate_verbatim(args);
     Ok(Reply::Int(len as i64))
 }

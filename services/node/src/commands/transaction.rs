@@ -67,7 +67,7 @@ fn run_queued(ctx: &mut Ctx, args: &[Bytes]) -> Reply {
     match super::run(ctx, spec, args) {
         Response::Reply(reply) | Response::Close(reply) => reply,
         // Blocking commands do not block inside EXEC, and SHUTDOWN cannot be queued.
-        Response::Block { .. } | Response::Shutdown => Reply::NilArray,
+        Response::Block { .. } | Response::Paused { .. } | Response::Shutdown => Reply::NilArray,
         // WAIT inside a transaction answers at once, as Redis does.
         Response::WaitAcks { target, .. } => {
             Reply::Int(ctx.engine.repl.replicas_at(&target) as i64)

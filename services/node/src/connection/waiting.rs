@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 
 use super::{Blocked, Close, Connection};
 use crate::engine::blocking::WaiterId;
+use crate::engine::error::CmdError;
 use crate::engine::keyspace::Millis;
 use crate::engine::reply::Reply;
 use crate::server::now_ms;
@@ -40,11 +41,39 @@ impl Connection {
             }
         };
         let protocol = self.session.protocol;
-        reply
-            .unwrap_or(Reply::NilArray)
-            .encode(&mut self.output, protocol);
+        if !self.silent_wait {
+            reply
+                .unwrap_or(Reply::NilArray)
+                .encode(&mut self.output, protocol);
+        }
         self.set_blocked(false);
         self.flush().await.err().map(|_| Close::Done)
+    }
+
+    /// CLIENT PAUSE: waits for the deadline or an UNPAUSE (checked again at least every
+    /// 50 ms, so an UNPAUSE between the check and this wait is not missed for long).
+    pub(super) async fn wait_paused(
+        &mut self,
+        until: Millis,
+        resumed: std::sync::Arc<tokio::sync::Notify>,
+    ) -> Option<Close> {
+        let left = Duration::from_millis(until.saturating_sub(now_ms()));
+        let sleep = tokio::time::sleep(left.min(Duration::from_millis(50)));
+        tokio::pin!(sleep);
+        let mut stopping = self.shared.stopping.clone();
+        loop {
+            tokio::select! {
+                biased;
+                _ = resumed.notified() => return None,
+                _ = self.kill.notified() => return Some(Close::Done),
+                _ = stopping.changed() => return Some(Close::Done),
+                _ = &mut sleep => return None,
+                read = self.socket.read_buf(&mut self.input) => match read {
+                    Ok(0) | Err(_) => return Some(Close::Done),
+                    Ok(_) => {}
+                },
+            }
+        }
     }
 
     /// WAIT: answers how many replicas acknowledged `target` once `needed` have or the
@@ -59,6 +88,10 @@ impl Connection {
         let sleep = tokio::time::sleep(timeout.unwrap_or(Duration::MAX));
         tokio::pin!(sleep);
         let shared = self.shared.clone();
+        // CLIENT UNBLOCK reaches this wait through the registry: true asks for the error.
+        let (unblock, mut unblocked) = oneshot::channel::<bool>();
+        self.set_wait_unblock(Some(unblock)).await;
+        let mut unblocked_with_error = false;
         let acked = loop {
             // Registered before the check, so an ack landing in between still wakes us.
             let notified = shared.ack_notify.notified();
@@ -72,11 +105,32 @@ impl Connection {
                 _ = &mut notified => {}
                 _ = &mut sleep, if timeout.is_some() => break acked,
                 _ = self.kill.notified() => return Some(Close::Done),
+                error = &mut unblocked => {
+                    unblocked_with_error = error == Ok(true);
+                    break acked;
+                }
             }
         };
+        self.set_wait_unblock(None).await;
         let protocol = self.session.protocol;
-        Reply::Int(acked as i64).encode(&mut self.output, protocol);
+        let reply = match unblocked_with_error {
+            false => Reply::Int(acked as i64),
+            true => Reply::Error(CmdError::Line(
+                "UNBLOCKED client unblocked via CLIENT UNBLOCK".into(),
+            )),
+        };
+        if !self.silent_wait {
+            reply.encode(&mut self.output, protocol);
+        }
         self.flush().await.err().map(|_| Close::Done)
+    }
+
+    async fn set_wait_unblock(&mut self, unblock: Option<oneshot::Sender<bool>>) {
+        let shared = self.shared.clone();
+        let mut engine = shared.lock_engine().await;
+        if let Some(client) = engine.clients.get_mut(self.session.id) {
+            client.unblock_wait = unblock;
+        }
     }
 
     /// `sync-replicas`: holds the replies until enough replicas acknowledged the writes; past

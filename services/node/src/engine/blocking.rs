@@ -130,6 +130,14 @@ impl Blocking {
     }
 
     /// Removes a waiter (timed out, served, or gone); None if it was already removed.
+    /// The waiter a client is blocked on, if it is (CLIENT UNBLOCK).
+    pub fn waiter_of(&self, client: ClientId) -> Option<WaiterId> {
+        self.waiters
+            .iter()
+            .find(|(_, w)| w.client == client)
+            .map(|(&id, _)| id)
+    }
+
     pub fn unblock(&mut self, id: WaiterId) -> Option<Waiter> {
         let waiter = self.waiters.remove(&id)?;
         for key in &waiter.keys {

@@ -5,9 +5,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use tokio::sync::mpsc::{error::TrySendError, Sender};
 use tokio::sync::Notify;
 
 use super::keyspace::Millis;
+use super::pubsub::PushMessage;
+use super::tracking;
 
 pub type ClientId = u64;
 
@@ -31,6 +34,14 @@ pub struct ClientInfo {
     pub last_command: &'static str,
     /// Notified to make the connection close itself (CLIENT KILL, slow subscriber).
     pub kill: Arc<Notify>,
+    /// Where messages outside the request/reply flow reach the connection (invalidations).
+    pub push: Option<Sender<PushMessage>>,
+    /// Client-side caching, when CLIENT TRACKING is on.
+    pub tracking: Option<tracking::Mode>,
+    /// A WAIT in progress, for CLIENT UNBLOCK (true: answer with the UNBLOCKED error).
+    pub unblock_wait: Option<tokio::sync::oneshot::Sender<bool>>,
+    /// CLIENT NO-EVICT ON (shown as the `e` flag; rg-node evicts no clients anyway).
+    pub no_evict: bool,
 }
 
 #[derive(Debug, Default)]
@@ -63,6 +74,10 @@ impl Clients {
                 blocked: false,
                 last_command: "NULL",
                 kill: Arc::new(Notify::new()),
+                push: None,
+                tracking: None,
+                unblock_wait: None,
+                no_evict: false,
             },
         );
         id
@@ -102,6 +117,21 @@ impl Clients {
         self.by_id.values()
     }
 
+    /// Sends a push message to a client's connection; one that cannot keep up is closed,
+    /// as Redis's output buffer limits would.
+    pub fn push(&self, id: ClientId, message: PushMessage) {
+        let Some(client) = self.by_id.get(&id) else {
+            return;
+        };
+        let Some(tx) = &client.push else {
+            return;
+        };
+        if let Err(TrySendError::Full(_)) = tx.try_send(message) {
+            tracing::warn!(client = id, "disconnecting a client that cannot keep up");
+            client.kill.notify_one();
+        }
+    }
+
     /// Asks a client's connection to close; false if there is no such client.
     pub fn kill(&self, id: ClientId) -> bool {
         match self.by_id.get(&id) {
@@ -115,6 +145,29 @@ impl Clients {
 }
 
 impl ClientInfo {
+    /// CLIENT LIST's flags, in Redis's order (getClientInfoString), `N` for none.
+    fn flags(&self) -> String {
+        let tracking = self.tracking.as_ref();
+        let flags = [
+            (
+                self.subscriptions + self.pattern_subscriptions + self.shard_subscriptions > 0,
+                'P',
+            ),
+            (self.in_multi, 'x'),
+            (self.blocked, 'b'),
+            (tracking.is_some(), 't'),
+            (tracking.is_some_and(|m| m.broken_redirect.get()), 'R'),
+            (tracking.is_some_and(|m| m.bcast), 'B'),
+            (self.no_evict, 'e'),
+        ];
+        let text: String = flags.iter().filter(|(on, _)| *on).map(|(_, c)| c).collect();
+        if text.is_empty() {
+            "N".into()
+        } else {
+            text
+        }
+    }
+
     /// One line of CLIENT LIST, with Redis 7.0's field names.
     pub fn list_line(&self, now: Millis) -> String {
         let text = |b: &Option<Bytes>| {
@@ -122,20 +175,15 @@ impl ClientInfo {
                 .map(|b| String::from_utf8_lossy(b).into_owned())
                 .unwrap_or_default()
         };
-        let flags = match (
-            self.in_multi,
-            self.blocked,
-            self.subscriptions + self.pattern_subscriptions + self.shard_subscriptions,
-        ) {
-            (true, _, _) => "x",
-            (_, true, _) => "b",
-            (_, _, n) if n > 0 => "P",
-            _ => "N",
+        let flags = self.flags();
+        let redirect = match &self.tracking {
+            Some(mode) => mode.redirect as i64,
+            None => -1,
         };
         format!(
             "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags={flags} db={} sub={} \
              psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 \
-             obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} \
+             obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir={redirect} resp={} \
              lib-name={} lib-ver={}",
             self.id,
             self.addr,

@@ -66,7 +66,8 @@ fn lfu_increment(counter: u32, settings: &Settings, rng: &mut impl Rng) -> u32 {
 /// Evicts keys until memory is under `maxmemory`; an error if it cannot.
 pub fn make_room(engine: &mut Engine, now: Millis) -> Result<(), CmdError> {
     let limit = engine.settings.maxmemory as usize;
-    if limit == 0 {
+    // A paused primary keeps its dataset as it is (Redis skips eviction while paused).
+    if limit == 0 || engine.pause.holds_writes(now) {
         return Ok(());
     }
     while memory::used() > limit {
@@ -79,6 +80,7 @@ pub fn make_room(engine: &mut Engine, now: Millis) -> Result<(), CmdError> {
         engine.dbs[db].keys.remove(&key);
         engine.stats.evicted_keys += 1;
         engine.touch(db, &key);
+        engine.notify(super::notify::Class::EVICTED, "evicted", db, &key);
         engine.propagate(db, vec![Bytes::from_static(b"DEL"), key]);
     }
     Ok(())

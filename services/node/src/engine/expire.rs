@@ -15,7 +15,8 @@ const AGAIN_ABOVE: usize = SAMPLE / 4;
 /// Runs one cycle over every database within `budget`; returns how many keys it deleted.
 pub fn active_cycle(engine: &mut Engine, now: Millis, budget: Duration) -> usize {
     // Only a primary deletes expired keys; its DELs reach the replicas in the stream.
-    if engine.repl.is_replica() {
+    // Nor while CLIENT PAUSE holds the dataset still.
+    if engine.repl.is_replica() || engine.pause.holds_writes(now) {
         return 0;
     }
     let started = Instant::now();

@@ -14,13 +14,16 @@ pub mod glob;
 pub mod keyspace;
 pub mod memory;
 pub mod monitor;
+pub mod notify;
 pub mod observed;
+pub mod pause;
 pub mod pubsub;
 pub mod replication;
 pub mod reply;
 pub mod settings;
 pub mod small_bytes;
 pub mod stream;
+pub mod tracking;
 pub mod value;
 pub mod zset;
 
@@ -32,6 +35,7 @@ use rand::SeedableRng;
 use self::blocking::Blocking;
 use self::clients::{ClientId, Clients};
 use self::keyspace::{Keyspace, Millis};
+use self::notify::Class;
 use self::pubsub::PubSub;
 use self::settings::Settings;
 use self::small_bytes::SmallBytes;
@@ -95,6 +99,23 @@ pub struct Engine {
     pub scripts: crate::scripting::Scripts,
     /// Command statistics, the slow log and latency events.
     pub observed: observed::Observed,
+    /// Client-side caching: who may hold which keys.
+    pub tracking: tracking::Tracking,
+    /// The command running now, for NOLOOP and `keymiss` events.
+    pub current: Current,
+    /// CLIENT PAUSE.
+    pub pause: pause::Pause,
+}
+
+/// The client whose command is running (0 between commands: expiry, eviction) and whether
+/// a missing key it reads is a `keymiss` event (Redis's lookupKeyRead, not lookupKeyWrite).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Current {
+    pub client: ClientId,
+    pub notify_misses: bool,
+    /// While a script runs: whether it ran a read-only command (client-side caching then
+    /// tracks the script's declared keys, as Redis 7.0 does).
+    pub script_read: Option<bool>,
 }
 
 impl Engine {
@@ -115,6 +136,9 @@ impl Engine {
             repl: replication::ReplState::new(64 * 1024 * 1024),
             scripts: Default::default(),
             observed: Default::default(),
+            tracking: Default::default(),
+            current: Current::default(),
+            pause: Default::default(),
         }
     }
 
@@ -147,6 +171,10 @@ impl Engine {
             }
         }
         self.blocking.signal(db, key);
+        if !self.tracking.is_idle() {
+            let current = self.current.client;
+            self.tracking.invalidate(&self.clients, key, current);
+        }
     }
 
     /// Marks every watched key of `db` as changed (FLUSHDB, FLUSHALL, SWAPDB).
@@ -170,10 +198,39 @@ impl Engine {
         if self.dbs[db].keys.remove(key).is_some() {
             self.stats.expired_keys += 1;
             self.touch(db, key);
+            self.notify(Class::EXPIRED, "expired", db, key);
             self.propagate(
                 db,
                 vec![Bytes::from_static(b"DEL"), Bytes::copy_from_slice(key)],
             );
+        }
+    }
+
+    /// Publishes a keyspace event if `notify-keyspace-events` asks for its class.
+    #[inline]
+    pub fn notify(&mut self, class: Class, event: &str, db: usize, key: &[u8]) {
+        if self.settings.notify_keyspace_events.contains(class) {
+            self.publish_event(event, db, key);
+        }
+    }
+
+    fn publish_event(&mut self, event: &str, db: usize, key: &[u8]) {
+        let flags = self.settings.notify_keyspace_events;
+        let mut messages = Vec::with_capacity(2);
+        if flags.contains(Class::KEYSPACE) {
+            let channel = notify::channel("keyspace", db, key);
+            messages.push((channel, Bytes::copy_from_slice(event.as_bytes())));
+        }
+        if flags.contains(Class::KEYEVENT) {
+            let channel = notify::channel("keyevent", db, event.as_bytes());
+            messages.push((channel, Bytes::copy_from_slice(key)));
+        }
+        for (channel, payload) in messages {
+            let delivery = self.pubsub.publish(&channel, &payload);
+            for client in delivery.too_slow {
+                tracing::warn!(client, "disconnecting a subscriber that cannot keep up");
+                self.clients.kill(client);
+            }
         }
     }
 

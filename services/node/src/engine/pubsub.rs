@@ -24,6 +24,15 @@ pub enum PushMessage {
         channel: Bytes,
         payload: Bytes,
     },
+    /// Client-side caching: these keys (None: all keys) may have changed. `redirected`
+    /// when sent on behalf of another client, which a RESP2 subscriber then gets as a
+    /// message on `__redis__:invalidate`.
+    Invalidate {
+        keys: Option<Vec<Bytes>>,
+        redirected: bool,
+    },
+    /// The client that invalidations were redirected to is gone (RESP3 only).
+    RedirectBroken(u64),
     /// A command another client ran, for a client in MONITOR mode.
     Monitor(String),
 }

@@ -137,6 +137,11 @@ pub struct Settings {
     pub latency_tracking_info_percentiles: Vec<f64>,
     /// Redis's other settings, known by default and validation (see `extra`).
     pub extra: Extra,
+    /// Which keyspace events are published (`notify-keyspace-events`); empty by default.
+    pub notify_keyspace_events: super::notify::Class,
+    /// Keys the client-side caching table remembers before it forgets (and invalidates)
+    /// some; 0: no limit.
+    pub tracking_table_max_keys: u64,
 }
 
 impl Default for Settings {
@@ -170,6 +175,8 @@ impl Default for Settings {
             latency_tracking: true,
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
             extra: Extra::default(),
+            notify_keyspace_events: Default::default(),
+            tracking_table_max_keys: 1_000_000,
         }
     }
 }
@@ -210,6 +217,8 @@ pub const NAMES: &[&str] = &[
     "slave-priority",
     "min-slaves-to-write",
     "min-slaves-max-lag",
+    "notify-keyspace-events",
+    "tracking-table-max-keys",
 ];
 
 /// Every name CONFIG knows: rg-node's own, then Redis's others.
@@ -252,6 +261,8 @@ impl Settings {
             // rgroup keeps no files: persistence is replication.
             "save" => String::new(),
             "appendonly" => "no".into(),
+            "notify-keyspace-events" => super::notify::format(self.notify_keyspace_events),
+            "tracking-table-max-keys" => self.tracking_table_max_keys.to_string(),
             "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string(),
             "slowlog-max-len" => self.slowlog_max_len.to_string(),
             "latency-monitor-threshold" => self.latency_monitor_threshold.to_string(),
@@ -314,6 +325,12 @@ impl Settings {
             "latency-tracking" => self.latency_tracking = parse_yes_no(value)?,
             "latency-tracking-info-percentiles" => {
                 self.latency_tracking_info_percentiles = parse_percentiles(value)?;
+            }
+            "notify-keyspace-events" => {
+                self.notify_keyspace_events = super::notify::parse(value)?;
+            }
+            "tracking-table-max-keys" => {
+                self.tracking_table_max_keys = long_long(value, 0, i64::MAX)? as u64;
             }
             "save" | "appendonly" if value.is_empty() || value == "no" => {}
             "bind" | "port" | "databases" | "save" | "appendonly" | "threads" | "log-format"

@@ -92,7 +92,7 @@ fn run(ctx: &mut Ctx, permissions: Permissions, args: &[Bytes]) -> Result<Reply,
     let reply = match commands::run(ctx, spec, args) {
         Response::Reply(reply) | Response::Close(reply) => reply,
         // As inside EXEC: nothing blocks, and WAIT answers at once.
-        Response::Block { .. } | Response::Shutdown => Reply::NilArray,
+        Response::Block { .. } | Response::Paused { .. } | Response::Shutdown => Reply::NilArray,
         Response::WaitAcks { target, .. } => {
             Reply::Int(ctx.engine.repl.replicas_at(&target) as i64)
         }

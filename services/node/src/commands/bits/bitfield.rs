@@ -50,6 +50,7 @@ pub fn bitfield(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         ops.iter().map(|op| run(bytes, op)).collect()
     })?;
     ctx.changed(key);
+    ctx.notify(crate::engine::notify::Class::STRING, "setbit", key);
     // Deterministic: the same operations on the same bytes give the same bytes.
     ctx.propagate_verbatim(args);
     Ok(Reply::Array(replies))

@@ -92,7 +92,12 @@ pub fn run(ctx: &mut Ctx, args: &[Bytes], form: Form) -> Result<Reply, CmdError>
             for p in &points {
                 result.insert(&p.member, if options.storedist { p.dist } else { p.score });
             }
-            Ok(zsets::store_zset(ctx, &dst, result))
+            let event = if form == Form::SearchStore {
+                "geosearchstore"
+            } else {
+                "georadiusstore"
+            };
+            Ok(zsets::store_zset(ctx, &dst, result, event))
         }
         None => Ok(Reply::Array(
             points.iter().map(|p| point_reply(p, &options)).collect(),

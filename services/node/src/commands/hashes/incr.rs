@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use crate::commands::args;
-use crate::commands::ctx::Ctx;
+use crate::commands::ctx::{Class, Ctx};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
@@ -21,6 +21,7 @@ pub fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         let sum = current.checked_add(increment).ok_or(CmdError::Overflow)?;
         Ok((args::int_bytes(sum), Reply::Int(sum)))
     })?;
+    ctx.notify(Class::HASH, "hincrby", &args[1]);
     ctx.propagate_verbatim(args);
     Ok(updated.1)
 }
@@ -46,6 +47,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         let text = Bytes::from(args::float_text(sum));
         Ok((text.clone(), Reply::Bulk(text)))
     })?;
+    ctx.notify(Class::HASH, "hincrbyfloat", &args[1]);
     ctx.propagate_parts(&[b"HSET", &args[1], &args[2], &text]);
     Ok(reply)
 }
@@ -66,7 +68,7 @@ fn update(
             hash.insert(SmallBytes::new(field), SmallBytes::new(text));
             ctx.changed(key);
         }
-        Err(_) => ctx.drop_if_empty(key),
+        Err(_) => ctx.discard_if_empty(key),
     }
     outcome
 }

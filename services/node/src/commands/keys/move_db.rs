@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use crate::commands::args;
-use crate::commands::ctx::Ctx;
+use crate::commands::ctx::{Class, Ctx};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
 use crate::engine::DATABASES;
@@ -31,8 +31,11 @@ pub fn move_(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let keys = &mut ctx.engine.dbs[target].keys;
     let slot = keys.insert(key, entry.value, entry.access);
     keys.set_expiry(slot, entry.expires_at);
+    ctx.engine.notify(Class::NEW, "new", target, key);
     ctx.changed(key);
     ctx.engine.touch(target, key);
+    ctx.notify(Class::GENERIC, "move_from", key);
+    ctx.engine.notify(Class::GENERIC, "move_to", target, key);
     ctx.propagate_verbatim(args);
     Ok(Reply::Int(1))
 }

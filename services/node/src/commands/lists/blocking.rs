@@ -7,11 +7,11 @@
 
 use bytes::Bytes;
 
-use super::moves::move_element;
+use super::moves::{self, move_element};
 use super::{end_name, len_int, pop_end, pop_name, pop_some, push_end};
 use crate::commands::args;
 use crate::commands::blocked::{block, drop_if_empty};
-use crate::commands::ctx::{Ctx, Response};
+use crate::commands::ctx::{Class, Ctx, Response};
 use crate::engine::blocking::{BlockOp, Waiter};
 use crate::engine::error::CmdError;
 use crate::engine::keyspace::Millis;
@@ -115,6 +115,8 @@ pub(in crate::commands) fn serve(
                 return put_back(engine, db, key, from_left, vec![item]);
             }
             push_to(engine, now, db, dst, to_left, item);
+            engine.notify(Class::LIST, moves::push_event(to_left), db, dst);
+            engine.notify(Class::LIST, moves::pop_event(from_left), db, key);
             drop_if_empty(engine, db, key);
             engine.touch(db, key);
             engine.touch(db, dst);
@@ -154,6 +156,7 @@ fn serve_pop(
         return put_back(engine, db, key, left, items);
     }
     engine.touch(db, key);
+    engine.notify(Class::LIST, moves::pop_event(left), db, key);
     drop_if_empty(engine, db, key);
     let mut record = vec![
         Bytes::from_static(pop_name(left)),
@@ -194,10 +197,14 @@ fn destination_is_list(engine: &mut Engine, now: Millis, db: usize, dst: &[u8]) 
 fn push_to(engine: &mut Engine, now: Millis, db: usize, dst: &[u8], left: bool, item: SmallBytes) {
     let access = engine.access_stamp(now);
     let keys = &mut engine.dbs[db].keys;
-    if keys.find(dst).is_none() {
+    let created = keys.find(dst).is_none();
+    if created {
         keys.insert(dst, Value::new_list(), access);
     }
     if let Some(list) = keys.get_mut(dst).and_then(|e| e.value.as_list_mut()) {
         push_end(list, left, item);
+    }
+    if created {
+        engine.notify(Class::NEW, "new", db, dst);
     }
 }

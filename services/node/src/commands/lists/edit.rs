@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use super::{clamp_range, len_int, position};
 use crate::commands::args;
-use crate::commands::ctx::Ctx;
+use crate::commands::ctx::{Class, Ctx};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
@@ -24,6 +24,7 @@ pub fn lset(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         .ok_or(CmdError::OutOfRange)?;
     *slot = SmallBytes::new(&args[3]);
     ctx.changed(key);
+    ctx.notify(Class::LIST, "lset", key);
     ctx.propagate_verbatim(args);
     Ok(Reply::Ok)
 }
@@ -39,6 +40,7 @@ pub fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let removed = remove_matches(list, &args[3], count);
     if removed > 0 {
         ctx.changed(key);
+        ctx.notify(Class::LIST, "lrem", key);
         ctx.drop_if_empty(key);
         ctx.propagate_verbatim(args);
     }
@@ -92,7 +94,10 @@ pub fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         }
         None => list.clear(),
     }
-    if list.len() != before {
+    let trimmed = list.len() != before;
+    // Redis announces LTRIM on an existing list even when it kept everything.
+    ctx.notify(Class::LIST, "ltrim", key);
+    if trimmed {
         ctx.changed(key);
         ctx.drop_if_empty(key);
         ctx.propagate_verbatim(args);
@@ -120,6 +125,7 @@ pub fn linsert(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     list.insert(pivot + usize::from(after), SmallBytes::new(&args[4]));
     let len = list.len();
     ctx.changed(key);
+    ctx.notify(Class::LIST, "linsert", key);
     ctx.propagate_verbatim(args);
     Ok(Reply::Int(len_int(len)))
 }

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use super::{end_name, parse_end, pop_end, push_end};
-use crate::commands::ctx::Ctx;
+use crate::commands::ctx::{Class, Ctx};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
@@ -45,10 +45,29 @@ pub(super) fn move_element(
     };
     let target = ctx.write_or_create(dst, Value::new_list, Value::as_list_mut)?;
     push_end(target, to_left, item.clone());
+    ctx.notify(Class::LIST, push_event(to_left), dst);
+    ctx.notify(Class::LIST, pop_event(from_left), src);
     // After the push: when src == dst the list is not empty and must stay.
     ctx.drop_if_empty(src);
     ctx.changed(src);
     ctx.changed(dst);
     ctx.propagate_parts(&[b"LMOVE", src, dst, end_name(from_left), end_name(to_left)]);
     Ok(Some(item))
+}
+
+/// The events Redis names a move's two halves with.
+pub(super) fn push_event(left: bool) -> &'static str {
+    if left {
+        "lpush"
+    } else {
+        "rpush"
+    }
+}
+
+pub(super) fn pop_event(left: bool) -> &'static str {
+    if left {
+        "lpop"
+    } else {
+        "rpop"
+    }
 }

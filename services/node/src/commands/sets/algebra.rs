@@ -5,7 +5,7 @@ use bytes::Bytes;
 use hashbrown::HashSet;
 
 use crate::commands::args;
-use crate::commands::ctx::Ctx;
+use crate::commands::ctx::{Class, Ctx};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
@@ -90,6 +90,8 @@ fn sets_at<'c>(
 ) -> Result<Vec<Option<&'c Set>>, CmdError> {
     for key in keys {
         if for_write {
+            // A missing source is still a keymiss for Redis.
+            ctx.find_for_read(key);
             ctx.write_as(key, Value::as_set_mut)?;
         } else {
             ctx.read_as(key, Value::as_set)?;
@@ -160,13 +162,15 @@ fn store(
         let sets = sets_at(ctx, &args[2..], true)?;
         operation(&sets).into_iter().map(SmallBytes::new).collect()
     };
-    Ok(Reply::Int(replace(ctx, &args[1], result)))
+    // The event is the command's name: sinterstore, sunionstore, sdiffstore.
+    let event = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+    Ok(Reply::Int(replace(ctx, &args[1], result, &event)))
 }
 
 /// Overwrites `destination` (of any type; its TTL goes) with `members`, or deletes it when
 /// `members` is empty, and records the effect as `DEL destination` (if it existed) then
 /// `SADD destination member...`. Returns the new size.
-fn replace(ctx: &mut Ctx, destination: &[u8], members: Set) -> i64 {
+fn replace(ctx: &mut Ctx, destination: &[u8], members: Set, event: &str) -> i64 {
     let existed = ctx.find(destination).is_some();
     if existed {
         ctx.propagate_parts(&[b"DEL", destination]);
@@ -176,6 +180,7 @@ fn replace(ctx: &mut Ctx, destination: &[u8], members: Set) -> i64 {
         if existed {
             ctx.delete(destination);
             ctx.changed(destination);
+            ctx.notify(Class::GENERIC, "del", destination);
         }
         return 0;
     }
@@ -188,5 +193,6 @@ fn replace(ctx: &mut Ctx, destination: &[u8], members: Set) -> i64 {
     }
     ctx.set_persistent(destination, Value::Set(Box::new(members)));
     ctx.changed(destination);
+    ctx.notify(Class::SET, event, destination);
     len
 }

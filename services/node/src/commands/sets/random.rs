@@ -6,7 +6,7 @@ use rand::rngs::SmallRng;
 
 use super::pick::{self, Count};
 use crate::commands::args;
-use crate::commands::ctx::Ctx;
+use crate::commands::ctx::{Class, Ctx};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
@@ -71,6 +71,7 @@ fn pop_one(ctx: &mut Ctx, key: &[u8]) -> Result<Reply, CmdError> {
         return Ok(Reply::Nil);
     };
     set.remove(&member);
+    ctx.notify(Class::SET, "spop", key);
     ctx.drop_if_empty(key);
     ctx.changed(key);
     ctx.propagate_parts(&[b"SREM", key, &member]);
@@ -81,6 +82,7 @@ fn pop_many(ctx: &mut Ctx, key: &[u8], count: usize) -> Result<Reply, CmdError> 
     if ctx.write_as(key, Value::as_set_mut)?.is_none() || count == 0 {
         return Ok(Reply::Set(Vec::new()));
     }
+    ctx.notify(Class::SET, "spop", key);
     let Some((set, rng)) = set_and_rng(ctx, key) else {
         return Ok(Reply::Set(Vec::new()));
     };
@@ -88,6 +90,7 @@ fn pop_many(ctx: &mut Ctx, key: &[u8], count: usize) -> Result<Reply, CmdError> 
         let members = set.iter().map(|m| Reply::bulk(m)).collect();
         ctx.delete(key);
         ctx.changed(key);
+        ctx.notify(Class::GENERIC, "del", key);
         ctx.propagate_parts(&[b"DEL", key]);
         return Ok(Reply::Set(members));
     }

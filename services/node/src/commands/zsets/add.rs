@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use super::record_zadd;
 use crate::commands::args;
-use crate::commands::ctx::Ctx;
+use crate::commands::ctx::{Class, Ctx};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
 use crate::engine::value::Value;
@@ -105,10 +105,11 @@ fn add(ctx: &mut Ctx, key: &[u8], pairs: &[(f64, &[u8])], flags: Flags) -> Resul
     }
     let zset = ctx.write_or_create(key, Value::new_zset, Value::as_zset_mut)?;
     let applied = apply_all(zset, pairs, flags);
-    ctx.drop_if_empty(key);
+    ctx.discard_if_empty(key);
     let (changed, added, last) = applied?;
     if !changed.is_empty() {
         ctx.changed(key);
+        ctx.notify(Class::ZSET, if flags.incr { "zincr" } else { "zadd" }, key);
         record_zadd(
             ctx,
             key,

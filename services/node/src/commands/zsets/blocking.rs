@@ -7,7 +7,7 @@
 
 use bytes::Bytes;
 
-use super::remove::{record_removal, take_ends};
+use super::remove::{pop_event, record_removal, take_ends};
 use super::RECORD_BATCH;
 use crate::commands::args;
 use crate::commands::blocked::{block, drop_if_empty};
@@ -92,7 +92,7 @@ fn pop_first<'a>(
             continue;
         };
         let popped = take_ends(zset, highest, count);
-        record_removal(ctx, key, &popped);
+        record_removal(ctx, key, &popped, pop_event(highest));
         return Ok(Some((key, popped)));
     }
     Ok(None)
@@ -139,6 +139,8 @@ pub(in crate::commands) fn serve(engine: &mut Engine, db: usize, key: &[u8], wai
         return;
     }
     engine.touch(db, key);
+    let event = pop_event(highest);
+    engine.notify(crate::engine::notify::Class::ZSET, event, db, key);
     drop_if_empty(engine, db, key);
     if engine.records.is_none() {
         return;

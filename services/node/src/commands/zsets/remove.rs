@@ -6,7 +6,7 @@ use bytes::Bytes;
 use super::bounds::{LexRange, RankRange, ScoreRange, Span};
 use super::{record_zrem, resp3, scored_reply};
 use crate::commands::args;
-use crate::commands::ctx::Ctx;
+use crate::commands::ctx::{Class, Ctx};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
 use crate::engine::small_bytes::SmallBytes;
@@ -25,6 +25,7 @@ pub fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
         .map(|member| &member[..])
         .collect();
     if !removed.is_empty() {
+        ctx.notify(Class::ZSET, "zrem", key);
         ctx.drop_if_empty(key);
         ctx.changed(key);
         record_zrem(ctx, key, removed.iter().copied());
@@ -54,7 +55,7 @@ fn pop(ctx: &mut Ctx, args: &[Bytes], highest: bool) -> Result<Reply, CmdError> 
     };
     let popped = take_ends(zset, highest, count.unwrap_or(1));
     let reply = pop_reply(&popped, count.is_some(), resp3);
-    record_removal(ctx, key, &popped);
+    record_removal(ctx, key, &popped, pop_event(highest));
     Ok(reply)
 }
 
@@ -89,37 +90,57 @@ fn pop_reply(popped: &[(SmallBytes, f64)], counted: bool, resp3: bool) -> Reply 
 /// `ZREMRANGEBYRANK key start stop`
 pub fn zremrangebyrank(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let range = RankRange::parse(&args[2], &args[3])?;
-    remove_span(ctx, &args[1], &range)
+    remove_span(ctx, &args[1], &range, "zremrangebyrank")
 }
 
 /// `ZREMRANGEBYSCORE key min max`
 pub fn zremrangebyscore(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let range = ScoreRange::parse(&args[2], &args[3])?;
-    remove_span(ctx, &args[1], &range)
+    remove_span(ctx, &args[1], &range, "zremrangebyscore")
 }
 
 /// `ZREMRANGEBYLEX key min max`
 pub fn zremrangebylex(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
     let range = LexRange::parse(&args[2], &args[3])?;
-    remove_span(ctx, &args[1], &range)
+    remove_span(ctx, &args[1], &range, "zremrangebylex")
+}
+
+/// The event of a pop from one end.
+pub(super) fn pop_event(highest: bool) -> &'static str {
+    if highest {
+        "zpopmax"
+    } else {
+        "zpopmin"
+    }
 }
 
 /// Removes the members of a range parsed (and so validated) before the key is looked at.
-fn remove_span(ctx: &mut Ctx, key: &[u8], range: &impl Span) -> Result<Reply, CmdError> {
+fn remove_span(
+    ctx: &mut Ctx,
+    key: &[u8],
+    range: &impl Span,
+    event: &str,
+) -> Result<Reply, CmdError> {
     let Some(zset) = ctx.write_as(key, Value::as_zset_mut)? else {
         return Ok(Reply::Int(0));
     };
     let ranks = range.ranks(zset, false);
     let removed = zset.drain(ranks.start, ranks.end);
-    record_removal(ctx, key, &removed);
+    record_removal(ctx, key, &removed, event);
     Ok(Reply::Int(removed.len() as i64))
 }
 
 /// Deletes the key if emptied, signals and records a removal, if anything was removed.
-pub(super) fn record_removal(ctx: &mut Ctx, key: &[u8], removed: &[(SmallBytes, f64)]) {
+pub(super) fn record_removal(
+    ctx: &mut Ctx,
+    key: &[u8],
+    removed: &[(SmallBytes, f64)],
+    event: &str,
+) {
     if removed.is_empty() {
         return;
     }
+    ctx.notify(Class::ZSET, event, key);
     ctx.drop_if_empty(key);
     ctx.changed(key);
     record_zrem(ctx, key, removed.iter().map(|(m, _)| m.as_slice()));

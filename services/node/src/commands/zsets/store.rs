@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::combine::{self, Op, Takes};
 use super::range::{Form, Query};
 use super::record_zadd;
-use crate::commands::ctx::Ctx;
+use crate::commands::ctx::{Class, Ctx};
 use crate::engine::error::CmdError;
 use crate::engine::reply::Reply;
 use crate::engine::value::Value;
@@ -29,7 +29,7 @@ pub fn zrangestore(ctx: &mut Ctx, args: &[Bytes]) -> Result<Reply, CmdError> {
             result.insert(member, score);
         }
     }
-    Ok(store(ctx, &args[1], result))
+    Ok(store(ctx, &args[1], result, "zrangestore"))
 }
 
 /// `ZUNIONSTORE dst numkeys key... [WEIGHTS w...] [AGGREGATE SUM|MIN|MAX]`
@@ -55,15 +55,16 @@ fn combine(ctx: &mut Ctx, args: &[Bytes], name: &str, op: Op) -> Result<Reply, C
     };
     let request = combine::parse(ctx, args, 2, name, takes)?;
     let result = combine::compute(ctx, &request, op);
-    Ok(store(ctx, &args[1], result))
+    Ok(store(ctx, &args[1], result, name))
 }
 
 /// Replaces `dst` with `result` (deleting it when empty) and answers the result's size.
-pub(in crate::commands) fn store(ctx: &mut Ctx, dst: &[u8], result: ZSet) -> Reply {
+pub(in crate::commands) fn store(ctx: &mut Ctx, dst: &[u8], result: ZSet, event: &str) -> Reply {
     let len = result.len();
     if len == 0 {
         if ctx.delete(dst) {
             ctx.changed(dst);
+            ctx.notify(Class::GENERIC, "del", dst);
             ctx.propagate_parts(&[b"DEL", dst]);
         }
         return Reply::Int(0);
@@ -78,6 +79,7 @@ pub(in crate::commands) fn store(ctx: &mut Ctx, dst: &[u8], result: ZSet) -> Rep
     };
     ctx.set_persistent(dst, Value::ZSet(Box::new(result)));
     ctx.changed(dst);
+    ctx.notify(Class::ZSET, event, dst);
     ctx.propagate_parts(&[b"DEL", dst]);
     record_zadd(ctx, dst, members.iter().map(|(m, s)| (&m[..], *s)));
     Reply::Int(len as i64)
