@@ -73,6 +73,28 @@ impl TestNode {
             })
             .collect()
     }
+
+    /// Applies the replication records `primary` wrote since the last call, each in its
+    /// database, as a replica does: how many, or the first record the replica refused.
+    pub fn replay_from(&mut self, primary: &mut TestNode) -> Result<usize, String> {
+        let records = primary.engine.take_records();
+        for record in &records {
+            self.run(&["SELECT", &record.db.to_string()]);
+            let args: Vec<String> = record
+                .args
+                .iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let reply = self.run(&args);
+            if matches!(reply, Reply::Error(_)) {
+                return Err(format!(
+                    "the record {args:?} failed on the replica: {reply:?}"
+                ));
+            }
+        }
+        Ok(records.len())
+    }
 }
 
 pub fn bulk(text: &str) -> Reply {
